@@ -1,0 +1,82 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "minifltd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "MiniFltWire", targets: ["MiniFltWire"]),
+        .library(name: "MiniFltServer", targets: ["MiniFltServer"]),
+        .library(name: "MiniFltClient", targets: ["MiniFltClient"]),
+        .executable(name: "minifltd", targets: ["minifltd"]),
+        .executable(name: "minifltctl", targets: ["minifltctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // Linux calls Glibc does not import (epoll, accept4, struct ucred, timerfd, eventfd).
+        .target(name: "CMiniFltPosix"),
+        // Sockets, descriptors, threads and locks shared by the server and the client.
+        .target(
+            name: "MiniFltPosix",
+            dependencies: ["CMiniFltPosix", "MiniFltWire"]
+        ),
+        // The wire format, NTSTATUS/HRESULT and port naming: pure values, no I/O.
+        .target(name: "MiniFltWire"),
+        // SDDL parsing and access checks against peer credentials: pure values, no I/O.
+        .target(name: "MiniFltPermissions"),
+        // The server port (FltCreateCommunicationPort and friends).
+        .target(
+            name: "MiniFltServer",
+            dependencies: [
+                "MiniFltWire", "MiniFltPermissions", "MiniFltPosix",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+        // The client side (FilterConnectCommunicationPort and friends).
+        .target(name: "MiniFltClient", dependencies: ["MiniFltWire", "MiniFltPosix"]),
+        // The daemon: the seed's example filter on a server port.
+        .executableTarget(
+            name: "minifltd",
+            dependencies: [
+                "MiniFltServer", "MiniFltWire", "MiniFltPermissions", "MiniFltPosix",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // The command-line client.
+        .executableTarget(
+            name: "minifltctl",
+            dependencies: [
+                "MiniFltClient", "MiniFltWire", "MiniFltPosix",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MiniFltWireTests", dependencies: ["MiniFltWire"]),
+        .testTarget(name: "MiniFltPermissionsTests", dependencies: ["MiniFltPermissions"]),
+        .testTarget(
+            name: "MiniFltServerTests",
+            dependencies: [
+                "MiniFltServer", "MiniFltClient", "MiniFltWire", "MiniFltPermissions", "MiniFltPosix",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["MiniFltClient", "MiniFltWire", "MiniFltPosix"]
+        ),
+    ]
+)
+
+for target in package.targets where target.type != .system {
+    var settings = target.swiftSettings ?? []
+    settings.append(.swiftLanguageMode(.v6))
+    settings.append(.enableUpcomingFeature("ExistentialAny"))
+    settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+    settings.append(.enableUpcomingFeature("InternalImportsByDefault"))
+    target.swiftSettings = settings
+}

@@ -1,0 +1,64 @@
+// Linux interfaces that Swift's Glibc module does not import, wrapped as plain functions.
+// Names carry the CMiniFltPosix_ prefix so they never collide with libc symbols.
+#ifndef CMINIFLTPOSIX_H
+#define CMINIFLTPOSIX_H
+
+#include <stdint.h>
+#include <sys/types.h>
+
+/// The peer's credentials as of connect() or listen() (SO_PEERCRED).
+typedef struct {
+    int32_t pid;
+    uint32_t uid;
+    uint32_t gid;
+} CMiniFltPosix_PeerCredentials;
+
+/// One ready descriptor from epoll_wait.
+typedef struct {
+    uint32_t events;
+    uint64_t data;
+} CMiniFltPosix_EpollEvent;
+
+enum {
+    CMiniFltPosix_EPOLLIN = 0x001,
+    CMiniFltPosix_EPOLLOUT = 0x004,
+    CMiniFltPosix_EPOLLERR = 0x008,
+    CMiniFltPosix_EPOLLHUP = 0x010,
+    CMiniFltPosix_EPOLLRDHUP = 0x2000,
+    CMiniFltPosix_EPOLLONESHOT = 0x40000000,
+};
+
+int CMiniFltPosix_epoll_create(void);
+/// op: 1 add, 2 delete, 3 modify (EPOLL_CTL_*).
+int CMiniFltPosix_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+int CMiniFltPosix_epoll_wait(int epfd, CMiniFltPosix_EpollEvent *events, int maxevents, int timeout_ms);
+
+/// A non-blocking, close-on-exec eventfd.
+int CMiniFltPosix_eventfd(void);
+/// A non-blocking, close-on-exec CLOCK_MONOTONIC timerfd.
+int CMiniFltPosix_timerfd(void);
+/// Arms the timer to fire once after `nanoseconds` (0 disarms it).
+int CMiniFltPosix_timerfd_arm(int fd, int64_t nanoseconds);
+
+/// accept4 with SOCK_NONBLOCK | SOCK_CLOEXEC.
+int CMiniFltPosix_accept(int fd);
+int CMiniFltPosix_peer_credentials(int fd, CMiniFltPosix_PeerCredentials *out);
+/// Supplementary groups of the peer (SO_PEERGROUPS); returns the count, or -1 with errno (ERANGE: *count says how many).
+int CMiniFltPosix_peer_groups(int fd, uint32_t *groups, int capacity);
+
+/// A stream socket bound to (or connected to) an abstract address of exactly `length` name bytes.
+int CMiniFltPosix_bind_abstract(int fd, const uint8_t *name, int length);
+int CMiniFltPosix_connect_abstract(int fd, const uint8_t *name, int length);
+/// Writes the socket's local address name (without the leading NUL for abstract names) into `name`;
+/// returns the name length, -2 if the address is not abstract, -1 with errno on failure.
+int CMiniFltPosix_abstract_name(int fd, uint8_t *name, int capacity);
+
+/// Sends without raising SIGPIPE (MSG_NOSIGNAL), optionally MSG_DONTWAIT.
+ssize_t CMiniFltPosix_send(int fd, const void *buffer, size_t length, int dontwait);
+
+int CMiniFltPosix_errno(void);
+
+/// Names the calling thread (at most 15 bytes show in `top -H`).
+void CMiniFltPosix_set_thread_name(const char *name);
+
+#endif

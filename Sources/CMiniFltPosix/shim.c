@@ -1,0 +1,116 @@
+#define _GNU_SOURCE
+#include "CMiniFltPosix.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/timerfd.h>
+#include <sys/un.h>
+#include <pthread.h>
+#include <time.h>
+
+_Static_assert(CMiniFltPosix_EPOLLIN == EPOLLIN, "EPOLLIN");
+_Static_assert(CMiniFltPosix_EPOLLOUT == EPOLLOUT, "EPOLLOUT");
+_Static_assert(CMiniFltPosix_EPOLLERR == EPOLLERR, "EPOLLERR");
+_Static_assert(CMiniFltPosix_EPOLLHUP == EPOLLHUP, "EPOLLHUP");
+_Static_assert(CMiniFltPosix_EPOLLRDHUP == EPOLLRDHUP, "EPOLLRDHUP");
+_Static_assert(CMiniFltPosix_EPOLLONESHOT == (int)EPOLLONESHOT, "EPOLLONESHOT");
+
+int CMiniFltPosix_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+int CMiniFltPosix_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
+    struct epoll_event event = {.events = events, .data.u64 = data};
+    return epoll_ctl(epfd, op, fd, &event);
+}
+
+int CMiniFltPosix_epoll_wait(int epfd, CMiniFltPosix_EpollEvent *events, int maxevents, int timeout_ms) {
+    struct epoll_event raw[64];
+    if (maxevents > 64) maxevents = 64;
+    int count = epoll_wait(epfd, raw, maxevents, timeout_ms);
+    for (int i = 0; i < count; i++) {
+        events[i].events = raw[i].events;
+        events[i].data = raw[i].data.u64;
+    }
+    return count;
+}
+
+int CMiniFltPosix_eventfd(void) { return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC); }
+
+int CMiniFltPosix_timerfd(void) { return timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC); }
+
+int CMiniFltPosix_timerfd_arm(int fd, int64_t nanoseconds) {
+    struct itimerspec spec;
+    memset(&spec, 0, sizeof spec);
+    spec.it_value.tv_sec = nanoseconds / 1000000000;
+    spec.it_value.tv_nsec = nanoseconds % 1000000000;
+    return timerfd_settime(fd, 0, &spec, NULL);
+}
+
+int CMiniFltPosix_accept(int fd) { return accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC); }
+
+int CMiniFltPosix_peer_credentials(int fd, CMiniFltPosix_PeerCredentials *out) {
+    struct ucred cred;
+    socklen_t length = sizeof cred;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &length) != 0) return -1;
+    out->pid = cred.pid;
+    out->uid = cred.uid;
+    out->gid = cred.gid;
+    return 0;
+}
+
+int CMiniFltPosix_peer_groups(int fd, uint32_t *groups, int capacity) {
+    socklen_t length = (socklen_t)(capacity * sizeof(gid_t));
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &length) != 0) return -1;
+    return (int)(length / sizeof(gid_t));
+}
+
+static socklen_t abstract_address(struct sockaddr_un *address, const uint8_t *name, int length) {
+    memset(address, 0, sizeof *address);
+    address->sun_family = AF_UNIX;
+    memcpy(address->sun_path + 1, name, (size_t)length);
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)length);
+}
+
+int CMiniFltPosix_bind_abstract(int fd, const uint8_t *name, int length) {
+    struct sockaddr_un address;
+    if (length < 0 || length > (int)sizeof address.sun_path - 1) { errno = ENAMETOOLONG; return -1; }
+    socklen_t size = abstract_address(&address, name, length);
+    return bind(fd, (struct sockaddr *)&address, size);
+}
+
+int CMiniFltPosix_connect_abstract(int fd, const uint8_t *name, int length) {
+    struct sockaddr_un address;
+    if (length < 0 || length > (int)sizeof address.sun_path - 1) { errno = ENAMETOOLONG; return -1; }
+    socklen_t size = abstract_address(&address, name, length);
+    return connect(fd, (struct sockaddr *)&address, size);
+}
+
+int CMiniFltPosix_abstract_name(int fd, uint8_t *name, int capacity) {
+    struct sockaddr_un address;
+    socklen_t size = sizeof address;
+    memset(&address, 0, sizeof address);
+    if (getsockname(fd, (struct sockaddr *)&address, &size) != 0) return -1;
+    if (address.sun_family != AF_UNIX) return -2;
+    size_t offset = offsetof(struct sockaddr_un, sun_path);
+    if (size <= offset + 1 || address.sun_path[0] != '\0') return -2;
+    int length = (int)(size - offset - 1);
+    if (length > capacity) length = capacity;
+    memcpy(name, address.sun_path + 1, (size_t)length);
+    return length;
+}
+
+ssize_t CMiniFltPosix_send(int fd, const void *buffer, size_t length, int dontwait) {
+    return send(fd, buffer, length, MSG_NOSIGNAL | (dontwait ? MSG_DONTWAIT : 0));
+}
+
+int CMiniFltPosix_errno(void) { return errno; }
+
+void CMiniFltPosix_set_thread_name(const char *name) {
+    char truncated[16];
+    strncpy(truncated, name, sizeof truncated - 1);
+    truncated[sizeof truncated - 1] = 0;
+    pthread_setname_np(pthread_self(), truncated);
+}

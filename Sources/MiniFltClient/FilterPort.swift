@@ -1,0 +1,277 @@
+import MiniFltPosix
+public import MiniFltWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A client's connection to a communication port: the handle FilterConnectCommunicationPort returns.
+///
+/// ```swift
+/// let port = try FilterPort.connect(to: "\\MiniFilterPort_Example")
+/// let reply = try port.send(request, outputCapacity: 4096)
+/// port.close()
+/// ```
+///
+/// # Thread safety
+/// One connection may be shared by any number of threads, each with sends outstanding; results are matched
+/// to their sends by message id. No thread is dedicated to reading: a thread that waits for its result reads
+/// the socket for everyone until its own result arrives, then hands the role to another waiter, so a lone
+/// caller pays no thread switch.
+public final class FilterPort: Sendable {
+    /// The port's name as given to ``connect(to:options:)``.
+    public let name: PortName
+    /// The wide-character layout announced in CONNECT.
+    public let wcharSize: WideCharacterSize
+    /// The pid and uid of the process that listens at the port's address (SO_PEERCRED).
+    public let server: (pid: Int32, uid: UInt32)
+
+    private let fd: Int32
+    private let maxMessageSize: Int
+    private let writeLock = ConditionLock(())
+    private let shared = ConditionLock(Shared())
+    private let reader: Reader
+
+    private struct Shared {
+        enum Pending { case waiting, done(NTStatus, [UInt8]) }
+        var pending: [UInt64: Pending] = [:]
+        var nextID: UInt64 = 1
+        var readerActive = false
+        /// Set once the connection is over; every later call fails with it.
+        var failure: FilterPortError?
+    }
+
+    /// The read side: touched only by the thread that holds the reader role (`Shared.readerActive`), which is
+    /// handed over under `shared`'s lock.
+    private final class Reader: @unchecked Sendable {
+        var decoder: FrameDecoder
+        let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+        init(maxMessageSize: Int) { decoder = FrameDecoder(role: .client, maximumBodyLength: maxMessageSize + 16) }
+        deinit { scratch.deallocate() }
+    }
+
+    private init(name: PortName, wcharSize: WideCharacterSize, server: (Int32, UInt32), fd: Int32, maxMessageSize: Int, reader: Reader) {
+        self.name = name
+        self.wcharSize = wcharSize
+        self.server = server
+        self.fd = fd
+        self.maxMessageSize = maxMessageSize
+        self.reader = reader
+    }
+
+    deinit { closeDescriptor(fd) }
+
+    /// Connects to the port named `name`; mirrors `FilterConnectCommunicationPort`.
+    ///
+    /// - Throws: ``FilterPortError`` with fltlib's HRESULT: 0x8007007B for a name that is not a port name,
+    ///   0x80070002 when nothing listens, 0x80070274 when the listener is neither root nor the expected uid,
+    ///   0x80070005 when the permission descriptor refuses this process, 0x800704D6 at the connection limit,
+    ///   or the HRESULT of the connect routine's failure status.
+    public static func connect(to name: String, options: ConnectOptions = ConnectOptions()) throws(FilterPortError) -> FilterPort {
+        let portName: PortName
+        do {
+            portName = try PortName(name)
+        } catch {
+            throw FilterPortError(.invalidName, "\(error)")
+        }
+        guard options.context.count <= ConnectRequest.maximumContextLength else {
+            throw .invalidArgument("the connection context is \(options.context.count) bytes; at most 65535 fit")
+        }
+        guard options.wcharSize != .unsupported else { throw .invalidArgument("wchar size must be 2 or 4") }
+
+        let fd: Int32
+        do {
+            fd = try AbstractSocket.connect(to: portName.addressBytes)
+        } catch {
+            switch error.errno {
+            case ECONNREFUSED, ENOENT:
+                throw FilterPortError(.fileNotFound, "no port \(name) is listening at \(portName.address); is minifltd running with --port '\(name)'?")
+            case EAGAIN:
+                throw FilterPortError(.insufficientResources, "the port \(name) has too many connections waiting to be accepted; try again")
+            default:
+                throw FilterPortError(HResult(win32: 31), "cannot connect to \(portName.address): \(error)")
+            }
+        }
+        do {
+            return try handshake(fd: fd, name: portName, options: options)
+        } catch {
+            closeDescriptor(fd)
+            throw error
+        }
+    }
+
+    private static func handshake(fd: Int32, name: PortName, options: ConnectOptions) throws(FilterPortError) -> FilterPort {
+        let credentials: (pid: Int32, uid: UInt32, gid: UInt32)
+        do {
+            credentials = try AbstractSocket.peerCredentials(of: fd)
+        } catch {
+            throw FilterPortError(.invalidHandle, "cannot read the credentials of the process at \(name.address): \(error)")
+        }
+        guard credentials.uid == 0 || credentials.uid == options.expectedServerUID else {
+            let expected = options.expectedServerUID.map { "root or uid \($0)" } ?? "root"
+            throw FilterPortError(
+                .serverIdentityMismatch,
+                "the process listening at \(name.address) (pid \(credentials.pid)) runs as uid \(credentials.uid), not \(expected): it is not the port's server, so nothing was sent to it. Stop that process, or pass its uid as the expected server uid if it is trusted"
+            )
+        }
+        let request = Frame.connect(ConnectRequest(wcharSize: options.wcharSize, options: options.options, context: options.context))
+        // A refusal may already be queued and the socket closed (EPIPE): the CONNECT_RESULT is still readable.
+        _ = try? AbstractSocket.sendAll(fd, request.encoded())
+
+        let reader = Reader(maxMessageSize: 1 << 26)
+        setReceiveTimeout(fd, options.handshakeTimeout)
+        defer { setReceiveTimeout(fd, nil) }
+        let frame: Frame?
+        do {
+            frame = try readFrame(fd: fd, reader: reader)
+        } catch let error as SystemError where error.errno == EAGAIN || error.errno == EWOULDBLOCK {
+            throw FilterPortError(.waitTimeout, "the port \(name) did not answer CONNECT within \(options.handshakeTimeout)")
+        } catch {
+            throw FilterPortError(.invalidHandle, "the connection to \(name) failed during the handshake: \(error)")
+        }
+        switch frame {
+        case .connectResult(let status) where status == .success:
+            return FilterPort(
+                name: name, wcharSize: options.wcharSize, server: (credentials.pid, credentials.uid), fd: fd,
+                maxMessageSize: 1 << 20, reader: reader
+            )
+        case .connectResult(let status), .disconnect(let status):
+            throw .server(status, port: name.name, during: "FilterConnectCommunicationPort")
+        case nil:
+            throw FilterPortError(.invalidHandle, "the port \(name) closed the connection during the handshake")
+        case .some(let other):
+            throw FilterPortError(.invalidHandle, "the port \(name) answered CONNECT with \(other.type) instead of CONNECT_RESULT")
+        }
+    }
+
+    /// Sends `input` to the port's message routine and returns its output; mirrors `FilterSendMessage`.
+    ///
+    /// - Parameters:
+    ///   - input: the input bytes; empty stands for a NULL input buffer.
+    ///   - outputCapacity: the size of the caller's output buffer; 0 for a NULL output buffer.
+    /// - Returns: the output bytes (their count is FilterSendMessage's returned length).
+    /// - Throws: ``FilterPortError``: the HRESULT of any status other than `STATUS_SUCCESS` (warnings included),
+    ///   0x80070006 once the connection is closed, 0x80070057 for arguments the wire cannot carry.
+    public func send(_ input: [UInt8], outputCapacity: Int) throws(FilterPortError) -> [UInt8] {
+        guard outputCapacity >= 0, outputCapacity <= Int(UInt32.max) else {
+            throw .invalidArgument("output capacity \(outputCapacity) is out of range (0 to 4294967295)")
+        }
+        guard input.count + 4 <= maxMessageSize else {
+            throw .invalidArgument("the input is \(input.count) bytes; the port takes at most \(maxMessageSize - 4) bytes per message")
+        }
+        let id = try shared.withLock { state throws(FilterPortError) -> UInt64 in
+            if let failure = state.failure { throw FilterPortError(.invalidHandle, failure.message) }
+            let id = state.nextID
+            state.nextID += 1
+            state.pending[id] = .waiting
+            return id
+        }
+        let frame = Frame.send(id: id, outputCapacity: UInt32(outputCapacity), input: input).encoded()
+        // A write that fails means the connection ended; the read side reports why.
+        writeLock.withLock { _ in _ = try? AbstractSocket.sendAll(fd, frame) }
+        let (status, output) = try awaitResult(id)
+        guard status == .success else { throw .server(status, port: name.name, during: "FilterSendMessage") }
+        return output
+    }
+
+    /// Closes the handle; mirrors `FilterClose`. Calls waiting on it fail with 0x80070006, and so does every
+    /// later call. The server runs its disconnect routine.
+    public func close() {
+        shared.withLock { state in
+            if state.failure == nil { state.failure = FilterPortError(.invalidHandle, "the handle to \(name) is closed") }
+        }
+        shutdown(fd, Int32(SHUT_RDWR))
+        shared.broadcast()
+    }
+
+    // MARK: - Reading
+
+    private enum Step {
+        case result(NTStatus, [UInt8])
+        case failed(FilterPortError)
+        case read
+    }
+
+    private func awaitResult(_ id: UInt64) throws(FilterPortError) -> (NTStatus, [UInt8]) {
+        while true {
+            let step = shared.wait { state -> Step? in
+                if case .done(let status, let output)? = state.pending[id] {
+                    state.pending[id] = nil
+                    return .result(status, output)
+                }
+                if let failure = state.failure {
+                    state.pending[id] = nil
+                    return .failed(failure)
+                }
+                guard !state.readerActive else { return nil }
+                state.readerActive = true
+                return .read
+            }
+            switch step {
+            case .result(let status, let output)?: return (status, output)
+            case .failed(let error)?: throw error
+            case .read?, nil: readUntilDone(id)
+            }
+        }
+    }
+
+    /// Holds the reader role: reads frames until `id`'s result is in or the connection is over.
+    private func readUntilDone(_ id: UInt64) {
+        defer {
+            shared.withLock { $0.readerActive = false }
+            shared.broadcast()
+        }
+        while true {
+            let frame: Frame?
+            do {
+                frame = try FilterPort.readFrame(fd: fd, reader: reader)
+            } catch {
+                return fail(FilterPortError(.invalidHandle, "the connection to \(name) failed: \(error)"))
+            }
+            guard let frame else {
+                return fail(FilterPortError(.invalidHandle, "the server closed the connection to \(name)"))
+            }
+            switch frame {
+            case .sendResult(let resultID, let status, let output):
+                let mine = shared.withLock { state -> Bool in
+                    guard case .waiting? = state.pending[resultID] else { return false }
+                    state.pending[resultID] = .done(status, output)
+                    return true
+                } && resultID == id
+                if mine { return }
+                shared.broadcast()
+            case .disconnect(let status):
+                let reason = FilterPortError.server(status, port: name.name, during: "the connection")
+                return fail(FilterPortError(status == .portDisconnected ? .invalidHandle : reason.hresult, reason.message))
+            default:
+                // MESSAGE and REPLY_RESULT belong to FilterGetMessage and FilterReplyMessage, not used here.
+                continue
+            }
+        }
+    }
+
+    private func fail(_ error: FilterPortError) {
+        shared.withLock { state in
+            if state.failure == nil { state.failure = error }
+        }
+    }
+
+    /// Reads one frame: nil at end of stream.
+    private static func readFrame(fd: Int32, reader: Reader) throws -> Frame? {
+        while true {
+            if let frame = try reader.decoder.next() { return frame }
+            guard let count = try AbstractSocket.receive(fd, into: reader.scratch) else {
+                throw SystemError("recv", errno: EAGAIN)
+            }
+            if count == 0 { return nil }
+            reader.decoder.append(UnsafeRawBufferPointer(rebasing: reader.scratch[0..<count]))
+        }
+    }
+}
+
+/// Sets SO_RCVTIMEO; nil clears it.
+private func setReceiveTimeout(_ fd: Int32, _ timeout: Duration?) {
+    let (seconds, attoseconds) = timeout?.components ?? (0, 0)
+    var value = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &value, socklen_t(MemoryLayout<timeval>.size))
+}

@@ -1,0 +1,86 @@
+package import CMiniFltPosix
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An epoll instance shared by the event loop's threads; every registration is one-shot, so an event goes
+/// to exactly one thread and the descriptor stays quiet until that thread re-arms it.
+package struct Epoll: Sendable {
+    package struct Events: OptionSet, Sendable {
+        package var rawValue: UInt32
+        package init(rawValue: UInt32) { self.rawValue = rawValue }
+        package static let readable = Events(rawValue: UInt32(CMiniFltPosix_EPOLLIN))
+        package static let writable = Events(rawValue: UInt32(CMiniFltPosix_EPOLLOUT))
+        package static let error = Events(rawValue: UInt32(CMiniFltPosix_EPOLLERR))
+        package static let hangUp = Events(rawValue: UInt32(CMiniFltPosix_EPOLLHUP))
+        package static let readHangUp = Events(rawValue: UInt32(CMiniFltPosix_EPOLLRDHUP))
+        static let oneShot = Events(rawValue: UInt32(CMiniFltPosix_EPOLLONESHOT))
+    }
+
+    package let fd: Int32
+
+    package init() throws(SystemError) {
+        fd = try syscall("epoll_create1") { CMiniFltPosix_epoll_create() }
+    }
+
+    /// Registers `descriptor`, armed once for `events`, with `token` as the event's data.
+    package func add(_ descriptor: Int32, events: Events, token: UInt64) throws(SystemError) {
+        _ = try syscall("epoll_ctl(ADD)") { CMiniFltPosix_epoll_ctl(fd, 1, descriptor, events.union(.oneShot).rawValue, token) }
+    }
+
+    /// Re-arms `descriptor` once for `events`.
+    package func rearm(_ descriptor: Int32, events: Events, token: UInt64) throws(SystemError) {
+        _ = try syscall("epoll_ctl(MOD)") { CMiniFltPosix_epoll_ctl(fd, 3, descriptor, events.union(.oneShot).rawValue, token) }
+    }
+
+    package func remove(_ descriptor: Int32) {
+        _ = CMiniFltPosix_epoll_ctl(fd, 2, descriptor, 0, 0)
+    }
+
+    /// Waits for up to `events.count` events; returns how many were filled in.
+    package func wait(into events: inout [CMiniFltPosix_EpollEvent], timeoutMilliseconds: Int32 = -1) throws(SystemError) -> Int {
+        let capacity = Int32(events.count)
+        return Int(try syscall("epoll_wait") { events.withUnsafeMutableBufferPointer { CMiniFltPosix_epoll_wait(fd, $0.baseAddress, capacity, timeoutMilliseconds) } })
+    }
+
+    package func close() { closeDescriptor(fd) }
+}
+
+/// A non-blocking eventfd: a wake-up another thread can raise.
+package struct EventFD: Sendable {
+    package let fd: Int32
+    package init() throws(SystemError) { fd = try syscall("eventfd") { CMiniFltPosix_eventfd() } }
+    package func signal() {
+        var one: UInt64 = 1
+        _ = write(fd, &one, 8)
+    }
+    package func drain() {
+        var value: UInt64 = 0
+        _ = read(fd, &value, 8)
+    }
+    package func close() { closeDescriptor(fd) }
+}
+
+/// A non-blocking CLOCK_MONOTONIC timerfd that fires once when armed.
+package struct TimerFD: Sendable {
+    package let fd: Int32
+    package init() throws(SystemError) { fd = try syscall("timerfd_create") { CMiniFltPosix_timerfd() } }
+    /// Fires after `nanoseconds` (at least 1 ns, so that a deadline already past fires at once).
+    package func arm(afterNanoseconds nanoseconds: Int64) {
+        _ = CMiniFltPosix_timerfd_arm(fd, max(1, nanoseconds))
+    }
+    package func drain() {
+        var value: UInt64 = 0
+        _ = read(fd, &value, 8)
+    }
+    package func close() { closeDescriptor(fd) }
+}
+
+extension Epoll {
+    /// Registers `descriptor` level-triggered (not one-shot): every waiting thread sees it while it is ready.
+    /// For the stop eventfd and the timerfd, whose events any thread may handle.
+    package func addLevelTriggered(_ descriptor: Int32, token: UInt64) throws(SystemError) {
+        _ = try syscall("epoll_ctl(ADD)") { CMiniFltPosix_epoll_ctl(fd, 1, descriptor, Events.readable.rawValue, token) }
+    }
+}

@@ -1,0 +1,37 @@
+public import MiniFltPermissions
+public import MiniFltWire
+
+/// One client's connection, as the routines see it: `PFLT_PORT ClientPort` on Windows.
+///
+/// # Thread safety
+/// Immutable but for the connection it refers to, which locks itself: safe to keep and use from any thread.
+public final class ClientPort: Sendable, CustomStringConvertible {
+    /// A number unique to this connection within the port's lifetime.
+    public let id: UInt64
+    /// The client's pid, uid, gid and groups as of connect() (SO_PEERCRED, SO_PEERGROUPS).
+    public let peer: PeerIdentity
+    /// How the client lays out `wchar_t` text.
+    public let wcharSize: WideCharacterSize
+    /// FilterConnectCommunicationPort's options.
+    public let options: UInt32
+
+    let connection: Connection
+
+    init(connection: Connection, wcharSize: WideCharacterSize, options: UInt32) {
+        self.id = connection.id
+        self.peer = connection.peer
+        self.connection = connection
+        self.wcharSize = wcharSize
+        self.options = options
+    }
+
+    /// Closes this client's connection; mirrors `FltCloseClientPort`.
+    ///
+    /// The client is sent DISCONNECT with `STATUS_PORT_DISCONNECTED`; every later call on its handle fails with
+    /// 0x80070006. The disconnect routine runs once, after any message routine of this connection returned.
+    public func close() {
+        connection.requestClose(sending: .portDisconnected, reason: "the server closed the client port")
+    }
+
+    public var description: String { "client \(id) (pid \(peer.pid), uid \(peer.uid))" }
+}

@@ -1,0 +1,161 @@
+public import Dispatch
+public import Logging
+import MiniFltPosix
+import MiniFltWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A named communication port that clients connect to; mirrors `FltCreateCommunicationPort`.
+///
+/// The port listens on the abstract Unix socket its name maps to (``MiniFltWire/PortName``), checks each
+/// connecting peer against the permission descriptor and the connection limit, and runs the routines on the
+/// given Dispatch queue. See spec sections 2 to 6 and 10.
+///
+/// ```swift
+/// let port = try ServerPort(
+///     configuration: ServerPortConfiguration(name: PortName("\\MiniFilterPort_Example")),
+///     serverCookie: (),
+///     routines: PortRoutines(connect: { client, _, _ in .accept(client) }, disconnect: { _ in }, message: nil),
+///     routineQueue: DispatchQueue(label: "routines"),
+///     logger: logger
+/// )
+/// ```
+///
+/// # Thread safety
+/// All methods may be called from any thread, but not from inside a routine where they wait
+/// (``shutdown(timeout:)``).
+public final class ServerPort: Sendable {
+    /// The port's configuration.
+    public let configuration: ServerPortConfiguration
+    /// Connection and message counters.
+    public var statistics: PortStatistics { engine.statistics }
+
+    private let engine: PortEngine
+
+    /// Creates the port and starts listening.
+    /// - Parameters:
+    ///   - configuration: name, permission descriptor, limits and where the listening socket comes from.
+    ///   - serverCookie: handed to every connect routine (`ServerPortCookie` on Windows).
+    ///   - routines: the connect, disconnect and message routines.
+    ///   - routineQueue: where the routines run, one at a time.
+    ///   - logger: receives one line per event, with the client's pid, uid and gid as metadata.
+    /// - Throws: ``ServerPortError``: `STATUS_OBJECT_NAME_COLLISION` when another process holds the address,
+    ///   `STATUS_INVALID_PARAMETER` for an inherited socket that is not a listening socket at this address.
+    public init<ServerCookie: Sendable, ConnectionCookie: Sendable>(
+        configuration: ServerPortConfiguration,
+        serverCookie: ServerCookie,
+        routines: PortRoutines<ServerCookie, ConnectionCookie>,
+        routineQueue: DispatchQueue,
+        logger: Logger
+    ) throws(ServerPortError) {
+        var logger = logger
+        logger[metadataKey: PortMetadataKey.port] = "\(configuration.name.name)"
+        self.configuration = configuration
+        let descriptor = try ServerPort.listeningDescriptor(for: configuration)
+        do {
+            engine = try PortEngine(
+                configuration: configuration,
+                routines: ErasedRoutines(routines, serverCookie: serverCookie),
+                routineQueue: routineQueue,
+                logger: logger,
+                listenDescriptor: descriptor
+            )
+        } catch {
+            closeDescriptor(descriptor)
+            throw ServerPortError(
+                status: .insufficientResources,
+                message: "cannot set up the event loop for port \(configuration.name)",
+                underlyingError: "\(error)"
+            )
+        }
+        engine.start()
+        logger.info(
+            "port \(configuration.name) listening on \(configuration.name.address), max connections \(configuration.maxConnections)",
+            metadata: [PortEvent.metadataKey: "\(PortEvent.listening.rawValue)"]
+        )
+    }
+
+    /// The abstract address, as `ss -xl` shows it: `@\minifilterport_example`.
+    public var address: String { configuration.name.address }
+
+    /// Stops accepting connections; connected clients live on. Mirrors `FltCloseCommunicationPort`.
+    public func closeListener() {
+        engine.closeListener()
+    }
+
+    /// Every client port currently connected (their connect routine accepted them).
+    public var clients: [ClientPort] {
+        engine.connections.compactMap { connection in
+            connection.state.withLock { $0.phase == .connected ? $0.client : nil }
+        }
+    }
+
+    /// Stops accepting, disconnects every client (DISCONNECT with `STATUS_PORT_DISCONNECTED`), waits for their
+    /// disconnect routines and stops the port's threads. Call once, not from a routine.
+    /// - Parameter timeout: how long to wait for the disconnect routines; nil waits for ever.
+    /// - Returns: false when routines were still running at the timeout (the threads are left running then).
+    @discardableResult
+    public func shutdown(timeout: Duration? = nil) -> Bool {
+        engine.closeListener()
+        for connection in engine.connections {
+            connection.requestClose(sending: .portDisconnected, reason: "the port is shutting down")
+        }
+        let deadline = timeout.map { timeout -> Int64 in
+            let (seconds, attoseconds) = timeout.components
+            return MonotonicClock.now + seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        }
+        guard engine.waitForNoConnections(until: deadline) else { return false }
+        engine.stop()
+        engine.logger.info(
+            "port \(configuration.name) stopped",
+            metadata: [PortEvent.metadataKey: "\(PortEvent.stopped.rawValue)"]
+        )
+        return true
+    }
+
+    private static func listeningDescriptor(for configuration: ServerPortConfiguration) throws(ServerPortError) -> Int32 {
+        let name = configuration.name
+        switch configuration.listener {
+        case .bind:
+            do {
+                return try AbstractSocket.listen(at: name.addressBytes, backlog: 256)
+            } catch {
+                if error.errno == EADDRINUSE {
+                    throw ServerPortError(
+                        status: .objectNameCollision,
+                        message: "cannot create port \(name): another process already listens on \(name.address); stop it (ss -xlp | grep -F '\(name.address)' shows which) or choose another port name"
+                    )
+                }
+                throw ServerPortError(
+                    status: .insufficientResources,
+                    message: "cannot listen on \(name.address) for port \(name)",
+                    underlyingError: "\(error)"
+                )
+            }
+        case .inherited(let descriptor):
+            let bound: [UInt8]?
+            do {
+                bound = try AbstractSocket.boundName(of: descriptor)
+            } catch {
+                throw ServerPortError(
+                    status: .invalidParameter,
+                    message: "the inherited descriptor \(descriptor) is not a usable socket",
+                    underlyingError: "\(error)"
+                )
+            }
+            guard bound == name.addressBytes else {
+                let actual = bound.map { "@" + String(decoding: $0, as: UTF8.self) } ?? "not an abstract address"
+                throw ServerPortError(
+                    status: .invalidParameter,
+                    message: "the inherited socket listens on \(actual), but port \(name) maps to \(name.address); make ListenStream= match the port name"
+                )
+            }
+            let flags = fcntl(descriptor, F_GETFL)
+            _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
+            _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+            return descriptor
+        }
+    }
+}

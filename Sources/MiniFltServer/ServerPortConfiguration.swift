@@ -1,0 +1,57 @@
+public import MiniFltPermissions
+public import MiniFltWire
+
+/// How a server port listens and what it tolerates; the defaults are the daemon's (spec section 10).
+public struct ServerPortConfiguration: Sendable {
+    /// Where the listening socket comes from.
+    public enum Listener: Sendable, Hashable {
+        /// Bind the abstract address the port name maps to.
+        case bind
+        /// Serve an already listening socket (socket activation); it must be bound to the port's address.
+        case inherited(descriptor: Int32)
+    }
+
+    /// The port's name, `\MiniFilterPort_Example`.
+    public var name: PortName
+    /// Who may connect; default: administrators and the system only.
+    public var permissions: PermissionDescriptor = .filterPortDefault
+    /// Connections at once, counted from accept until the disconnect routine returns. Default 1 (the seed).
+    public var maxConnections: Int = 1
+    /// The largest frame body accepted, in bytes. Default 1 MiB.
+    public var maxMessageSize: Int = 1 << 20
+    /// How long a connection may take to send CONNECT. Default 5 s.
+    public var handshakeTimeout: Duration = .seconds(5)
+    /// Connections accepted and not yet through CONNECT; accepting pauses (the listener stays) at this many.
+    public var maxPendingHandshakes: Int = 64
+    /// SENDs of one connection waiting for their result; more are answered `STATUS_INSUFFICIENT_RESOURCES`.
+    public var maxOutstandingSends: Int = 128
+    /// Bytes queued towards a client that does not read; past this it is disconnected. Default 4 MiB.
+    public var maxQueuedOutputBytes: Int = 4 << 20
+    /// Where the listening socket comes from. Default: bind.
+    public var listener: Listener = .bind
+    /// The uid and gid that stand for "unmapped" peers (`/proc/sys/kernel/overflowuid` and `overflowgid`).
+    public var overflowIDs: (uid: UInt32, gid: UInt32) = ServerPortConfiguration.systemOverflowIDs()
+
+    public init(name: PortName) {
+        self.name = name
+    }
+
+    /// Reads the kernel's overflow uid and gid, 65534 where they cannot be read.
+    public static func systemOverflowIDs() -> (uid: UInt32, gid: UInt32) {
+        (
+            readNumber("/proc/sys/kernel/overflowuid") ?? 65534,
+            readNumber("/proc/sys/kernel/overflowgid") ?? 65534
+        )
+    }
+}
+
+extension ServerPortConfiguration: Equatable {
+    public static func == (lhs: ServerPortConfiguration, rhs: ServerPortConfiguration) -> Bool {
+        lhs.name == rhs.name && lhs.permissions == rhs.permissions && lhs.maxConnections == rhs.maxConnections
+            && lhs.maxMessageSize == rhs.maxMessageSize && lhs.handshakeTimeout == rhs.handshakeTimeout
+            && lhs.maxPendingHandshakes == rhs.maxPendingHandshakes
+            && lhs.maxOutstandingSends == rhs.maxOutstandingSends
+            && lhs.maxQueuedOutputBytes == rhs.maxQueuedOutputBytes && lhs.listener == rhs.listener
+            && lhs.overflowIDs == rhs.overflowIDs
+    }
+}

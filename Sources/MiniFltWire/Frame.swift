@@ -1,0 +1,117 @@
+/// One decoded frame, its body split into the fields that spec section 5 gives each type.
+public enum Frame: Hashable, Sendable {
+    case connect(ConnectRequest)
+    case connectResult(NTStatus)
+    /// `id` matches the SEND_RESULT to its SEND.
+    case send(id: UInt64, outputCapacity: UInt32, input: [UInt8])
+    case sendResult(id: UInt64, status: NTStatus, output: [UInt8])
+    case message(id: UInt64, replyCapacity: UInt32, body: [UInt8])
+    case reply(id: UInt64, status: NTStatus, body: [UInt8])
+    case replyResult(id: UInt64, status: NTStatus)
+    case disconnect(NTStatus)
+
+    /// The frame's type.
+    public var type: FrameType {
+        switch self {
+        case .connect: .connect
+        case .connectResult: .connectResult
+        case .send: .send
+        case .sendResult: .sendResult
+        case .message: .message
+        case .reply: .reply
+        case .replyResult: .replyResult
+        case .disconnect: .disconnect
+        }
+    }
+
+    /// The header's message id (0 for types without one).
+    public var messageID: UInt64 {
+        switch self {
+        case .send(let id, _, _), .sendResult(let id, _, _), .message(let id, _, _), .reply(let id, _, _),
+            .replyResult(let id, _):
+            id
+        case .connect, .connectResult, .disconnect: 0
+        }
+    }
+
+    /// The frame as bytes: header and body.
+    public func encoded() -> [UInt8] {
+        var bytes: [UInt8] = []
+        encode(into: &bytes)
+        return bytes
+    }
+
+    /// Appends the frame's bytes to `buffer`.
+    public func encode(into buffer: inout [UInt8]) {
+        switch self {
+        case .connect(let request):
+            Frame.append(.connect, id: 0, into: &buffer, fixed: 8, payload: request.context) { buffer in
+                buffer.appendLittleEndian(request.version)
+                buffer.appendLittleEndian(request.wcharSize.rawValue)
+                buffer.appendLittleEndian(request.options)
+            }
+        case .connectResult(let status), .disconnect(let status):
+            Frame.append(type, id: 0, into: &buffer, fixed: 4, payload: []) { $0.appendLittleEndian(status.wireValue) }
+        case .send(let id, let capacity, let input):
+            Frame.append(.send, id: id, into: &buffer, fixed: 4, payload: input) { $0.appendLittleEndian(capacity) }
+        case .sendResult(let id, let status, let output):
+            Frame.append(.sendResult, id: id, into: &buffer, fixed: 4, payload: output) {
+                $0.appendLittleEndian(status.wireValue)
+            }
+        case .message(let id, let capacity, let body):
+            Frame.append(.message, id: id, into: &buffer, fixed: 4, payload: body) { $0.appendLittleEndian(capacity) }
+        case .reply(let id, let status, let body):
+            Frame.append(.reply, id: id, into: &buffer, fixed: 4, payload: body) {
+                $0.appendLittleEndian(status.wireValue)
+            }
+        case .replyResult(let id, let status):
+            Frame.append(.replyResult, id: id, into: &buffer, fixed: 4, payload: []) {
+                $0.appendLittleEndian(status.wireValue)
+            }
+        }
+    }
+
+    private static func append(
+        _ type: FrameType,
+        id: UInt64,
+        into buffer: inout [UInt8],
+        fixed: Int,
+        payload: [UInt8],
+        fields: (inout [UInt8]) -> Void
+    ) {
+        buffer.reserveCapacity(buffer.count + FrameHeader.size + fixed + payload.count)
+        FrameHeader(bodyLength: UInt32(fixed + payload.count), type: type, messageID: id).encode(into: &buffer)
+        fields(&buffer)
+        buffer.append(contentsOf: payload)
+    }
+}
+
+/// The body of a CONNECT frame.
+public struct ConnectRequest: Hashable, Sendable {
+    /// The protocol version this library speaks.
+    public static let currentVersion: UInt16 = 1
+
+    public var version: UInt16
+    public var wcharSize: WideCharacterSize
+    /// FilterConnectCommunicationPort's options (`FLT_PORT_FLAG_SYNC_HANDLE` = 0x1).
+    public var options: UInt32
+    /// The connection context, 0...65535 bytes, handed to the connect routine.
+    public var context: [UInt8]
+
+    public init(
+        version: UInt16 = ConnectRequest.currentVersion,
+        wcharSize: WideCharacterSize,
+        options: UInt32 = 0,
+        context: [UInt8] = []
+    ) {
+        self.version = version
+        self.wcharSize = wcharSize
+        self.options = options
+        self.context = context
+    }
+
+    /// The largest connection context FilterConnectCommunicationPort accepts (a WORD size).
+    public static let maximumContextLength = 65535
+    /// The option bits version 1 defines.
+    public static let knownOptions: UInt32 = 0x1
+}

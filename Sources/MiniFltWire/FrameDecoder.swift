@@ -1,0 +1,111 @@
+/// Splits a byte stream into frames, checking each header before its body is buffered.
+///
+/// A header that breaks spec section 5 is rejected as soon as its 16 bytes are in: a length field of 4 GiB
+/// fails before any memory is set aside for the body. The decoder buffers at most one frame beyond what was
+/// already decoded, so its memory is bounded by the size limit.
+public struct FrameDecoder: Sendable {
+    /// Which side of the connection this decoder reads for.
+    public enum Role: Sendable {
+        /// Accepts CONNECT, SEND and REPLY.
+        case server
+        /// Accepts CONNECT_RESULT, SEND_RESULT, MESSAGE, REPLY_RESULT and DISCONNECT.
+        case client
+    }
+
+    public let role: Role
+    /// The largest body accepted, in bytes.
+    public let maximumBodyLength: Int
+
+    private var storage: [UInt8] = []
+    private var readIndex = 0
+
+    public init(role: Role, maximumBodyLength: Int) {
+        self.role = role
+        self.maximumBodyLength = maximumBodyLength
+    }
+
+    /// Bytes received and not yet decoded.
+    public var bufferedByteCount: Int { storage.count - readIndex }
+
+    /// Appends received bytes.
+    public mutating func append(_ bytes: some Sequence<UInt8>) {
+        compactIfWorthIt()
+        storage.append(contentsOf: bytes)
+    }
+
+    /// Appends received bytes from a raw buffer (the event loop's per-thread read buffer).
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        compactIfWorthIt()
+        storage.append(contentsOf: bytes)
+    }
+
+    /// The next whole frame, nil when more bytes are needed.
+    /// - Throws: ``FrameViolation`` for a frame that breaks the format; the stream is then unusable.
+    public mutating func next() throws(FrameViolation) -> Frame? {
+        guard bufferedByteCount >= FrameHeader.size else { return nil }
+        let header = storage.withUnsafeBytes { FrameHeader(decoding: UnsafeRawBufferPointer(rebasing: $0[readIndex...])) }
+        let type = try validate(header)
+        let frameLength = FrameHeader.size + Int(header.bodyLength)
+        guard bufferedByteCount >= frameLength else { return nil }
+        let bodyStart = readIndex + FrameHeader.size
+        let frame = storage.withUnsafeBytes { bytes in
+            Frame(type: type, id: header.messageID, body: UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyStart + Int(header.bodyLength)]))
+        }
+        readIndex += frameLength
+        if readIndex == storage.count {
+            storage.removeAll(keepingCapacity: storage.capacity <= 64 * 1024)
+            readIndex = 0
+        }
+        return frame
+    }
+
+    /// Checks everything the header alone can tell.
+    public func validate(_ header: FrameHeader) throws(FrameViolation) -> FrameType {
+        guard let type = header.type else { throw .unknownType(header.rawType) }
+        guard header.flags == 0 else { throw .nonZeroFlags(header.flags) }
+        guard type.isClientToServer == (role == .server) else { throw .wrongDirection(type) }
+        guard Int(header.bodyLength) >= type.fixedBodyLength else {
+            throw .bodyTooShort(type: type, length: header.bodyLength)
+        }
+        guard Int(header.bodyLength) <= maximumBodyLength else {
+            throw .bodyTooLong(length: header.bodyLength, limit: maximumBodyLength)
+        }
+        if type == .connect, Int(header.bodyLength) - type.fixedBodyLength > ConnectRequest.maximumContextLength {
+            throw .contextTooLong(Int(header.bodyLength) - type.fixedBodyLength)
+        }
+        return type
+    }
+
+    private mutating func compactIfWorthIt() {
+        guard readIndex > 0, readIndex >= storage.count / 2 else { return }
+        storage.removeSubrange(0..<readIndex)
+        readIndex = 0
+    }
+}
+
+extension Frame {
+    /// Builds a frame from a body whose length `FrameDecoder.validate` already checked.
+    init(type: FrameType, id: UInt64, body: UnsafeRawBufferPointer) {
+        let tail = { (offset: Int) in [UInt8](UnsafeRawBufferPointer(rebasing: body[offset...])) }
+        switch type {
+        case .connect:
+            let wchar = WideCharacterSize(rawValue: body.readLittleEndian(at: 2)) ?? .unsupported
+            self = .connect(
+                ConnectRequest(
+                    version: body.readLittleEndian(at: 0),
+                    wcharSize: wchar,
+                    options: body.readLittleEndian(at: 4),
+                    context: tail(8)
+                )
+            )
+        case .connectResult: self = .connectResult(NTStatus(wireValue: body.readLittleEndian(at: 0)))
+        case .disconnect: self = .disconnect(NTStatus(wireValue: body.readLittleEndian(at: 0)))
+        case .send: self = .send(id: id, outputCapacity: body.readLittleEndian(at: 0), input: tail(4))
+        case .sendResult:
+            self = .sendResult(id: id, status: NTStatus(wireValue: body.readLittleEndian(at: 0)), output: tail(4))
+        case .message: self = .message(id: id, replyCapacity: body.readLittleEndian(at: 0), body: tail(4))
+        case .reply: self = .reply(id: id, status: NTStatus(wireValue: body.readLittleEndian(at: 0)), body: tail(4))
+        case .replyResult: self = .replyResult(id: id, status: NTStatus(wireValue: body.readLittleEndian(at: 0)))
+        }
+    }
+}

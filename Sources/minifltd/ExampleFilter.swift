@@ -1,0 +1,45 @@
+import Logging
+import MiniFltPermissions
+import MiniFltServer
+import MiniFltWire
+
+/// The seed example's routines (spec section 9): log each event, and answer a 4096-byte USER_TO_FLT with
+/// "Hello, User" when the client gave a 4096-byte USER_TO_FLT_REPLY buffer.
+struct ExampleFilter: Sendable {
+    /// sizeof(USER_TO_FLT) and sizeof(USER_TO_FLT_REPLY) in the seed: WCHAR msg[2048] on Windows.
+    static let messageSize = 4096
+    static let reply = "Hello, User"
+
+    let logger: Logger
+
+    /// The connection cookie: the client port and a logger that already carries its pid and uid, made once
+    /// at connect (setting logger metadata is not free, and the message routine runs for every message).
+    struct Client: Sendable {
+        let port: ClientPort
+        let logger: Logger
+    }
+
+    /// The routines.
+    var routines: PortRoutines<Void, Client> {
+        PortRoutines(
+            connect: { port, _, _ in
+                var logger = self.logger
+                logger[metadataKey: PortMetadataKey.clientPID] = "\(port.peer.pid)"
+                logger[metadataKey: PortMetadataKey.clientUID] = "\(port.peer.uid)"
+                logger.info("User-mode application(\(port.peer.pid)) connect to this filter")
+                return .accept(Client(port: port, logger: logger))
+            },
+            disconnect: { client in
+                client.logger.info("User-mode application(\(client.port.peer.pid)) disconnect with this filter")
+            },
+            message: { client, input, outputCapacity in
+                client.logger.info("User-mode application(\(client.port.peer.pid)) send data to this filter")
+                if let input, input.count == ExampleFilter.messageSize {
+                    client.logger.info("Data: \(WideString.decode(input, as: client.port.wcharSize))")
+                }
+                guard outputCapacity == ExampleFilter.messageSize else { return MessageResult() }
+                return MessageResult(output: WideString.encode(ExampleFilter.reply, as: client.port.wcharSize))
+            }
+        )
+    }
+}

@@ -1,0 +1,162 @@
+public import ArgumentParser
+import Dispatch
+public import Logging
+import MiniFltPermissions
+import MiniFltPosix
+import MiniFltServer
+import MiniFltWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The minifltd daemon: the seed's example filter on a communication port.
+@main
+struct Minifltd: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "minifltd",
+        abstract: "Serve a Windows-style filter communication port on an abstract Unix socket.",
+        discussion: """
+            Runs the seed example's routines: it logs each client's connect, messages and disconnect, and answers \
+            a 4096-byte message with "Hello, User" when the client's reply buffer is 4096 bytes.
+            Exit status: 0 after SIGTERM or SIGINT, 1 when the port cannot be created, 2 for a bad option.
+            """
+    )
+
+    @Option(help: "The port name; it maps to the abstract address @<name in lowercase>.")
+    var port = PortName.example
+
+    @Option(help: "Connections at once; the next connect gets 0x800704D6.")
+    var maxConnections = 1
+
+    @Option(help: "The permission descriptor in SDDL (default: administrators and the system only).")
+    var sddl: String?
+
+    @Option(name: .customLong("allow-user"), help: "Also admit this user (name or uid); repeatable.")
+    var allowUsers: [String] = []
+
+    @Option(name: .customLong("allow-group"), help: "Also admit members of this group (name or gid); repeatable.")
+    var allowGroups: [String] = []
+
+    @Option(help: "The largest message body in bytes.")
+    var maxMessageSize = 1 << 20
+
+    @Option(help: "Seconds a connection may take to send CONNECT.")
+    var handshakeTimeout = 5.0
+
+    @Option(help: "Connections waiting for their handshake before accepting pauses.")
+    var maxPendingHandshakes = 64
+
+    @Option(help: "Sends one connection may have outstanding; more are answered STATUS_INSUFFICIENT_RESOURCES.")
+    var maxOutstandingSends = 128
+
+    @Option(help: "Bytes queued towards a client that does not read before it is disconnected.")
+    var maxQueuedOutputBytes = 4 << 20
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
+
+    func validate() throws {
+        guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
+        guard maxMessageSize >= 16 else { throw ValidationError("--max-message-size must be at least 16 bytes") }
+        guard handshakeTimeout > 0, handshakeTimeout <= 3600 else {
+            throw ValidationError("--handshake-timeout must be between 0 and 3600 seconds")
+        }
+        guard maxPendingHandshakes >= 1 else { throw ValidationError("--max-pending-handshakes must be at least 1") }
+        guard maxOutstandingSends >= 1 else { throw ValidationError("--max-outstanding-sends must be at least 1") }
+        guard maxQueuedOutputBytes >= 65536 else {
+            throw ValidationError("--max-queued-output-bytes must be at least 65536")
+        }
+    }
+
+    func run() throws {
+        let level = logLevel
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "minifltd")
+        let configuration: ServerPortConfiguration
+        do {
+            configuration = try portConfiguration()
+        } catch {
+            Minifltd.fail("\(error)", exitCode: 2)
+        }
+        if configuration.permissions.admitsEveryone {
+            logger.warning("the permission descriptor has no DACL (a NULL DACL): every local process may connect")
+        }
+        logger.info("permission descriptor \(configuration.permissions)")
+
+        let port: ServerPort
+        do {
+            port = try ServerPort(
+                configuration: configuration,
+                serverCookie: (),
+                routines: ExampleFilter(logger: logger).routines,
+                routineQueue: DispatchQueue(label: "minifltd.routines"),
+                logger: logger
+            )
+        } catch {
+            Minifltd.fail("\(error)", exitCode: 1)
+        }
+        ShutdownSignals.install(logger: logger) {
+            port.shutdown()
+        }
+        dispatchMain()
+    }
+
+    /// The server port's configuration from the options.
+    func portConfiguration() throws -> ServerPortConfiguration {
+        let name: PortName
+        do {
+            name = try PortName(port)
+        } catch {
+            throw ConfigurationError("--port: \(error) [STATUS_OBJECT_NAME_INVALID (0xc0000033)]")
+        }
+        var configuration = ServerPortConfiguration(name: name)
+        if let sddl {
+            do {
+                configuration.permissions = try PermissionDescriptor(sddl: sddl)
+            } catch {
+                throw ConfigurationError("--sddl: \(error)")
+            }
+        }
+        var sids: [SecurityIdentifier] = []
+        for user in allowUsers {
+            guard let uid = AccountLookup.uid(of: user) else {
+                throw ConfigurationError("--allow-user: no user named '\(user)' (give a name from /etc/passwd or a uid)")
+            }
+            sids.append(.unixUser(uid))
+        }
+        for group in allowGroups {
+            guard let gid = AccountLookup.gid(of: group) else {
+                throw ConfigurationError("--allow-group: no group named '\(group)' (give a name from /etc/group or a gid)")
+            }
+            sids.append(.unixGroup(gid))
+        }
+        configuration.permissions = configuration.permissions.allowing(sids)
+        configuration.maxConnections = maxConnections
+        configuration.maxMessageSize = maxMessageSize
+        configuration.handshakeTimeout = .milliseconds(Int64(handshakeTimeout * 1000))
+        configuration.maxPendingHandshakes = maxPendingHandshakes
+        configuration.maxOutstandingSends = maxOutstandingSends
+        configuration.maxQueuedOutputBytes = maxQueuedOutputBytes
+        return configuration
+    }
+
+    /// Prints `minifltd: message` to stderr and exits.
+    static func fail(_ message: String, exitCode: Int32) -> Never {
+        var standardError = StandardError()
+        print("minifltd: \(message)", to: &standardError)
+        Glibc.exit(exitCode)
+    }
+}
+
+/// A start-up configuration problem, said in words.
+struct ConfigurationError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+extension Logger.Level: @retroactive ExpressibleByArgument {}

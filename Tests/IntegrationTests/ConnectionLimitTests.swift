@@ -1,0 +1,43 @@
+import Foundation
+import MiniFltClient
+import MiniFltWire
+import Testing
+
+@Suite("Connection limits against the real daemon")
+struct ConnectionLimitTests {
+    @Test("the connection after max-connections gets 0x800704D6, and the slot comes back", arguments: [1, 3])
+    func limit(maxConnections: Int) throws {
+        let daemon = try Daemon(arguments: ["--max-connections", "\(maxConnections)"])
+        var held = try (0..<maxConnections).map { _ in try FilterPort.connect(to: daemon.port) }
+        do {
+            _ = try FilterPort.connect(to: daemon.port)
+            Issue.record("connect over the limit succeeded")
+        } catch {
+            #expect(error.hresult == .connectionCountLimit)
+        }
+        #expect(daemon.waitForLog("event=connection-limit"))
+        held.removeLast().close()
+        let back = eventually { (try? FilterPort.connect(to: daemon.port)).map { held.append($0) } != nil }
+        #expect(back, "the slot did not come back after a disconnect")
+        for port in held { #expect(try port.send(userToFilter("x"), outputCapacity: 4096).count == 22) }
+    }
+
+    @Test("2000 refused connects leave the daemon's descriptor count where it was")
+    func refusedConnectsLeakNothing() throws {
+        let daemon = try Daemon(arguments: ["--log-level", "error"])
+        let held = try FilterPort.connect(to: daemon.port)
+        _ = try held.send([], outputCapacity: 0)
+        let before = daemon.openDescriptorCount
+        var refused = 0
+        for _ in 0..<2000 {
+            do {
+                _ = try FilterPort.connect(to: daemon.port)
+            } catch {
+                if error.hresult == .connectionCountLimit { refused += 1 }
+            }
+        }
+        #expect(refused == 2000)
+        #expect(eventually { daemon.openDescriptorCount == before }, "fds before \(before), after \(daemon.openDescriptorCount)")
+        #expect(try held.send(userToFilter("still here"), outputCapacity: 4096).count == 22)
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+
+/// The built executables, found beside the test bundle (or where MINIFLTD_BIN_DIR says).
+enum Binaries {
+    static var directory: URL {
+        if let override = ProcessInfo.processInfo.environment["MINIFLTD_BIN_DIR"] {
+            return URL(fileURLWithPath: override)
+        }
+        let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+        return executable.deletingLastPathComponent()
+    }
+
+    static var minifltd: URL { directory.appendingPathComponent("minifltd") }
+    static var minifltctl: URL { directory.appendingPathComponent("minifltctl") }
+
+    /// A port name no other test uses.
+    static func uniquePortName(_ tag: String) -> String {
+        "\\MiniFltTest_\(tag)_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+    }
+
+    /// A copy of `minifltctl` in a world-readable folder, so that a child dropped to another uid can run it
+    /// wherever the build folder lives.
+    static let minifltctlForOtherUsers: URL = {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("minifltd-tests-\(getpid())")
+        try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        chmod(folder.path, 0o755)
+        let copy = folder.appendingPathComponent("minifltctl")
+        try? FileManager.default.removeItem(at: copy)
+        try? FileManager.default.copyItem(at: minifltctl, to: copy)
+        chmod(copy.path, 0o755)
+        return copy
+    }()
+}
+
+/// A finished child process.
+struct ProcessResult {
+    var status: Int32
+    var standardOutput: String
+    var standardError: String
+}
+
+/// Runs a program to completion and collects what it printed.
+func runProgram(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let environment { process.environment = environment }
+    let output = Pipe()
+    let error = Pipe()
+    process.standardOutput = output
+    process.standardError = error
+    try process.run()
+    let outputData = output.fileHandleForReading.readDataToEndOfFile()
+    let errorData = error.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return ProcessResult(
+        status: process.terminationStatus,
+        standardOutput: String(decoding: outputData, as: UTF8.self),
+        standardError: String(decoding: errorData, as: UTF8.self)
+    )
+}
+
+/// Runs `minifltctl` as another uid (and the same gid), through setpriv.
+func runAsUser(_ uid: UInt32, _ arguments: [String]) throws -> ProcessResult {
+    try runProgram(
+        "/usr/bin/setpriv",
+        ["--reuid", "\(uid)", "--regid", "\(uid)", "--clear-groups", Binaries.minifltctlForOtherUsers.path] + arguments
+    )
+}
+
+/// Polls `condition` every 10 ms until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) rethrows -> Bool {
+    let clock = ContinuousClock()
+    let deadline = clock.now + timeout
+    while clock.now < deadline {
+        if try condition() { return true }
+        usleep(10_000)
+    }
+    return try condition()
+}

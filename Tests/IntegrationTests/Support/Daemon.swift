@@ -1,0 +1,91 @@
+import Foundation
+import Synchronization
+import Testing
+
+/// The real `minifltd` binary, started for one test on a port of its own and stopped by PID.
+final class Daemon: Sendable {
+    let port: String
+    let process: Process
+    private let log = LogBuffer()
+    private let pipe: Pipe
+
+    /// Starts `minifltd --port <unique> --log-level debug <arguments>` and waits until it listens.
+    init(_ tag: String = #function, arguments: [String] = [], port: String? = nil) throws {
+        self.port = port ?? Binaries.uniquePortName(String(tag.prefix { $0 != "(" }))
+        process = Process()
+        process.executableURL = Binaries.minifltd
+        process.arguments = ["--port", self.port, "--log-level", "debug"] + arguments
+        pipe = Pipe()
+        process.standardError = pipe
+        process.standardOutput = pipe
+        let log = self.log
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            log.append(handle.availableData)
+        }
+        try process.run()
+        let address = "@" + self.port.lowercased()
+        let listening = eventually { isListening(address) || !process.isRunning }
+        guard listening, process.isRunning else {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+            throw DaemonError.didNotStart(output)
+        }
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        pipe.fileHandleForReading.readabilityHandler = nil
+    }
+
+    var pid: Int32 { process.processIdentifier }
+
+    /// Everything the daemon logged so far.
+    var output: String { log.text.withLock { $0 } }
+
+    /// Waits until the log contains `text`.
+    func waitForLog(_ text: String, timeout: Duration = .seconds(5)) -> Bool {
+        eventually(timeout: timeout) { output.contains(text) }
+    }
+
+    /// How many times `text` occurs in the log.
+    func count(_ text: String) -> Int { output.components(separatedBy: text).count - 1 }
+
+    /// The daemon's open descriptors, from /proc.
+    var openDescriptorCount: Int {
+        (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
+
+    /// Sends SIGTERM and returns the exit status.
+    func terminate() -> Int32 {
+        kill(pid, SIGTERM)
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+}
+
+enum DaemonError: Error, CustomStringConvertible {
+    case didNotStart(String)
+    var description: String {
+        switch self {
+        case .didNotStart(let output): "minifltd did not start listening:\n\(output)"
+        }
+    }
+}
+
+/// What the daemon printed, appended from the pipe's reader.
+final class LogBuffer: Sendable {
+    let text = Mutex("")
+    func append(_ data: Data) { text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+}
+
+/// Whether a socket listens at the abstract `address` (`@\\name`), from /proc/net/unix.
+func isListening(_ address: String) -> Bool {
+    guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else { return false }
+    // Listening sockets have the __SO_ACCEPTCON flag (00010000) and state 01 (unconnected).
+    return table.split(separator: "\n").contains { line in
+        line.hasSuffix(" " + address) && line.contains(" 00010000 ")
+    }
+}

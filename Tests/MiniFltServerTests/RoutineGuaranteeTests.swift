@@ -1,0 +1,199 @@
+import Dispatch
+import Foundation
+import Logging
+import MiniFltClient
+import MiniFltPosix
+import MiniFltServer
+import MiniFltWire
+import Synchronization
+import Testing
+
+@Suite("Spec section 4's guarantees, with an in-process port")
+struct RoutineGuaranteeTests {
+    @Test("one disconnect routine per successful connect, none after a refused one, no message after it")
+    func exactlyOnce() throws {
+        let test = try TestPort(maxConnections: 64, behaviour: TestPort.Behaviour(refuseContext: [0xFF]))
+        DispatchQueue.concurrentPerform(iterations: 40) { index in
+            var options = ConnectOptions()
+            if index % 5 == 0 { options.context = [0xFF] }
+            guard let client = try? FilterPort.connect(to: test.name, options: options) else { return }
+            // Two threads share the connection; the handle is closed while some sends are still in flight.
+            DispatchQueue.concurrentPerform(iterations: 2) { _ in
+                for round in 0..<25 {
+                    _ = try? client.send(Array("m\(round)".utf8), outputCapacity: 16)
+                    if index % 3 == 0, round == 10 { client.close() }
+                }
+            }
+            client.close()
+        }
+        #expect(eventually { test.port.statistics.snapshot.connectedClients == 0 && test.port.clients.isEmpty })
+        #expect(eventually { settled(test.recorded) })
+
+        let events = test.recorded
+        var connected: Set<UInt64> = []
+        var disconnected: [UInt64: Int] = [:]
+        for event in events {
+            switch event {
+            case .connect(let id): connected.insert(id)
+            case .refused(let id): #expect(!connected.contains(id))
+            case .message(let id):
+                #expect(connected.contains(id), "message before connect for \(id)")
+                #expect(disconnected[id] == nil, "message routine after the disconnect routine for \(id)")
+            case .disconnect(let id):
+                #expect(connected.contains(id), "disconnect without a successful connect for \(id)")
+                disconnected[id, default: 0] += 1
+            }
+        }
+        #expect(connected.count == 32)
+        #expect(disconnected.count == connected.count)
+        #expect(disconnected.values.allSatisfy { $0 == 1 })
+        #expect(events.filter { if case .refused = $0 { true } else { false } }.count == 8)
+    }
+
+    @Test("a slow disconnect routine keeps the slot taken until it returns")
+    func slowDisconnectHoldsSlot() throws {
+        let test = try TestPort(maxConnections: 1, behaviour: TestPort.Behaviour(disconnectDelay: .milliseconds(600)))
+        let first = try FilterPort.connect(to: test.name)
+        let start = MonotonicClock.now
+        first.close()
+        #expect(eventually { test.recorded.contains(.disconnect(1)) })
+        do {
+            _ = try FilterPort.connect(to: test.name)
+            Issue.record("connected while the disconnect routine still ran")
+        } catch {
+            #expect(error.hresult == .connectionCountLimit)
+        }
+        var second: FilterPort?
+        #expect(eventually { second = try? FilterPort.connect(to: test.name); return second != nil })
+        #expect(MonotonicClock.now - start >= 600_000_000)
+    }
+
+    @Test("while a routine runs long, the port still refuses, times out handshakes and notices disconnects")
+    func longRoutine() throws {
+        let test = try TestPort(
+            maxConnections: 3,
+            handshakeTimeout: .milliseconds(200),
+            behaviour: TestPort.Behaviour(slowMessage: .seconds(2))
+        )
+        let busy = try FilterPort.connect(to: test.name)
+        let leaving = try FilterPort.connect(to: test.name)
+        let silent = try AbstractSocket.connect(to: PortName(test.name).addressBytes)
+        defer { closeDescriptor(silent) }
+        let slowSend = Thread { _ = try? busy.send(TestPort.slow, outputCapacity: 0) }
+        slowSend.start()
+        #expect(eventually { test.recorded.contains(.message(1)) })
+        let start = MonotonicClock.now
+
+        // The silent connection holds the third slot: over the limit is refused at once.
+        do {
+            _ = try FilterPort.connect(to: test.name)
+            Issue.record("connected over the limit")
+        } catch {
+            #expect(error.hresult == .connectionCountLimit)
+        }
+        // The handshake deadline passes while the routine runs.
+        var timeout = timeval(tv_sec: 2, tv_usec: 0)
+        setsockopt(silent, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var buffer = [UInt8](repeating: 0, count: 64)
+        let count = recv(silent, &buffer, buffer.count, 0)
+        #expect(count == 20)
+        #expect(Array(buffer[0..<20]) == Frame.disconnect(.ioTimeout).encoded())
+        // A client that leaves is noticed (its socket closed) before the routine returns.
+        leaving.close()
+        #expect(eventually(timeout: .seconds(1)) { test.log.contains("connection closed: the client closed the connection") })
+        #expect(MonotonicClock.now - start < 1_800_000_000, "the port stalled behind the routine")
+        #expect(!test.recorded.contains(.disconnect(2)), "the disconnect routine ran before the long routine returned")
+        #expect(eventually { test.recorded.contains(.disconnect(2)) })
+    }
+
+    @Test("closing the listener stops new connections; connected clients live on")
+    func closeListener() throws {
+        let test = try TestPort()
+        let client = try FilterPort.connect(to: test.name)
+        test.port.closeListener()
+        do {
+            _ = try FilterPort.connect(to: test.name)
+            Issue.record("connected after the listener closed")
+        } catch {
+            #expect(error.hresult == .fileNotFound)
+        }
+        #expect(try client.send([1, 2, 3], outputCapacity: 8) == [1, 2, 3])
+    }
+
+    @Test("closing a client port sends DISCONNECT; the client's calls then fail with 0x80070006")
+    func closeClientPort() throws {
+        let test = try TestPort()
+        let client = try FilterPort.connect(to: test.name)
+        _ = try client.send([1], outputCapacity: 1)
+        let ports = test.port.clients
+        #expect(ports.count == 1)
+        ports.first?.close()
+        #expect(eventually { test.recorded.contains(.disconnect(1)) })
+        do {
+            _ = try client.send([1], outputCapacity: 1)
+            Issue.record("a send on a closed client port succeeded")
+        } catch {
+            #expect(error.hresult == .invalidHandle)
+        }
+    }
+
+    @Test("a port without a message routine fails every send")
+    func noMessageRoutine() throws {
+        let name = "\\MiniFltServerTest_noMessage_\(getpid())"
+        let port = try ServerPort(
+            configuration: ServerPortConfiguration(name: try PortName(name)),
+            serverCookie: (),
+            routines: PortRoutines<Void, Int>(connect: { _, _, _ in .accept(0) }, disconnect: { _ in }, message: nil),
+            routineQueue: DispatchQueue(label: "none"),
+            logger: .init(label: "test")
+        )
+        defer { port.shutdown() }
+        let client = try FilterPort.connect(to: name)
+        do {
+            _ = try client.send([1], outputCapacity: 1)
+            Issue.record("a send to a port without a message routine succeeded")
+        } catch {
+            #expect(error.hresult == NTStatus.invalidDeviceRequest.hresult)
+        }
+    }
+
+    @Test("an output larger than the capacity is a routine bug: STATUS_BUFFER_OVERFLOW with no data")
+    func outputOverCapacity() throws {
+        let name = "\\MiniFltServerTest_overflow_\(getpid())"
+        let port = try ServerPort(
+            configuration: ServerPortConfiguration(name: try PortName(name)),
+            serverCookie: (),
+            routines: PortRoutines<Void, Int>(
+                connect: { _, _, _ in .accept(0) },
+                disconnect: { _ in },
+                message: { _, _, capacity in MessageResult(output: Array(repeating: 7, count: capacity + 1)) }
+            ),
+            routineQueue: DispatchQueue(label: "overflow"),
+            logger: .init(label: "test")
+        )
+        defer { port.shutdown() }
+        let client = try FilterPort.connect(to: name)
+        do {
+            _ = try client.send([1], outputCapacity: 4)
+            Issue.record("an overflowing output reached the client")
+        } catch {
+            #expect(error.hresult == .moreData)
+        }
+    }
+
+    private func settled(_ events: [TestPort.Event]) -> Bool {
+        let connects = events.filter { if case .connect = $0 { true } else { false } }.count
+        let disconnects = events.filter { if case .disconnect = $0 { true } else { false } }.count
+        return connects == disconnects
+    }
+}
+
+/// Polls `condition` every 10 ms until it holds or `timeout` passes.
+func eventually(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) rethrows -> Bool {
+    let deadline = MonotonicClock.now + Int64(timeout.seconds * 1e9)
+    while MonotonicClock.now < deadline {
+        if try condition() { return true }
+        usleep(10_000)
+    }
+    return try condition()
+}

@@ -1,0 +1,109 @@
+import Dispatch
+import Foundation
+import Logging
+import MiniFltServer
+import MiniFltWire
+import Synchronization
+
+/// A server port in this process whose routines record what happened to whom, in order.
+final class TestPort: Sendable {
+    enum Event: Hashable, Sendable {
+        case connect(UInt64)
+        case refused(UInt64)
+        case message(UInt64)
+        case disconnect(UInt64)
+    }
+
+    struct Behaviour: Sendable {
+        /// Refuse the connect routine for these context bytes.
+        var refuseContext: [UInt8]? = nil
+        /// How long the disconnect routine takes.
+        var disconnectDelay: Duration = .zero
+        /// How long a message routine whose input is `slow` takes.
+        var slowMessage: Duration = .zero
+    }
+
+    static let slow: [UInt8] = Array("slow".utf8)
+
+    let port: ServerPort
+    let name: String
+    let queue = DispatchQueue(label: "test.routines")
+    let events = EventLog()
+    let log = LogStore()
+
+    init(_ tag: String = #function, maxConnections: Int = 8, handshakeTimeout: Duration = .seconds(5), behaviour: Behaviour = Behaviour()) throws {
+        name = "\\MiniFltServerTest_\(tag.prefix { $0 != "(" })_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        var configuration = ServerPortConfiguration(name: try PortName(name))
+        configuration.maxConnections = maxConnections
+        configuration.handshakeTimeout = handshakeTimeout
+        let queue = self.queue
+        let events = self.events
+        let routines = PortRoutines<Void, UInt64>(
+            connect: { client, _, context in
+                dispatchPrecondition(condition: .onQueue(queue))
+                if context == behaviour.refuseContext {
+                    events.record(.refused(client.id))
+                    return .refuse(.accessDenied)
+                }
+                events.record(.connect(client.id))
+                return .accept(client.id)
+            },
+            disconnect: { id in
+                dispatchPrecondition(condition: .onQueue(queue))
+                events.record(.disconnect(id))
+                Thread.sleep(forTimeInterval: behaviour.disconnectDelay.seconds)
+            },
+            message: { id, input, capacity in
+                dispatchPrecondition(condition: .onQueue(queue))
+                events.record(.message(id))
+                if input == TestPort.slow { Thread.sleep(forTimeInterval: behaviour.slowMessage.seconds) }
+                return MessageResult(output: Array((input ?? []).prefix(capacity)))
+            }
+        )
+        let store = log
+        port = try ServerPort(
+            configuration: configuration,
+            serverCookie: (),
+            routines: routines,
+            routineQueue: queue,
+            logger: Logger(label: "test") { _ in CapturingLogHandler(store: store) }
+        )
+    }
+
+    deinit { port.shutdown(timeout: .seconds(10)) }
+
+    var recorded: [Event] { events.list.withLock { $0 } }
+}
+
+extension Duration {
+    var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// The routines' events, in the order they ran.
+final class EventLog: Sendable {
+    let list = Mutex<[TestPort.Event]>([])
+    func record(_ event: TestPort.Event) { list.withLock { $0.append(event) } }
+}
+
+/// Log lines captured in memory, so tests can see what the port logged and when.
+final class LogStore: Sendable {
+    let lines = Mutex<[String]>([])
+    func contains(_ text: String) -> Bool { lines.withLock { $0.contains { $0.contains(text) } } }
+}
+
+struct CapturingLogHandler: LogHandler {
+    let store: LogStore
+    var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level = .trace
+
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    func log(event: LogEvent) {
+        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
+        let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+        store.lines.withLock { $0.append("\(event.level) \(fields) \(event.message)") }
+    }
+}
