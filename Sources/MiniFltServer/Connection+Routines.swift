@@ -31,7 +31,7 @@ extension Connection {
                 return (!state.descriptorOpen, state.deferredSends)
             }
             engine.statistics.recordConnected()
-            logger.debug("client connected", metadata: [PortEvent.metadataKey: "\(PortEvent.clientConnected.rawValue)"])
+            log(.debug, .clientConnected, "client connected")
             if closed {
                 runDisconnectRoutine()
                 return
@@ -45,10 +45,7 @@ extension Connection {
                 state.deferredSends = []
                 return !state.descriptorOpen
             }
-            logger.info(
-                "the connect routine refused the client with \(status)",
-                metadata: [PortEvent.metadataKey: "\(PortEvent.routineFailure.rawValue)", PortMetadataKey.status: "\(status)"]
-            )
+            log(.info, .routineFailure, "the connect routine refused the client with \(status)", status: status)
             if closed { return engine.release(self) }
             write(.connectResult(status))
             requestClose(sending: nil, reason: "the connect routine refused the client")
@@ -70,10 +67,7 @@ extension Connection {
         if let message = engine.routines.message {
             result = engine.routineQueue.sync { message(cookie, input.isEmpty ? nil : input, capacity) }
             if result.output.count > capacity {
-                logger.error(
-                    "the message routine returned \(result.output.count) bytes for an output capacity of \(capacity); answering STATUS_BUFFER_OVERFLOW with no data",
-                    metadata: [PortEvent.metadataKey: "\(PortEvent.routineFailure.rawValue)", PortMetadataKey.status: "\(NTStatus.bufferOverflow)"]
-                )
+                log(.error, .routineFailure, "the message routine returned \(result.output.count) bytes for an output capacity of \(capacity); answering STATUS_BUFFER_OVERFLOW with no data", status: .bufferOverflow)
                 result = MessageResult(status: .bufferOverflow)
             }
         } else {
@@ -103,7 +97,7 @@ extension Connection {
         }
         guard let cookie else { return }
         engine.routineQueue.sync { engine.routines.disconnect(cookie) }
-        logger.debug("client disconnected", metadata: [PortEvent.metadataKey: "\(PortEvent.clientDisconnected.rawValue)"])
+        log(.debug, .clientDisconnected, "client disconnected")
         engine.release(self)
     }
 }

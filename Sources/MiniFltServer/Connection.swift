@@ -74,12 +74,9 @@ final class Connection: @unchecked Sendable {
         self.decoder = FrameDecoder(role: .server, maximumBodyLength: engine.configuration.maxMessageSize)
     }
 
-    var logger: Logger {
-        var logger = engine.logger
-        logger[metadataKey: PortMetadataKey.clientPID] = "\(peer.pid)"
-        logger[metadataKey: PortMetadataKey.clientUID] = "\(peer.uid)"
-        logger[metadataKey: PortMetadataKey.clientGID] = "\(peer.gid)"
-        return logger
+    /// Logs an event of this connection, with the client's identity.
+    func log(_ level: Logger.Level, _ event: PortEvent, _ message: @autoclosure () -> String, status: NTStatus? = nil) {
+        engine.logger.event(level, event, message(), peer: peer, status: status)
     }
 
     // MARK: - The holder's side: reading and closing
@@ -148,10 +145,7 @@ final class Connection: @unchecked Sendable {
         else {
             state.withLock { $0.phase = .refused }
             write(.connectResult(.invalidParameter))
-            logger.notice(
-                "refused a CONNECT with version \(request.version), wchar size \(request.wcharSize.rawValue), options 0x\(String(request.options, radix: 16)): version 1 takes wchar size 2 or 4 and option 0x1",
-                metadata: [PortEvent.metadataKey: "\(PortEvent.protocolViolation.rawValue)", PortMetadataKey.status: "\(NTStatus.invalidParameter)"]
-            )
+            log(.notice, .protocolViolation, "refused a CONNECT with version \(request.version), wchar size \(request.wcharSize.rawValue), options 0x\(String(request.options, radix: 16)): version 1 takes wchar size 2 or 4 and option 0x1", status: .invalidParameter)
             return CloseRequest(status: nil, reason: "refused CONNECT")
         }
         state.withLock { $0.phase = .connecting }
@@ -185,10 +179,7 @@ final class Connection: @unchecked Sendable {
 
     private func violationRequest(_ violation: FrameViolation) -> CloseRequest {
         engine.statistics.recordViolation()
-        logger.warning(
-            "protocol violation: \(violation); disconnecting this client",
-            metadata: [PortEvent.metadataKey: "\(PortEvent.protocolViolation.rawValue)", PortMetadataKey.status: "\(NTStatus.invalidParameter)"]
-        )
+        log(.warning, .protocolViolation, "protocol violation: \(violation); disconnecting this client", status: .invalidParameter)
         return CloseRequest(status: .invalidParameter, reason: "protocol violation: \(violation)")
     }
 
@@ -214,7 +205,7 @@ final class Connection: @unchecked Sendable {
             case .connected: return .disconnectRoutine
             }
         }
-        logger.debug("connection closed: \(request.reason)")
+        log(.debug, .connectionClosed, "connection closed: \(request.reason)")
         switch next {
         case .releaseSlot: engine.release(self)
         case .disconnectRoutine:
@@ -315,6 +306,6 @@ final class Connection: @unchecked Sendable {
     func logLimitOnce(_ limit: String, _ message: String) {
         let first = state.withLock { $0.limitsLogged.insert(limit).inserted }
         guard first else { return }
-        logger.warning("\(message)", metadata: [PortEvent.metadataKey: "\(PortEvent.limitHit.rawValue)"])
+        log(.warning, .limitHit, message)
     }
 }

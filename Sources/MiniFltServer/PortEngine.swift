@@ -216,10 +216,7 @@ final class PortEngine: @unchecked Sendable {
                     return !state.acceptFailureLogged
                 }
                 if first {
-                    logger.error(
-                        "accept failed: \(SystemError("accept4", errno: error)); pausing accepts for 100 ms (logged once)",
-                        metadata: [PortEvent.metadataKey: "\(PortEvent.acceptFailure.rawValue)"]
-                    )
+                    logger.event(.error, .acceptFailure, "accept failed: \(SystemError("accept4", errno: error)); pausing accepts for 100 ms (logged once)")
                 }
                 next = .backingOff(until: MonotonicClock.now + 100_000_000)
                 break
@@ -258,17 +255,9 @@ final class PortEngine: @unchecked Sendable {
             closeDescriptor(fd)
             return true
         }
-        var logger = self.logger
-        logger[metadataKey: PortMetadataKey.clientPID] = "\(peer.pid)"
-        logger[metadataKey: PortMetadataKey.clientUID] = "\(peer.uid)"
-        logger[metadataKey: PortMetadataKey.clientGID] = "\(peer.gid)"
         guard configuration.permissions.grants(.connect, to: peer) else {
             statistics.recordDenied()
-            logger.warning(
-                "access denied to pid \(peer.pid) uid \(peer.uid) gid \(peer.gid) by the permission descriptor",
-                metadata: [PortEvent.metadataKey: "\(PortEvent.accessDenied.rawValue)", PortMetadataKey.status: "\(NTStatus.accessDenied)"]
-            )
-            refuse(fd, .accessDenied)
+            refuse(fd, peer, .accessDenied, .accessDenied, "access denied to pid \(peer.pid) uid \(peer.uid) gid \(peer.gid) by the permission descriptor")
             return true
         }
         enum Admission { case admitted(Connection, pause: Bool), full }
@@ -287,11 +276,7 @@ final class PortEngine: @unchecked Sendable {
         switch admission {
         case .full:
             statistics.recordLimitRefusal()
-            logger.warning(
-                "connection refused: \(configuration.maxConnections) of \(configuration.maxConnections) connections in use",
-                metadata: [PortEvent.metadataKey: "\(PortEvent.connectionLimit.rawValue)", PortMetadataKey.status: "\(NTStatus.connectionCountLimit)"]
-            )
-            refuse(fd, .connectionCountLimit)
+            refuse(fd, peer, .connectionCountLimit, .connectionLimit, "connection refused: \(configuration.maxConnections) of \(configuration.maxConnections) connections in use")
             return true
         case .admitted(let connection, let pause):
             do {
@@ -306,8 +291,9 @@ final class PortEngine: @unchecked Sendable {
         }
     }
 
-    /// Answers CONNECT_RESULT with a failure before the client's CONNECT is read, and closes.
-    private func refuse(_ fd: Int32, _ status: NTStatus) {
+    /// Logs the refusal, answers CONNECT_RESULT with `status` before the client's CONNECT is read, and closes.
+    private func refuse(_ fd: Int32, _ peer: PeerIdentity, _ status: NTStatus, _ event: PortEvent, _ message: String) {
+        logger.event(.warning, event, message, peer: peer, status: status)
         let frame = Frame.connectResult(status).encoded()
         _ = try? AbstractSocket.sendSome(fd, frame)
         closeDescriptor(fd)
@@ -372,10 +358,7 @@ final class PortEngine: @unchecked Sendable {
             return expired
         }
         for connection in expired where connection.state.withLock({ $0.phase == .handshaking }) {
-            connection.logger.notice(
-                "no CONNECT within the handshake timeout of \(configuration.handshakeTimeout); disconnecting",
-                metadata: [PortEvent.metadataKey: "\(PortEvent.handshakeTimeout.rawValue)", PortMetadataKey.status: "\(NTStatus.ioTimeout)"]
-            )
+            logger.event(.notice, .handshakeTimeout, "no CONNECT within the handshake timeout of \(configuration.handshakeTimeout); disconnecting", peer: connection.peer, status: .ioTimeout)
             connection.requestClose(sending: .ioTimeout, reason: "handshake timeout")
         }
     }

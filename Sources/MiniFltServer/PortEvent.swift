@@ -4,6 +4,7 @@ public enum PortEvent: String, Sendable, CaseIterable {
     case listening = "listening"
     case clientConnected = "client-connected"
     case clientDisconnected = "client-disconnected"
+    case connectionClosed = "connection-closed"
     case accessDenied = "access-denied"
     case connectionLimit = "connection-limit"
     case protocolViolation = "protocol-violation"

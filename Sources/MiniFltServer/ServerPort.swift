@@ -71,10 +71,7 @@ public final class ServerPort: Sendable {
             )
         }
         engine.start()
-        logger.info(
-            "port \(configuration.name) listening on \(configuration.name.address), max connections \(configuration.maxConnections)",
-            metadata: [PortEvent.metadataKey: "\(PortEvent.listening.rawValue)"]
-        )
+        logger.event(.info, .listening, "port \(configuration.name) listening on \(configuration.name.address), max connections \(configuration.maxConnections)")
     }
 
     /// The abstract address, as `ss -xl` shows it: `@\minifilterport_example`.
@@ -108,10 +105,7 @@ public final class ServerPort: Sendable {
         }
         guard engine.waitForNoConnections(until: deadline) else { return false }
         engine.stop()
-        engine.logger.info(
-            "port \(configuration.name) stopped",
-            metadata: [PortEvent.metadataKey: "\(PortEvent.stopped.rawValue)"]
-        )
+        engine.logger.event(.info, .stopped, "port \(configuration.name) stopped")
         return true
     }
 

@@ -139,14 +139,7 @@ struct RoutineGuaranteeTests {
 
     @Test("a port without a message routine fails every send")
     func noMessageRoutine() throws {
-        let name = "\\MiniFltServerTest_noMessage_\(getpid())"
-        let port = try ServerPort(
-            configuration: ServerPortConfiguration(name: try PortName(name)),
-            serverCookie: (),
-            routines: PortRoutines<Void, Int>(connect: { _, _, _ in .accept(0) }, disconnect: { _ in }, message: nil),
-            routineQueue: DispatchQueue(label: "none"),
-            logger: .init(label: "test")
-        )
+        let (name, port) = try makePort(message: nil)
         defer { port.shutdown() }
         let client = try FilterPort.connect(to: name)
         do {
@@ -159,18 +152,7 @@ struct RoutineGuaranteeTests {
 
     @Test("an output larger than the capacity is a routine bug: STATUS_BUFFER_OVERFLOW with no data")
     func outputOverCapacity() throws {
-        let name = "\\MiniFltServerTest_overflow_\(getpid())"
-        let port = try ServerPort(
-            configuration: ServerPortConfiguration(name: try PortName(name)),
-            serverCookie: (),
-            routines: PortRoutines<Void, Int>(
-                connect: { _, _, _ in .accept(0) },
-                disconnect: { _ in },
-                message: { _, _, capacity in MessageResult(output: Array(repeating: 7, count: capacity + 1)) }
-            ),
-            routineQueue: DispatchQueue(label: "overflow"),
-            logger: .init(label: "test")
-        )
+        let (name, port) = try makePort { _, _, capacity in MessageResult(output: Array(repeating: 7, count: capacity + 1)) }
         defer { port.shutdown() }
         let client = try FilterPort.connect(to: name)
         do {
@@ -179,6 +161,19 @@ struct RoutineGuaranteeTests {
         } catch {
             #expect(error.hresult == .moreData)
         }
+    }
+
+    /// A port whose connect routine accepts everyone, with the given message routine.
+    private func makePort(message: PortRoutines<Void, Int>.Message?) throws -> (String, ServerPort) {
+        let name = "\\MiniFltServerTest_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        let port = try ServerPort(
+            configuration: ServerPortConfiguration(name: try PortName(name)),
+            serverCookie: (),
+            routines: PortRoutines<Void, Int>(connect: { _, _, _ in .accept(0) }, disconnect: { _ in }, message: message),
+            routineQueue: DispatchQueue(label: "test"),
+            logger: Logger(label: "test")
+        )
+        return (name, port)
     }
 
     private func settled(_ events: [TestPort.Event]) -> Bool {
