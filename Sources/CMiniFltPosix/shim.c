@@ -18,6 +18,7 @@ _Static_assert(CMiniFltPosix_EPOLLERR == EPOLLERR, "EPOLLERR");
 _Static_assert(CMiniFltPosix_EPOLLHUP == EPOLLHUP, "EPOLLHUP");
 _Static_assert(CMiniFltPosix_EPOLLRDHUP == EPOLLRDHUP, "EPOLLRDHUP");
 _Static_assert(CMiniFltPosix_EPOLLONESHOT == (int)EPOLLONESHOT, "EPOLLONESHOT");
+_Static_assert(CMiniFltPosix_EPOLLET == (int)EPOLLET, "EPOLLET");
 
 int CMiniFltPosix_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
 

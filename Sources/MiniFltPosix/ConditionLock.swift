@@ -1,5 +1,6 @@
 #if canImport(Glibc)
-import Glibc
+// Package-visible because the inlinable withLock names pthread types.
+package import Glibc
 #endif
 
 /// A mutex with a condition variable, guarding a value of type `State`.
@@ -9,9 +10,9 @@ import Glibc
 /// # Thread safety
 /// `state` is only touched with `mutex` held, which makes the class `@unchecked Sendable`.
 package final class ConditionLock<State>: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
-    private var state: State
+    @usableFromInline let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    @usableFromInline let condition = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+    @usableFromInline var state: State
 
     package init(_ state: State) {
         self.state = state
@@ -30,8 +31,9 @@ package final class ConditionLock<State>: @unchecked Sendable {
         condition.deallocate()
     }
 
-    /// Runs `body` with the lock held.
-    @inline(__always)
+    /// Runs `body` with the lock held. Inlinable, so that callers in other modules get it specialized for
+    /// their `State` instead of going through generic metadata on every call.
+    @inlinable
     package func withLock<R, E: Error>(_ body: (inout State) throws(E) -> R) throws(E) -> R {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }

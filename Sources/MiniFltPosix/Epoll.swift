@@ -4,8 +4,8 @@ package import CMiniFltPosix
 import Glibc
 #endif
 
-/// An epoll instance shared by the event loop's threads; every registration is one-shot, so an event goes
-/// to exactly one thread and the descriptor stays quiet until that thread re-arms it.
+/// An epoll instance shared by the event loop's threads. One-shot registrations send an event to exactly one
+/// thread and stay quiet until re-armed; edge-triggered ones need no re-arming.
 package struct Epoll: Sendable {
     package struct Events: OptionSet, Sendable {
         package var rawValue: UInt32
@@ -16,6 +16,7 @@ package struct Epoll: Sendable {
         package static let hangUp = Events(rawValue: UInt32(CMiniFltPosix_EPOLLHUP))
         package static let readHangUp = Events(rawValue: UInt32(CMiniFltPosix_EPOLLRDHUP))
         static let oneShot = Events(rawValue: UInt32(CMiniFltPosix_EPOLLONESHOT))
+        static let edgeTriggered = Events(rawValue: UInt32(truncatingIfNeeded: CMiniFltPosix_EPOLLET))
     }
 
     package let fd: Int32
@@ -78,6 +79,12 @@ package struct TimerFD: Sendable {
 }
 
 extension Epoll {
+    /// Registers `descriptor` edge-triggered: an event each time `events` become ready, never re-armed. Whoever
+    /// handles it must read until a short read, and serialize handlers itself.
+    package func addEdgeTriggered(_ descriptor: Int32, events: Events, token: UInt64) throws(SystemError) {
+        _ = try syscall("epoll_ctl(ADD)") { CMiniFltPosix_epoll_ctl(fd, 1, descriptor, events.union(.edgeTriggered).rawValue, token) }
+    }
+
     /// Registers `descriptor` level-triggered (not one-shot): every waiting thread sees it while it is ready.
     /// For the stop eventfd and the timerfd, whose events any thread may handle.
     package func addLevelTriggered(_ descriptor: Int32, token: UInt64) throws(SystemError) {

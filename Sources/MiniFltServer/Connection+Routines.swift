@@ -2,6 +2,7 @@ import Dispatch
 import Logging
 import MiniFltPosix
 import MiniFltWire
+import Synchronization
 
 /// The routine calls for one connection, run by a ``RoutineRunner`` drainer on the routine queue.
 ///
@@ -21,7 +22,8 @@ extension Connection {
             state.withLock { $0.phase = .refused }
             return engine.release(self)
         }
-        let result = engine.routineQueue.sync { engine.routines.connect(client, request.context) }
+        var result = ConnectResult<CookieBox>.refuse(.unsuccessful)
+        engine.routineQueue.sync { result = engine.routines.connect(client, request.context) }
         switch result {
         case .accept(let cookie):
             let (closed, deferred) = state.withLock { state in
@@ -53,7 +55,7 @@ extension Connection {
     }
 
     func runMessageRoutine(id: UInt64, outputCapacity: UInt32, input: [UInt8]) {
-        let cookie = state.withLock { state -> (any Sendable)? in
+        let cookie = state.withLock { state -> CookieBox? in
             guard state.phase == .connected, !state.disconnectStarted, let cookie = state.cookie else {
                 state.outstandingSends.remove(id)
                 return nil
@@ -65,7 +67,10 @@ extension Connection {
         let capacity = Int(outputCapacity)
         var result: MessageResult
         if let message = engine.routines.message {
-            result = engine.routineQueue.sync { message(cookie, input.isEmpty ? nil : input, capacity) }
+            var answer = MessageResult()
+            // The Void form of sync: the generic, rethrowing one wraps the block in more closures.
+            engine.routineQueue.sync { answer = message(cookie, input.isEmpty ? nil : input, capacity) }
+            result = answer
             if result.output.count > capacity {
                 log(.error, .routineFailure, "the message routine returned \(result.output.count) bytes for an output capacity of \(capacity); answering STATUS_BUFFER_OVERFLOW with no data", status: .bufferOverflow)
                 result = MessageResult(status: .bufferOverflow)
@@ -73,9 +78,10 @@ extension Connection {
         } else {
             result = MessageResult(status: .invalidDeviceRequest)
         }
-        write(.sendResult(id: id, status: result.status, output: result.output))
+        let frame = Frame.sendResult(id: id, status: result.status, output: result.output).encoded()
         engine.statistics.recordMessage()
         let disconnectNow = state.withLock { state in
+            writeLocked(&state, frame)
             state.routinesInFlight -= 1
             state.outstandingSends.remove(id)
             guard state.disconnectPending, state.routinesInFlight == 0 else { return false }
@@ -86,7 +92,7 @@ extension Connection {
     }
 
     func runDisconnectRoutine() {
-        let cookie = state.withLock { state -> (any Sendable)? in
+        let cookie = state.withLock { state -> CookieBox? in
             if state.routinesInFlight > 0 {
                 state.disconnectPending = true
                 return nil

@@ -3,6 +3,7 @@ import Logging
 import MiniFltPermissions
 import MiniFltPosix
 import MiniFltWire
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -11,14 +12,13 @@ import Glibc
 /// One accepted client: its socket, its place in the life cycle of spec section 4, and its output queue.
 ///
 /// # Thread safety
-/// - `decoder` is touched only by the loop thread that holds this connection's one-shot read event: the
-///   kernel hands the event to one thread at a time, and the holder re-arms it only when it is done
-///   (`epoll_ctl` and `epoll_wait` order the hand-over).
-/// - Everything else that changes lives in `state`, under its lock. The descriptor is closed with that lock
-///   held, so a routine thread that writes under the lock never writes to a reused descriptor.
-/// - Threads other than the holder never re-arm the read registration (that could hand the event to a second
-///   thread); to make the holder look at the connection they `shutdown(SHUT_RD)` it, which makes the armed
-///   registration fire, or, when the holder is busy, leave a request it reads before re-arming.
+/// - The read registration is edge-triggered, so a message costs no `epoll_ctl`. While the standby thread
+///   serves too, two threads can get events for one connection: `processing` lets one of them in (the
+///   holder) and makes the other ask it to look again. `decoder` is touched only by the holder.
+/// - Everything else that changes lives in `state`, under its lock. The descriptor is closed by the holder
+///   with that lock held, so a routine thread that writes under the lock never writes to a reused descriptor.
+/// - To make the holder look at the connection, other threads leave a close request and
+///   `shutdown(SHUT_RD)` the socket, which raises a read event.
 final class Connection: @unchecked Sendable {
     enum Phase {
         /// Accepted; waiting for CONNECT.
@@ -39,8 +39,6 @@ final class Connection: @unchecked Sendable {
 
     struct State {
         var phase = Phase.handshaking
-        /// The read registration is armed: no thread holds the connection.
-        var armed = true
         var descriptorOpen = true
         var closeRequest: CloseRequest?
         /// Bytes written by routines and not yet taken by the socket.
@@ -53,7 +51,7 @@ final class Connection: @unchecked Sendable {
         var routinesInFlight = 0
         var disconnectPending = false
         var disconnectStarted = false
-        var cookie: (any Sendable)?
+        var cookie: CookieBox?
         var client: ClientPort?
         /// Limits already logged for this connection (each limit is logged once per connection).
         var limitsLogged: Set<String> = []
@@ -63,8 +61,10 @@ final class Connection: @unchecked Sendable {
     let fd: Int32
     let peer: PeerIdentity
     let engine: PortEngine
-    let state = ConditionLock(State())
+    let state = Mutex(State())
     private var decoder: FrameDecoder
+    /// 0: nobody handles the connection; 1: a holder does; 2: a holder does and must look again.
+    private let processing = Atomic<Int>(0)
 
     init(id: UInt64, fd: Int32, peer: PeerIdentity, engine: PortEngine) {
         self.id = id
@@ -81,44 +81,65 @@ final class Connection: @unchecked Sendable {
 
     // MARK: - The holder's side: reading and closing
 
-    /// Handles a read event; the calling thread holds the connection until it re-arms or tears it down.
+    /// Handles a read event: reads and decodes, or asks the thread already doing so to look again.
     func handleReadable(scratch: UnsafeMutableRawBufferPointer) {
-        if let request = state.withLock({ state -> CloseRequest? in
-            state.armed = false
-            return state.closeRequest
-        }) {
-            return tearDown(request)
+        var current = 0
+        while !processing.compareExchange(expected: current, desired: current == 0 ? 1 : 2, ordering: .acquiringAndReleasing).exchanged {
+            current = processing.load(ordering: .acquiring)
+            if current == 2 { return }
         }
+        if current != 0 { return }  // the holder will look again
+        repeat {
+            processing.store(1, ordering: .releasing)
+            if readAvailable(scratch: scratch) { processing.store(2, ordering: .releasing) }
+        } while !processing.compareExchange(expected: 1, desired: 0, ordering: .acquiringAndReleasing).exchanged
+    }
+
+    /// Reads what the socket holds, up to four buffers; true when all four were full, so data may be left
+    /// that an edge-triggered registration would not report again.
+    private func readAvailable(scratch: UnsafeMutableRawBufferPointer) -> Bool {
+        let (open, request) = state.withLock { ($0.descriptorOpen, $0.closeRequest) }
+        guard open else { return false }
+        if let request { return finish(request) }
         for _ in 0..<4 {
             let count: Int?
             do {
                 count = try AbstractSocket.receive(fd, into: scratch)
             } catch {
-                return tearDown(CloseRequest(status: nil, reason: "the client's socket failed: \(error)"))
+                return finish(CloseRequest(status: nil, reason: "the client's socket failed: \(error)"))
             }
             guard let count else { break }
-            if count == 0 { return tearDown(CloseRequest(status: nil, reason: "the client closed the connection")) }
-            decoder.append(UnsafeRawBufferPointer(rebasing: scratch[0..<count]))
+            if count == 0 { return finish(CloseRequest(status: nil, reason: "the client closed the connection")) }
+            var closing: CloseRequest?
             do {
-                while let frame = try decoder.next() {
-                    if let request = handle(frame) { return tearDown(request) }
+                try decoder.decode(UnsafeRawBufferPointer(rebasing: scratch[0..<count])) { frame in
+                    closing = handle(frame)
+                    return closing == nil
                 }
             } catch {
-                return violation(error)
+                return finish(violationRequest(error))
             }
-            if count < scratch.count { break }
+            if let closing { return finish(closing) }
+            // A short read emptied the socket: a later arrival raises a new edge.
+            if count < scratch.count {
+                if let request = state.withLock({ $0.closeRequest }) { return finish(request) }
+                return false
+            }
         }
-        let request = state.withLock { state -> CloseRequest? in
-            if let request = state.closeRequest { return request }
-            state.armed = true
-            engine.rearmRead(self)
-            return nil
-        }
-        if let request { tearDown(request) }
+        return true
+    }
+
+    /// Tears the connection down; false, as there is nothing left to read.
+    private func finish(_ request: CloseRequest) -> Bool {
+        tearDown(request)
+        return false
     }
 
     /// Acts on one frame; returns a close request when the connection must end.
     private func handle(_ frame: Frame) -> CloseRequest? {
+        if case .send(let id, let capacity, let input) = frame {
+            return handleSend(id: id, capacity: capacity, input: input)  // the hot path: one lock
+        }
         let phase = state.withLock { $0.phase }
         switch (phase, frame) {
         case (.handshaking, .connect(let request)):
@@ -127,8 +148,6 @@ final class Connection: @unchecked Sendable {
             return violationRequest(.frameBeforeConnect(frame.type))
         case (_, .connect):
             return violationRequest(.secondConnect)
-        case (_, .send(let id, let capacity, let input)):
-            return handleSend(id: id, capacity: capacity, input: input)
         case (_, .reply(let id, _, _)):
             // No FltSendMessage waits on this connection, so no reply has a waiter.
             write(.replyResult(id: id, status: .fltNoWaiterForReply))
@@ -154,9 +173,10 @@ final class Connection: @unchecked Sendable {
     }
 
     private func handleSend(id: UInt64, capacity: UInt32, input: [UInt8]) -> CloseRequest? {
-        enum Decision { case queue, defer_, duplicate, overLimit }
+        enum Decision { case queue, defer_, beforeConnect, duplicate, overLimit }
         let item = RoutineRunner.WorkItem.message(self, id: id, outputCapacity: capacity, input: input)
         let decision = state.withLock { state -> Decision in
+            if state.phase == .handshaking { return .beforeConnect }
             if state.outstandingSends.contains(id) { return .duplicate }
             if state.outstandingSends.count >= engine.configuration.maxOutstandingSends { return .overLimit }
             state.outstandingSends.insert(id)
@@ -169,6 +189,7 @@ final class Connection: @unchecked Sendable {
         switch decision {
         case .queue: engine.runner.submit(item)
         case .defer_: break
+        case .beforeConnect: return violationRequest(.frameBeforeConnect(.send))
         case .duplicate: return violationRequest(.duplicateSendID(id))
         case .overLimit:
             logLimitOnce("outstanding-sends", "more than \(engine.configuration.maxOutstandingSends) sends outstanding; answering STATUS_INSUFFICIENT_RESOURCES")
@@ -181,10 +202,6 @@ final class Connection: @unchecked Sendable {
         engine.statistics.recordViolation()
         log(.warning, .protocolViolation, "protocol violation: \(violation); disconnecting this client", status: .invalidParameter)
         return CloseRequest(status: .invalidParameter, reason: "protocol violation: \(violation)")
-    }
-
-    private func violation(_ violation: FrameViolation) {
-        tearDown(violationRequest(violation))
     }
 
     /// Sends DISCONNECT if asked, closes the socket and moves the life cycle on. Only the holder calls this.
@@ -232,23 +249,31 @@ final class Connection: @unchecked Sendable {
     /// Queues a frame for the client and writes what the socket takes now.
     func write(_ frame: Frame) {
         let bytes = frame.encoded()
-        state.withLock { state in
-            guard state.descriptorOpen, state.closeRequest == nil else { return }
-            state.output += bytes
+        state.withLock { writeLocked(&$0, bytes) }
+    }
+
+    /// ``write(_:)`` for a caller that holds the lock already.
+    func writeLocked(_ state: inout State, _ bytes: [UInt8]) {
+        guard state.descriptorOpen, state.closeRequest == nil else { return }
+        if state.output.isEmpty {
+            // The common case: the socket takes it all, and nothing is copied into the queue.
             do {
-                try flushLocked(&state)
+                let written = try AbstractSocket.sendSome(fd, bytes)
+                if written == bytes.count { return }
+                state.output.append(contentsOf: bytes[written...])
             } catch {
                 requestCloseLocked(&state, CloseRequest(status: nil, reason: "writing to the client failed: \(error)"))
                 return
             }
-            guard !state.output.isEmpty else { return }
-            if state.output.count > engine.configuration.maxQueuedOutputBytes {
-                logLimitOnce("output-queue", "the client does not read: over \(engine.configuration.maxQueuedOutputBytes) bytes queued; disconnecting it")
-                requestCloseLocked(&state, CloseRequest(status: nil, reason: "output queue full"))
-                return
-            }
-            awaitWritableLocked(&state)
+        } else {
+            state.output += bytes
         }
+        if state.output.count > engine.configuration.maxQueuedOutputBytes {
+            logLimitOnce(&state, "output-queue", "the client does not read: over \(engine.configuration.maxQueuedOutputBytes) bytes queued; disconnecting it")
+            requestCloseLocked(&state, CloseRequest(status: nil, reason: "output queue full"))
+            return
+        }
+        awaitWritableLocked(&state)
     }
 
     /// Writes queued output on an EPOLLOUT event of the write registration.
@@ -273,8 +298,8 @@ final class Connection: @unchecked Sendable {
     private func requestCloseLocked(_ state: inout State, _ request: CloseRequest) {
         guard state.descriptorOpen, state.closeRequest == nil else { return }
         state.closeRequest = request
-        // Makes an armed registration fire (read returns 0); a busy holder sees the request before re-arming.
-        if state.armed { shutdown(fd, Int32(SHUT_RD)) }
+        // Raises a read event (reads return 0 once the queue is empty); a busy holder sees the request anyway.
+        shutdown(fd, Int32(SHUT_RD))
     }
 
     private func flushLocked(_ state: inout State) throws(SystemError) {
@@ -304,8 +329,11 @@ final class Connection: @unchecked Sendable {
     }
 
     func logLimitOnce(_ limit: String, _ message: String) {
-        let first = state.withLock { $0.limitsLogged.insert(limit).inserted }
-        guard first else { return }
+        state.withLock { logLimitOnce(&$0, limit, message) }
+    }
+
+    private func logLimitOnce(_ state: inout State, _ limit: String, _ message: String) {
+        guard state.limitsLogged.insert(limit).inserted else { return }
         log(.warning, .limitHit, message)
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import MiniFltPermissions
 import MiniFltPosix
 import MiniFltWire
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -23,7 +24,8 @@ import Glibc
 /// otherwise: two threads waiting there take turns on every message, and each turn is a thread switch
 /// (a cross-CPU wake-up, about 45 us on this machine class).
 ///
-/// Every descriptor is registered one-shot, so each event goes to exactly one thread even while both serve.
+/// Connections are registered edge-triggered (no `epoll_ctl` per message; see ``Connection`` for how two
+/// serving threads stay out of each other's way); the listener is one-shot, re-armed after each batch.
 ///
 /// # Thread safety
 /// Mutable state lives in `state` (one lock); connections lock themselves. Event tokens carry a connection's
@@ -48,7 +50,6 @@ final class PortEngine: @unchecked Sendable {
         var timerArmedFor: Int64?
         var listener = ListenerState.armed
         var listenerCloseRequested = false
-        var stopping = false
         var acceptFailureLogged = false
     }
 
@@ -69,6 +70,8 @@ final class PortEngine: @unchecked Sendable {
     let watchdog: RoutineWatchdog
     let statistics = PortStatistics()
     let state = ConditionLock(State())
+    /// Read by the loop threads after every batch, so kept out of the lock.
+    private let stopping = Atomic<Bool>(false)
     private let listenDescriptor: Int32
     private let wake: EventFD
     private let timer: TimerFD
@@ -128,7 +131,7 @@ final class PortEngine: @unchecked Sendable {
         ]
         while true {
             _ = poll(&descriptors, 2, -1)
-            if state.withLock({ $0.stopping }) { return }
+            if stopping.load(ordering: .acquiring) { return }
             guard descriptors[0].revents != 0, let stuck = watchdog.check() else { continue }
             logger.debug("a routine has run for over \(RoutineWatchdog.interval / 1_000_000) ms; the standby thread serves I/O until it returns")
             while watchdog.isInRoutine, watchdog.currentRoutine == stuck {
@@ -150,7 +153,7 @@ final class PortEngine: @unchecked Sendable {
         for event in io.events[0..<count] {
             dispatch(event, scratch: io.scratch)
         }
-        return !state.withLock { $0.stopping }
+        return !stopping.load(ordering: .acquiring)
     }
 
     private func dispatch(_ event: CMiniFltPosix_EpollEvent, scratch: UnsafeMutableRawBufferPointer) {
@@ -170,16 +173,6 @@ final class PortEngine: @unchecked Sendable {
     }
 
     // MARK: - Registrations
-
-    func rearmRead(_ connection: Connection) {
-        do {
-            try epoll.rearm(connection.fd, events: .readable, token: Token.read(connection.id))
-        } catch {
-            // Only ENOMEM can get here; without a registration the connection would hang, so end it.
-            logger.error("cannot re-arm the client's socket: \(error); disconnecting it")
-            shutdown(connection.fd, Int32(SHUT_RDWR))
-        }
-    }
 
     func addWrite(_ connection: Connection, descriptor: Int32) {
         do {
@@ -280,10 +273,9 @@ final class PortEngine: @unchecked Sendable {
             return true
         case .admitted(let connection, let pause):
             do {
-                try epoll.add(fd, events: .readable, token: Token.read(connection.id))
+                try epoll.addEdgeTriggered(fd, events: .readable, token: Token.read(connection.id))
             } catch {
                 logger.error("cannot watch a client's socket: \(error); closing it")
-                connection.state.withLock { $0.armed = false }
                 connection.requestClose(sending: .insufficientResources, reason: "epoll_ctl failed")
                 connection.handleReadable(scratch: UnsafeMutableRawBufferPointer(start: nil, count: 0))
             }
@@ -385,8 +377,8 @@ final class PortEngine: @unchecked Sendable {
 
     /// Stops the loop threads and closes the engine's descriptors. Call after the connections are gone.
     func stop() {
+        stopping.store(true, ordering: .releasing)
         state.withLock { state in
-            state.stopping = true
             closeListenerLocked(&state)
         }
         wake.signal()

@@ -54,27 +54,37 @@ public struct MessageResult: Sendable, Hashable {
     }
 }
 
+/// A connection cookie with its type erased: a class, so that getting the type back is a pointer compare
+/// rather than an existential cast on every message.
+class CookieBox: @unchecked Sendable {}
+
+/// The cookie of one port's routines. Immutable; `C` is `Sendable`.
+final class TypedCookieBox<C: Sendable>: CookieBox, @unchecked Sendable {
+    let value: C
+    init(_ value: C) { self.value = value }
+}
+
 /// The routines with their cookie types erased, as the engine stores them.
 struct ErasedRoutines: Sendable {
-    let connect: @Sendable (ClientPort, [UInt8]) -> ConnectResult<any Sendable>
-    let disconnect: @Sendable (any Sendable) -> Void
-    let message: (@Sendable (any Sendable, [UInt8]?, Int) -> MessageResult)?
+    let connect: @Sendable (ClientPort, [UInt8]) -> ConnectResult<CookieBox>
+    let disconnect: @Sendable (CookieBox) -> Void
+    let message: (@Sendable (CookieBox, [UInt8]?, Int) -> MessageResult)?
 
     init<S: Sendable, C: Sendable>(_ routines: PortRoutines<S, C>, serverCookie: S) {
         connect = { client, context in
             switch routines.connect(client, serverCookie, context) {
-            case .accept(let cookie): .accept(cookie)
+            case .accept(let cookie): .accept(TypedCookieBox(cookie))
             case .refuse(let status): .refuse(status)
             }
         }
         disconnect = { cookie in
-            guard let cookie = cookie as? C else { preconditionFailure("connection cookie of the wrong type") }
-            routines.disconnect(cookie)
+            guard let box = cookie as? TypedCookieBox<C> else { preconditionFailure("connection cookie of the wrong type") }
+            routines.disconnect(box.value)
         }
         if let routine = routines.message {
             message = { cookie, input, capacity -> MessageResult in
-                guard let cookie = cookie as? C else { preconditionFailure("connection cookie of the wrong type") }
-                return routine(cookie, input, capacity)
+                guard let box = cookie as? TypedCookieBox<C> else { preconditionFailure("connection cookie of the wrong type") }
+                return routine(box.value, input, capacity)
             }
         } else {
             message = nil

@@ -1,6 +1,7 @@
 import DequeModule
 import MiniFltPosix
 import MiniFltWire
+import Synchronization
 
 /// Runs routine work items in arrival order, one at a time, on whichever event-loop thread is free.
 ///
@@ -14,7 +15,7 @@ import MiniFltWire
 /// common path: the thread that read a SEND runs its routine and writes the result itself.
 ///
 /// # Thread safety
-/// The FIFO and drainer count live in one `ConditionLock`.
+/// The FIFO and drainer count live in one `Mutex`.
 final class RoutineRunner: Sendable {
     /// The work for one routine call.
     enum WorkItem: Sendable {
@@ -28,7 +29,7 @@ final class RoutineRunner: Sendable {
         var drainers = 0
     }
 
-    private let state = ConditionLock(State())
+    private let state = Mutex(State())
     let watchdog: RoutineWatchdog
 
     init(watchdog: RoutineWatchdog) {
@@ -42,17 +43,19 @@ final class RoutineRunner: Sendable {
 
     /// Becomes a drainer if one is allowed and runs queued items until none is left.
     func drain() {
-        let becameDrainer = state.withLock { state in
-            guard !state.items.isEmpty, state.drainers == 0 else { return false }
-            state.drainers += 1
-            return true
+        var next = state.withLock { state -> WorkItem? in
+            guard state.drainers == 0, let item = state.items.popFirst() else { return nil }
+            state.drainers = 1
+            return item
         }
-        guard becameDrainer else { return }
-        while let item = state.withLock({ state -> WorkItem? in
-            if let item = state.items.popFirst() { return item }
-            state.drainers -= 1
-            return nil
-        }) {
+        while let item = next {
+            defer {
+                next = state.withLock { state in
+                    if let item = state.items.popFirst() { return item }
+                    state.drainers = 0
+                    return nil
+                }
+            }
             watchdog.enter()
             defer { watchdog.leave() }
             switch item {

@@ -2,6 +2,7 @@ public import Dispatch
 public import Logging
 import MiniFltPosix
 import MiniFltWire
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc

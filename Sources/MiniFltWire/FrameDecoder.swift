@@ -42,21 +42,52 @@ public struct FrameDecoder: Sendable {
     /// The next whole frame, nil when more bytes are needed.
     /// - Throws: ``FrameViolation`` for a frame that breaks the format; the stream is then unusable.
     public mutating func next() throws(FrameViolation) -> Frame? {
-        guard bufferedByteCount >= FrameHeader.size else { return nil }
-        let header = storage.withUnsafeBytes { FrameHeader(decoding: UnsafeRawBufferPointer(rebasing: $0[readIndex...])) }
-        let type = try validate(header)
-        let frameLength = FrameHeader.size + Int(header.bodyLength)
-        guard bufferedByteCount >= frameLength else { return nil }
-        let bodyStart = readIndex + FrameHeader.size
-        let frame = storage.withUnsafeBytes { bytes in
-            Frame(type: type, id: header.messageID, body: UnsafeRawBufferPointer(rebasing: bytes[bodyStart..<bodyStart + Int(header.bodyLength)]))
+        var decoded: (frame: Frame, length: Int)?
+        var failure: FrameViolation?
+        storage.withUnsafeBytes { bytes in
+            do throws(FrameViolation) {
+                decoded = try frame(in: UnsafeRawBufferPointer(rebasing: bytes[readIndex...]))
+            } catch {
+                failure = error
+            }
         }
-        readIndex += frameLength
+        if let failure { throw failure }
+        guard let decoded else { return nil }
+        readIndex += decoded.length
         if readIndex == storage.count {
             storage.removeAll(keepingCapacity: storage.capacity <= 64 * 1024)
             readIndex = 0
         }
-        return frame
+        return decoded.frame
+    }
+
+    /// Decodes the frames in freshly received `bytes`, handing each to `handle` until it returns false.
+    ///
+    /// When nothing is buffered, whole frames are decoded straight from `bytes` and only a trailing partial
+    /// frame is copied: the common case, one request per read, copies nothing.
+    public mutating func decode(_ bytes: UnsafeRawBufferPointer, _ handle: (Frame) -> Bool) throws(FrameViolation) {
+        var offset = 0
+        if bufferedByteCount == 0 {
+            while let (frame, length) = try frame(in: UnsafeRawBufferPointer(rebasing: bytes[offset...])) {
+                offset += length
+                if !handle(frame) { return }
+            }
+        }
+        append(UnsafeRawBufferPointer(rebasing: bytes[offset...]))
+        while let frame = try next() {
+            if !handle(frame) { return }
+        }
+    }
+
+    /// The whole frame at the start of `bytes` and its length, nil when more bytes are needed.
+    private func frame(in bytes: UnsafeRawBufferPointer) throws(FrameViolation) -> (Frame, Int)? {
+        guard bytes.count >= FrameHeader.size else { return nil }
+        let header = FrameHeader(decoding: bytes)
+        let type = try validate(header)
+        let frameLength = FrameHeader.size + Int(header.bodyLength)
+        guard bytes.count >= frameLength else { return nil }
+        let body = UnsafeRawBufferPointer(rebasing: bytes[FrameHeader.size..<frameLength])
+        return (Frame(type: type, id: header.messageID, body: body), frameLength)
     }
 
     /// Checks everything the header alone can tell.

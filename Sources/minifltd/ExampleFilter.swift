@@ -9,6 +9,9 @@ struct ExampleFilter: Sendable {
     /// sizeof(USER_TO_FLT) and sizeof(USER_TO_FLT_REPLY) in the seed: WCHAR msg[2048] on Windows.
     static let messageSize = 4096
     static let reply = "Hello, User"
+    /// The reply in each wide-character layout, encoded once.
+    static let replyUTF16 = WideString.encode(reply, as: .utf16)
+    static let replyUTF32 = WideString.encode(reply, as: .utf32)
 
     let logger: Logger
 
@@ -38,7 +41,7 @@ struct ExampleFilter: Sendable {
                     client.logger.info("Data: \(WideString.decode(input, as: client.port.wcharSize))")
                 }
                 guard outputCapacity == ExampleFilter.messageSize else { return MessageResult() }
-                return MessageResult(output: WideString.encode(ExampleFilter.reply, as: client.port.wcharSize))
+                return MessageResult(output: client.port.wcharSize == .utf32 ? ExampleFilter.replyUTF32 : ExampleFilter.replyUTF16)
             }
         )
     }

@@ -26,6 +26,7 @@ enum {
     CMiniFltPosix_EPOLLHUP = 0x010,
     CMiniFltPosix_EPOLLRDHUP = 0x2000,
     CMiniFltPosix_EPOLLONESHOT = 0x40000000,
+    CMiniFltPosix_EPOLLET = (int)0x80000000u,
 };
 
 int CMiniFltPosix_epoll_create(void);
