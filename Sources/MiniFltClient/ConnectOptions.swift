@@ -13,6 +13,10 @@ public struct ConnectOptions: Sendable, Hashable {
     public var expectedServerUID: UInt32? = nil
     /// How long to wait for the server's answer to CONNECT. Default 30 s.
     public var handshakeTimeout: Duration = .seconds(30)
+    /// The server's message size limit (minifltd `--max-message-size`, 1 MiB by default). A send whose frame
+    /// body would exceed it fails here with `E_INVALIDARG` instead of costing the connection: the server
+    /// disconnects a client that sends an oversized frame, and the protocol does not announce the limit.
+    public var maxMessageSize: Int = 1 << 20
 
     public init(
         context: [UInt8] = [],

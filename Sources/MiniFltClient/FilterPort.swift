@@ -133,7 +133,7 @@ public final class FilterPort: Sendable {
         case .connectResult(let status) where status == .success:
             return FilterPort(
                 name: name, wcharSize: options.wcharSize, server: (credentials.pid, credentials.uid), fd: fd,
-                maxMessageSize: 1 << 20, reader: reader
+                maxMessageSize: options.maxMessageSize, reader: reader
             )
         case .connectResult(let status), .disconnect(let status):
             throw .server(status, port: name.name, during: "FilterConnectCommunicationPort")
@@ -157,7 +157,7 @@ public final class FilterPort: Sendable {
             throw .invalidArgument("output capacity \(outputCapacity) is out of range (0 to 4294967295)")
         }
         guard input.count + 4 <= maxMessageSize else {
-            throw .invalidArgument("the input is \(input.count) bytes; the port takes at most \(maxMessageSize - 4) bytes per message")
+            throw .invalidArgument("the input is \(input.count) bytes; the port takes at most \(maxMessageSize - 4) bytes per message (ConnectOptions.maxMessageSize)")
         }
         let id = try shared.withLock { state throws(FilterPortError) -> UInt64 in
             if let failure = state.failure { throw FilterPortError(.invalidHandle, failure.message) }
