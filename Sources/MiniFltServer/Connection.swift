@@ -65,6 +65,9 @@ final class Connection: @unchecked Sendable {
     private var decoder: FrameDecoder
     /// 0: nobody handles the connection; 1: a holder does; 2: a holder does and must look again.
     private let processing = Atomic<Int>(0)
+    /// An event said the peer hung up (or the socket failed): read on past short reads until the end of
+    /// the stream, because data and hang-up can come in one edge and no further edge would follow.
+    private let hungUp = Atomic<Bool>(false)
 
     init(id: UInt64, fd: Int32, peer: PeerIdentity, engine: PortEngine) {
         self.id = id
@@ -82,7 +85,9 @@ final class Connection: @unchecked Sendable {
     // MARK: - The holder's side: reading and closing
 
     /// Handles a read event: reads and decodes, or asks the thread already doing so to look again.
-    func handleReadable(scratch: UnsafeMutableRawBufferPointer) {
+    /// - Parameter hangUp: the event reported EPOLLRDHUP, EPOLLHUP or EPOLLERR.
+    func handleReadable(hangUp: Bool, scratch: UnsafeMutableRawBufferPointer) {
+        if hangUp { hungUp.store(true, ordering: .sequentiallyConsistent) }
         var current = 0
         while !processing.compareExchange(expected: current, desired: current == 0 ? 1 : 2, ordering: .acquiringAndReleasing).exchanged {
             current = processing.load(ordering: .acquiring)
@@ -95,8 +100,8 @@ final class Connection: @unchecked Sendable {
         } while !processing.compareExchange(expected: 1, desired: 0, ordering: .acquiringAndReleasing).exchanged
     }
 
-    /// Reads what the socket holds, up to four buffers; true when all four were full, so data may be left
-    /// that an edge-triggered registration would not report again.
+    /// Reads what the socket holds, up to four reads; true when the budget ran out with data possibly left,
+    /// which an edge-triggered registration would not report again.
     private func readAvailable(scratch: UnsafeMutableRawBufferPointer) -> Bool {
         let (open, request) = state.withLock { ($0.descriptorOpen, $0.closeRequest) }
         guard open else { return false }
@@ -108,7 +113,7 @@ final class Connection: @unchecked Sendable {
             } catch {
                 return finish(CloseRequest(status: nil, reason: "the client's socket failed: \(error)"))
             }
-            guard let count else { break }
+            guard let count else { return closeIfRequested() }
             if count == 0 { return finish(CloseRequest(status: nil, reason: "the client closed the connection")) }
             var closing: CloseRequest?
             do {
@@ -120,13 +125,19 @@ final class Connection: @unchecked Sendable {
                 return finish(violationRequest(error))
             }
             if let closing { return finish(closing) }
-            // A short read emptied the socket: a later arrival raises a new edge.
-            if count < scratch.count {
-                if let request = state.withLock({ $0.closeRequest }) { return finish(request) }
-                return false
+            // A short read emptied the socket: a later arrival raises a new edge. A hang-up raises none after
+            // the edge that brought it, so then read on to the end of the stream.
+            if count < scratch.count, !hungUp.load(ordering: .sequentiallyConsistent) {
+                return closeIfRequested()
             }
         }
         return true
+    }
+
+    /// Tears down if another thread asked to; false either way, as there is nothing more to read now.
+    private func closeIfRequested() -> Bool {
+        if let request = state.withLock({ $0.closeRequest }) { return finish(request) }
+        return false
     }
 
     /// Tears the connection down; false, as there is nothing left to read.

@@ -136,6 +136,9 @@ final class PortEngine: @unchecked Sendable {
             logger.debug("a routine has run for over \(RoutineWatchdog.interval / 1_000_000) ms; the standby thread serves I/O until it returns")
             while watchdog.isInRoutine, watchdog.currentRoutine == stuck {
                 guard serve(io, timeoutMilliseconds: Int32(RoutineWatchdog.interval / 1_000_000)) else { return }
+                // Whoever queues work drains after: the loop thread may have left the runner just before
+                // this batch queued an item, and would not look again until another event came.
+                runner.drain()
             }
             watchdog.rest()
         }
@@ -168,7 +171,8 @@ final class PortEngine: @unchecked Sendable {
         if event.data & 1 == 1 {
             connection.handleWritable()
         } else {
-            connection.handleReadable(scratch: scratch)
+            let hangUp = Epoll.Events(rawValue: event.events).intersection([.readHangUp, .hangUp, .error])
+            connection.handleReadable(hangUp: !hangUp.isEmpty, scratch: scratch)
         }
     }
 
@@ -273,11 +277,11 @@ final class PortEngine: @unchecked Sendable {
             return true
         case .admitted(let connection, let pause):
             do {
-                try epoll.addEdgeTriggered(fd, events: .readable, token: Token.read(connection.id))
+                try epoll.addEdgeTriggered(fd, events: [.readable, .readHangUp], token: Token.read(connection.id))
             } catch {
                 logger.error("cannot watch a client's socket: \(error); closing it")
                 connection.requestClose(sending: .insufficientResources, reason: "epoll_ctl failed")
-                connection.handleReadable(scratch: UnsafeMutableRawBufferPointer(start: nil, count: 0))
+                connection.handleReadable(hangUp: false, scratch: UnsafeMutableRawBufferPointer(start: nil, count: 0))
             }
             return !pause
         }

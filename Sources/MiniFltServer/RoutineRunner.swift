@@ -36,7 +36,8 @@ final class RoutineRunner: Sendable {
         self.watchdog = watchdog
     }
 
-    /// Queues `item`; a drainer runs it.
+    /// Queues `item`. The caller must call ``drain()`` afterwards (after its I/O batch): the drainer may be
+    /// finishing, and only a later `drain` is sure to see the item.
     func submit(_ item: WorkItem) {
         state.withLock { $0.items.append(item) }
     }

@@ -5,6 +5,7 @@ import MiniFltPermissions
 import MiniFltPosix
 import MiniFltServer
 import MiniFltWire
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -88,6 +89,12 @@ struct Minifltd: ParsableCommand {
         }
         logger.info("permission descriptor \(configuration.permissions)")
 
+        // Signals are handled before the port exists: a SIGTERM right after bind must still exit 0, and
+        // Dispatch opens its own descriptors for the sources, which should not appear once clients connect.
+        let running = RunningPort()
+        ShutdownSignals.install(logger: logger) {
+            running.port.withLock { $0 }?.shutdown()
+        }
         let port: ServerPort
         do {
             port = try ServerPort(
@@ -100,9 +107,7 @@ struct Minifltd: ParsableCommand {
         } catch {
             Minifltd.fail("\(error)", exitCode: 1)
         }
-        ShutdownSignals.install(logger: logger) {
-            port.shutdown()
-        }
+        running.port.withLock { $0 = port }
         dispatchMain()
     }
 
@@ -151,6 +156,11 @@ struct Minifltd: ParsableCommand {
         print("minifltd: \(message)", to: &standardError)
         Glibc.exit(exitCode)
     }
+}
+
+/// The port once it exists, for the signal handler.
+final class RunningPort: Sendable {
+    let port = Mutex<ServerPort?>(nil)
 }
 
 /// A start-up configuration problem, said in words.

@@ -87,8 +87,9 @@ struct ProtocolTests {
             time.sleep(60)
             """
         let child = Process()
-        child.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        child.arguments = ["python3", "-c", script, daemon.port]
+        // The interpreter itself, not a wrapper such as a pyenv shim: the pid killed must be the one connected.
+        child.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
+        child.arguments = ["-c", script, daemon.port]
         let output = Pipe()
         child.standardOutput = output
         try child.run()
@@ -97,8 +98,8 @@ struct ProtocolTests {
         kill(child.processIdentifier, SIGKILL)
         child.waitUntilExit()
         let pid = child.processIdentifier
-        #expect(daemon.waitForLog("User-mode application(\(pid)) disconnect with this filter"))
-        #expect(eventually { (try? FilterPort.connect(to: daemon.port)) != nil })
+        #expect(daemon.waitForLog("User-mode application(\(pid)) disconnect with this filter"), "\(daemon.tail)")
+        #expect(eventually { (try? FilterPort.connect(to: daemon.port)) != nil }, "\(daemon.tail)")
         #expect(daemon.count("User-mode application(\(pid)) disconnect with this filter") == 1)
     }
 

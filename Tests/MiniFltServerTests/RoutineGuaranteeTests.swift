@@ -106,6 +106,47 @@ struct RoutineGuaranteeTests {
         #expect(eventually { test.recorded.contains(.disconnect(2)) })
     }
 
+    @Test("data and a hang-up that arrive in one edge: the hang-up is not lost")
+    func dataThenHangUpInOneEdge() throws {
+        let test = try TestPort(maxConnections: 3, behaviour: TestPort.Behaviour(slowMessage: .milliseconds(400)))
+        let busy = try FilterPort.connect(to: test.name)
+        let raw = try AbstractSocket.connect(to: PortName(test.name).addressBytes)
+        try AbstractSocket.sendAll(raw, Frame.connect(ConnectRequest(wcharSize: .utf16)).encoded())
+        var result = [UInt8](repeating: 0, count: 20)
+        #expect(recv(raw, &result, 20, Int32(MSG_WAITALL)) == 20)
+        let slow = Thread { _ = try? busy.send(TestPort.slow, outputCapacity: 0) }
+        slow.start()
+        #expect(eventually { test.recorded.contains(.message(1)) })
+        // The loop thread is inside the routine: half a header and the close reach the socket before anyone
+        // reads it, so the thread that does sees both in one event.
+        try AbstractSocket.sendAll(raw, Array(Frame.send(id: 1, outputCapacity: 0, input: []).encoded().prefix(10)))
+        closeDescriptor(raw)
+        #expect(eventually(timeout: .seconds(3)) { test.recorded.contains(.disconnect(2)) }, "\(test.recorded)")
+    }
+
+    @Test("work queued while the standby thread serves is never stranded when the long routine ends")
+    func noStrandedWork() throws {
+        let test = try TestPort(maxConnections: 16, behaviour: TestPort.Behaviour(slowMessage: .milliseconds(60)))
+        let busy = try FilterPort.connect(to: test.name)
+        let slow = Thread {
+            for _ in 0..<15 { _ = try? busy.send(TestPort.slow, outputCapacity: 0) }
+        }
+        slow.start()
+        // Clients come and go around the ends of the long routines, so that some of their disconnects are
+        // read by the standby thread just as a routine returns.
+        for round in 0..<150 {
+            if let client = try? FilterPort.connect(to: test.name) {
+                usleep(UInt32(round % 7) * 1000)
+                client.close()
+            }
+        }
+        while slow.isExecuting || !slow.isFinished { usleep(10_000) }
+        busy.close()
+        // Polling the counters raises no socket event: every queued disconnect must run on its own.
+        #expect(eventually(timeout: .seconds(2)) { test.port.statistics.snapshot.connectedClients == 0 })
+        #expect(eventually { settled(test.recorded) })
+    }
+
     @Test("closing the listener stops new connections; connected clients live on")
     func closeListener() throws {
         let test = try TestPort()

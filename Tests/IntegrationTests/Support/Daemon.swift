@@ -50,6 +50,9 @@ final class Daemon: Sendable {
         eventually(timeout: timeout) { output.contains(text) }
     }
 
+    /// The last lines of the log, for a failing expectation's message.
+    var tail: String { output.split(separator: "\n").suffix(25).joined(separator: "\n") }
+
     /// How many times `text` occurs in the log.
     func count(_ text: String) -> Int { output.components(separatedBy: text).count - 1 }
 
