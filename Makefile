@@ -3,19 +3,24 @@
 #   make            release build; binaries in .build/release/
 #   make test       set up (Debian packages) and run every test
 #   make run        set up, build and run minifltd in the foreground (as root)
-#   make install    install the binaries under $(DESTDIR)$(PREFIX)
+#   make install    install the binaries, the systemd units and the journal catalog under $(DESTDIR)$(PREFIX)
 #   make clean      remove build output
 
 PREFIX ?= /usr/local
 DESTDIR ?=
 BINDIR := $(DESTDIR)$(PREFIX)/bin
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
+DOCDIR ?= $(PREFIX)/share/doc/minifltd
 SWIFT ?= swift
 RUN_ARGS ?=
 
 # Debian packages the build and the tests need beyond the Swift toolchain:
+# libsystemd-dev (sd_notify, socket activation, the journal) and pkg-config to find it;
+# systemd for systemd-socket-activate, systemd-analyze, journald and journalctl in the tests;
 # util-linux for setpriv (tests run clients as other uids), python3 for the SIGKILL test's peer,
 # iproute2 for ss in the README's demo.
-DEB_PACKAGES := util-linux python3 iproute2
+DEB_PACKAGES := libsystemd-dev pkg-config systemd util-linux python3 iproute2
 
 .PHONY: all build setup test run install uninstall clean
 
@@ -44,12 +49,20 @@ run: setup build
 	./.build/release/minifltd $(RUN_ARGS)
 
 install: build
-	install -d $(BINDIR)
+	install -d $(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 .build/release/minifltd $(BINDIR)/minifltd
 	install -m 0755 .build/release/minifltctl $(BINDIR)/minifltctl
+	sed 's|@BINDIR@|$(PREFIX)/bin|' systemd/minifltd.service > $(DESTDIR)$(UNITDIR)/minifltd.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/minifltd.service
+	install -m 0644 systemd/minifltd.socket $(DESTDIR)$(UNITDIR)/minifltd.socket
+	install -m 0644 systemd/minifltd.catalog $(DESTDIR)$(CATALOGDIR)/minifltd.catalog
+	install -m 0644 README.md docs/protocol.md $(DESTDIR)$(DOCDIR)/
+	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 
 uninstall:
-	rm -f $(BINDIR)/minifltd $(BINDIR)/minifltctl
+	rm -f $(BINDIR)/minifltd $(BINDIR)/minifltctl $(DESTDIR)$(UNITDIR)/minifltd.service \
+		$(DESTDIR)$(UNITDIR)/minifltd.socket $(DESTDIR)$(CATALOGDIR)/minifltd.catalog
+	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
 	rm -rf .build

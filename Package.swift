@@ -39,11 +39,18 @@ let package = Package(
         ),
         // The client side (FilterConnectCommunicationPort and friends).
         .target(name: "MiniFltClient", dependencies: ["MiniFltWire", "MiniFltPosix"]),
+        // libsystemd (Debian: libsystemd-dev).
+        .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
+        // The systemd glue: readiness and watchdog notification, socket activation, a journald log handler.
+        .target(
+            name: "MiniFltSystemd",
+            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
+        ),
         // The daemon: the seed's example filter on a server port.
         .executableTarget(
             name: "minifltd",
             dependencies: [
-                "MiniFltServer", "MiniFltWire", "MiniFltPermissions", "MiniFltPosix",
+                "MiniFltServer", "MiniFltWire", "MiniFltPermissions", "MiniFltPosix", "MiniFltSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -66,8 +73,12 @@ let package = Package(
             ]
         ),
         .testTarget(
+            name: "MiniFltSystemdTests",
+            dependencies: ["MiniFltSystemd", "MiniFltServer", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
             name: "IntegrationTests",
-            dependencies: ["MiniFltClient", "MiniFltWire", "MiniFltPosix"]
+            dependencies: ["MiniFltClient", "MiniFltWire", "MiniFltPosix", "CMiniFltPosix", "MiniFltServer"]
         ),
     ]
 )

@@ -11,6 +11,7 @@
 #include <sys/un.h>
 #include <pthread.h>
 #include <time.h>
+#include <unistd.h>
 
 _Static_assert(CMiniFltPosix_EPOLLIN == EPOLLIN, "EPOLLIN");
 _Static_assert(CMiniFltPosix_EPOLLOUT == EPOLLOUT, "EPOLLOUT");
@@ -114,4 +115,15 @@ void CMiniFltPosix_set_thread_name(const char *name) {
     strncpy(truncated, name, sizeof truncated - 1);
     truncated[sizeof truncated - 1] = 0;
     pthread_setname_np(pthread_self(), truncated);
+}
+
+int CMiniFltPosix_datagram_listener_at(const char *path) {
+    struct sockaddr_un address = {.sun_family = AF_UNIX};
+    if (strlen(path) >= sizeof address.sun_path) return 0;
+    strcpy(address.sun_path, path);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return 0;
+    int connected = connect(fd, (struct sockaddr *)&address, sizeof address) == 0;
+    close(fd);
+    return connected;
 }

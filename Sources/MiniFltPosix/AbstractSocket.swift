@@ -33,6 +33,12 @@ package enum AbstractSocket {
         return fd
     }
 
+    /// True when something listens on the datagram socket at the file-system `path` (a stale socket file
+    /// left by a stopped process does not count).
+    package static func hasDatagramListener(at path: String) -> Bool {
+        CMiniFltPosix_datagram_listener_at(path) != 0
+    }
+
     /// The abstract name `fd` is bound to, or nil when it is not an abstract AF_UNIX address.
     package static func boundName(of fd: Int32) throws(SystemError) -> [UInt8]? {
         var name = [UInt8](repeating: 0, count: 108)

@@ -78,8 +78,16 @@ final class Connection: @unchecked Sendable {
     }
 
     /// Logs an event of this connection, with the client's identity.
-    func log(_ level: Logger.Level, _ event: PortEvent, _ message: @autoclosure () -> String, status: NTStatus? = nil) {
-        engine.logger.event(level, event, message(), peer: peer, status: status)
+    func log(
+        _ level: Logger.Level,
+        _ event: PortEvent,
+        _ message: @autoclosure () -> String,
+        status: NTStatus? = nil,
+        file: String = #fileID,
+        function: String = #function,
+        line: UInt = #line
+    ) {
+        engine.logger.event(level, event, message(), peer: peer, status: status, file: file, function: function, line: line)
     }
 
     // MARK: - The holder's side: reading and closing

@@ -57,6 +57,7 @@ final class PortEngine: @unchecked Sendable {
         static let listener: UInt64 = 2
         static let timer: UInt64 = 3
         static let wake: UInt64 = 4
+        static let probe: UInt64 = 5
         static func read(_ id: UInt64) -> UInt64 { id << 3 }
         static func write(_ id: UInt64) -> UInt64 { id << 3 | 1 }
     }
@@ -74,6 +75,9 @@ final class PortEngine: @unchecked Sendable {
     private let stopping = Atomic<Bool>(false)
     private let listenDescriptor: Int32
     private let wake: EventFD
+    /// Raised by ``probe(_:)``; whichever thread serves I/O runs the waiting completions.
+    private let probeEvent: EventFD
+    private let probes = Mutex<[@Sendable () -> Void]>([])
     private let timer: TimerFD
     private let handshakeTimeoutNanoseconds: Int64
     private var threads: [PosixThread] = []
@@ -95,10 +99,12 @@ final class PortEngine: @unchecked Sendable {
         epoll = try Epoll()
         do {
             wake = try EventFD()
+            probeEvent = try EventFD()
             timer = try TimerFD()
             watchdog = try RoutineWatchdog()
             runner = RoutineRunner(watchdog: watchdog)
             try epoll.addLevelTriggered(wake.fd, token: Token.wake)
+            try epoll.addLevelTriggered(probeEvent.fd, token: Token.probe)
             try epoll.addLevelTriggered(timer.fd, token: Token.timer)
             try epoll.add(listenDescriptor, events: .readable, token: Token.listener)
         } catch {
@@ -162,6 +168,7 @@ final class PortEngine: @unchecked Sendable {
     private func dispatch(_ event: CMiniFltPosix_EpollEvent, scratch: UnsafeMutableRawBufferPointer) {
         switch event.data {
         case Token.wake: return
+        case Token.probe: return answerProbes()
         case Token.timer: return handleTimer()
         case Token.listener: return handleListener()
         default: break
@@ -174,6 +181,19 @@ final class PortEngine: @unchecked Sendable {
             let hangUp = Epoll.Events(rawValue: event.events).intersection([.readHangUp, .hangUp, .error])
             connection.handleReadable(hangUp: !hangUp.isEmpty, scratch: scratch)
         }
+    }
+
+    // MARK: - Health
+
+    /// Runs `completion` on whichever thread serves I/O next: it runs only while the I/O path makes progress.
+    func probe(_ completion: @escaping @Sendable () -> Void) {
+        probes.withLock { $0.append(completion) }
+        probeEvent.signal()
+    }
+
+    private func answerProbes() {
+        probeEvent.drain()
+        for completion in probes.withLock({ probes in defer { probes = [] }; return probes }) { completion() }
     }
 
     // MARK: - Registrations
@@ -389,6 +409,7 @@ final class PortEngine: @unchecked Sendable {
         for thread in threads where !thread.isCurrent { thread.join() }
         threads = []
         wake.close()
+        probeEvent.close()
         timer.close()
         watchdog.timer.close()
         epoll.close()

@@ -75,6 +75,13 @@ public final class ServerPort: Sendable {
         logger.event(.info, .listening, "port \(configuration.name) listening on \(configuration.name.address), max connections \(configuration.maxConnections)")
     }
 
+    /// Calls `completion` from the port's I/O path once it next turns: a liveness probe for a watchdog. A
+    /// completion that does not come means the I/O path is stuck; pair it with a block queued on the routine
+    /// queue to see that routines make progress too.
+    public func probeEventLoop(_ completion: @escaping @Sendable () -> Void) {
+        engine.probe(completion)
+    }
+
     /// The abstract address, as `ss -xl` shows it: `@\minifilterport_example`.
     public var address: String { configuration.name.address }
 

@@ -23,9 +23,11 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable, CustomStringConver
     /// The facility code (bits 16-27).
     public var facility: UInt32 { (rawValue >> 16) & 0x0FFF }
 
-    /// `0xC0000022`-style hex, with the Windows name where known.
+    /// `0xc0000022`: eight lowercase hex digits.
+    public var hex: String { "0x" + hexDigits(rawValue) }
+
+    /// `STATUS_ACCESS_DENIED (0xc0000022)`: the Windows name where known, and the hex.
     public var description: String {
-        let hex = "0x" + hexDigits(rawValue)
         if let name = NTStatus.names[self] { return "\(name) (\(hex))" }
         return hex
     }

@@ -22,6 +22,9 @@ struct ExampleFilter: Sendable {
         let logger: Logger
     }
 
+    /// The metadata that gives a line its event kind (and so its journal MESSAGE_ID).
+    static func event(_ kind: PortEvent) -> Logger.Metadata { [PortEvent.metadataKey: "\(kind.rawValue)"] }
+
     /// The routines.
     var routines: PortRoutines<Void, Client> {
         PortRoutines(
@@ -29,16 +32,17 @@ struct ExampleFilter: Sendable {
                 var logger = self.logger
                 logger[metadataKey: PortMetadataKey.clientPID] = "\(port.peer.pid)"
                 logger[metadataKey: PortMetadataKey.clientUID] = "\(port.peer.uid)"
-                logger.info("User-mode application(\(port.peer.pid)) connect to this filter")
+                logger[metadataKey: PortMetadataKey.clientGID] = "\(port.peer.gid)"
+                logger.info("User-mode application(\(port.peer.pid)) connect to this filter", metadata: ExampleFilter.event(.clientConnected))
                 return .accept(Client(port: port, logger: logger))
             },
             disconnect: { client in
-                client.logger.info("User-mode application(\(client.port.peer.pid)) disconnect with this filter")
+                client.logger.info("User-mode application(\(client.port.peer.pid)) disconnect with this filter", metadata: ExampleFilter.event(.clientDisconnected))
             },
             message: { client, input, outputCapacity in
-                client.logger.info("User-mode application(\(client.port.peer.pid)) send data to this filter")
+                client.logger.info("User-mode application(\(client.port.peer.pid)) send data to this filter", metadata: ExampleFilter.event(.message))
                 if let input, input.count == ExampleFilter.messageSize {
-                    client.logger.info("Data: \(WideString.decode(input, as: client.port.wcharSize))")
+                    client.logger.info("Data: \(WideString.decode(input, as: client.port.wcharSize))", metadata: ExampleFilter.event(.message))
                 }
                 guard outputCapacity == ExampleFilter.messageSize else { return MessageResult() }
                 return MessageResult(output: client.port.wcharSize == .utf32 ? ExampleFilter.replyUTF32 : ExampleFilter.replyUTF16)

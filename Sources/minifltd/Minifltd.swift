@@ -4,6 +4,7 @@ public import Logging
 import MiniFltPermissions
 import MiniFltPosix
 import MiniFltServer
+import MiniFltSystemd
 import MiniFltWire
 import Synchronization
 
@@ -57,6 +58,9 @@ struct Minifltd: ParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "auto (the journal when stderr goes there or the journal runs, else the console), journal or console.")
+    var logTarget: LogTarget = .auto
+
     func validate() throws {
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard maxMessageSize >= 16 else { throw ValidationError("--max-message-size must be at least 16 bytes") }
@@ -71,19 +75,15 @@ struct Minifltd: ParsableCommand {
     }
 
     func run() throws {
-        let level = logLevel
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
-        let logger = Logger(label: "minifltd")
-        let configuration: ServerPortConfiguration
+        var logger = bootstrapLogging()
+        logger.event(.info, .starting, "minifltd starting (pid \(getpid()))")
+        var configuration: ServerPortConfiguration
         do {
             configuration = try portConfiguration()
         } catch {
             Minifltd.fail("\(error)", exitCode: 2)
         }
+        logger[metadataKey: PortMetadataKey.port] = "\(configuration.name)"
         if configuration.permissions.admitsEveryone {
             logger.warning("the permission descriptor has no DACL (a NULL DACL): every local process may connect")
         }
@@ -92,23 +92,57 @@ struct Minifltd: ParsableCommand {
         // Signals are handled before the port exists: a SIGTERM right after bind must still exit 0, and
         // Dispatch opens its own descriptors for the sources, which should not appear once clients connect.
         let running = RunningPort()
-        ShutdownSignals.install(logger: logger) {
-            running.port.withLock { $0 }?.shutdown()
+        let signalLogger = logger
+        ShutdownSignals.install(logger: signalLogger) {
+            guard let (port, monitor) = running.port.withLock({ $0 }) else { return }
+            monitor.stopping()
+            signalLogger.event(.info, .stopping, "stopping: no longer accepting; disconnecting \(port.statistics.snapshot.connectedClients) clients")
+            port.shutdown()
         }
+        do {
+            if let descriptor = try ActivatedSocket.listeningDescriptor() {
+                configuration.listener = .inherited(descriptor: descriptor)
+                logger.info("using the socket systemd passed (fd \(descriptor))")
+            }
+        } catch {
+            Minifltd.fail("socket activation: \(error)", exitCode: 1)
+        }
+        let routineQueue = DispatchQueue(label: "minifltd.routines")
         let port: ServerPort
         do {
             port = try ServerPort(
                 configuration: configuration,
                 serverCookie: (),
                 routines: ExampleFilter(logger: logger).routines,
-                routineQueue: DispatchQueue(label: "minifltd.routines"),
+                routineQueue: routineQueue,
                 logger: logger
             )
         } catch {
             Minifltd.fail("\(error)", exitCode: 1)
         }
-        running.port.withLock { $0 = port }
+        let monitor = ServiceMonitor(port: port, routineQueue: routineQueue, logger: logger)
+        running.port.withLock { $0 = (port, monitor) }
+        monitor.start()
         dispatchMain()
+    }
+
+    /// Sends logs to the journal or the console, at most a burst per client uid per window.
+    private func bootstrapLogging() -> Logger {
+        let level = logLevel
+        let target = logTarget.resolved
+        let budget = PeerRateLimitedLogHandler.Budget(burst: 50, window: .seconds(10))
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler
+            switch target {
+            case .journal:
+                handler = JournalLogHandler(identifier: "minifltd", messageIDs: PortEvent.messageIDsByName)
+            case .console, .auto:
+                handler = StreamLogHandler.standardError(label: label)
+            }
+            handler.logLevel = level
+            return PeerRateLimitedLogHandler(wrapped: handler, budget: budget, clock: { MonotonicClock.now })
+        }
+        return Logger(label: "minifltd")
     }
 
     /// The server port's configuration from the options.
@@ -158,9 +192,9 @@ struct Minifltd: ParsableCommand {
     }
 }
 
-/// The port once it exists, for the signal handler.
+/// The port and its monitor once they exist, for the signal handler.
 final class RunningPort: Sendable {
-    let port = Mutex<ServerPort?>(nil)
+    let port = Mutex<(ServerPort, ServiceMonitor)?>(nil)
 }
 
 /// A start-up configuration problem, said in words.

@@ -54,6 +54,10 @@ int CMiniFltPosix_connect_abstract(int fd, const uint8_t *name, int length);
 /// returns the name length, -2 if the address is not abstract, -1 with errno on failure.
 int CMiniFltPosix_abstract_name(int fd, uint8_t *name, int capacity);
 
+/// True when a datagram socket at the file-system `path` accepts a connection (something listens there;
+/// a socket file left by a stopped process refuses).
+int CMiniFltPosix_datagram_listener_at(const char *path);
+
 /// Sends without raising SIGPIPE (MSG_NOSIGNAL), optionally MSG_DONTWAIT.
 ssize_t CMiniFltPosix_send(int fd, const void *buffer, size_t length, int dontwait);
 

@@ -10,11 +10,14 @@ final class Daemon: Sendable {
     private let pipe: Pipe
 
     /// Starts `minifltd --port <unique> --log-level debug <arguments>` and waits until it listens.
-    init(_ tag: String = #function, arguments: [String] = [], port: String? = nil) throws {
+    init(_ tag: String = #function, arguments: [String] = [], port: String? = nil, environment: [String: String] = [:]) throws {
         self.port = port ?? Binaries.uniquePortName(String(tag.prefix { $0 != "(" }))
         process = Process()
         process.executableURL = Binaries.minifltd
-        process.arguments = ["--port", self.port, "--log-level", "debug"] + arguments
+        process.arguments = ["--port", self.port, "--log-level", "debug", "--log-target", "console"] + arguments
+        if !environment.isEmpty {
+            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = pipe

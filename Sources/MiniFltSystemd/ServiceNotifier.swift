@@ -1,0 +1,44 @@
+import CSystemd
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Tells the service manager about the daemon's state (`sd_notify`): readiness, a status line, stopping,
+/// and watchdog pings. Without `NOTIFY_SOCKET` every call does nothing.
+public struct ServiceNotifier: Sendable {
+    public init() {}
+
+    /// True when a service manager listens (`NOTIFY_SOCKET` is set).
+    public var isEnabled: Bool { getenv("NOTIFY_SOCKET") != nil }
+
+    /// `READY=1` with a status line: the port listens.
+    @discardableResult
+    public func ready(status: String) -> Bool { notify("READY=1\nSTATUS=\(status)") }
+
+    /// `STATUS=`: the line `systemctl status` shows.
+    @discardableResult
+    public func status(_ status: String) -> Bool { notify("STATUS=\(status)") }
+
+    /// `STOPPING=1`: the daemon is shutting down.
+    @discardableResult
+    public func stopping(status: String) -> Bool { notify("STOPPING=1\nSTATUS=\(status)") }
+
+    /// `WATCHDOG=1`: the daemon is making progress.
+    @discardableResult
+    public func watchdog() -> Bool { notify("WATCHDOG=1") }
+
+    /// Sends `state`; true when a service manager received it.
+    @discardableResult
+    public func notify(_ state: String) -> Bool {
+        sd_notify(0, state) > 0
+    }
+
+    /// The interval systemd expects pings at (`WATCHDOG_USEC`, checked against `WATCHDOG_PID`), or nil
+    /// when the watchdog is off. Ping at half of it.
+    public static var watchdogInterval: Duration? {
+        var microseconds: UInt64 = 0
+        guard sd_watchdog_enabled(0, &microseconds) > 0, microseconds > 0 else { return nil }
+        return .microseconds(Int64(clamping: microseconds))
+    }
+}

@@ -1,0 +1,195 @@
+import Foundation
+import MiniFltClient
+import MiniFltServer
+import MiniFltWire
+import Synchronization
+import Testing
+
+@Suite("systemd: notification, watchdog, socket activation, journald and the units")
+struct SystemdTests {
+    @Test("READY=1 after the port listens, STATUS= follows clients, WATCHDOG=1 on schedule, STOPPING=1 on SIGTERM")
+    func notify() throws {
+        let listener = try NotifyListener()
+        defer { listener.stop() }
+        let daemon = try Daemon(environment: ["NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "400000"])
+        #expect(listener.waitFor("READY=1"))
+        let ready = listener.received.first { $0.contains("READY=1") } ?? ""
+        #expect(ready.contains("STATUS=listening on @" + daemon.port.lowercased()), "\(ready)")
+        #expect(ready.contains("clients 0/1"))
+        #expect(isListening("@" + daemon.port.lowercased()), "READY=1 came before the port listened")
+
+        let client = try FilterPort.connect(to: daemon.port)
+        _ = try client.send(userToFilter("Hello"), outputCapacity: 4096)
+        #expect(listener.waitFor("clients 1/1; messages 1"), "\(listener.received.suffix(3))")
+        client.close()
+        #expect(listener.waitFor("clients 0/1; messages 1"))
+
+        let start = ContinuousClock.now
+        Thread.sleep(forTimeInterval: 1.2)
+        let pings = listener.received(after: start).filter { $0 == "WATCHDOG=1" }.count
+        #expect(pings >= 4 && pings <= 8, "\(pings) pings in 1.2 s at WATCHDOG_USEC=400000 (every 200 ms)")
+
+        #expect(daemon.terminate() == 0)
+        #expect(listener.waitFor("STOPPING=1"))
+    }
+
+    @Test("the watchdog stops pinging while the routine queue is blocked, and pings again once it moves")
+    func watchdogStopsWhenRoutinesStall() throws {
+        let listener = try NotifyListener()
+        defer { listener.stop() }
+        // The example routine logs every message to stderr. The test does not read that pipe, so once it is
+        // full the routine blocks in write(2): a real stall of the routine queue, as a stuck log would cause.
+        let port = Binaries.uniquePortName("stall")
+        let process = Process()
+        process.executableURL = Binaries.minifltd
+        process.arguments = ["--port", port, "--log-target", "console"]
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "300000"]
+        ) { $1 }
+        let stderr = Pipe()
+        process.standardError = stderr
+        try process.run()
+        defer {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        #expect(listener.waitFor("READY=1"))
+        #expect(eventually { listener.received.filter { $0 == "WATCHDOG=1" }.count >= 2 })
+
+        let client = try RawClient.connected(port: port)
+        var batch: [UInt8] = []
+        let longText = String(repeating: "x", count: 2000)
+        for id in 1...64 { Frame.send(id: UInt64(id), outputCapacity: 0, input: userToFilter(longText)).encode(into: &batch) }
+        client.write(batch)  // 64 "Data: xxx..." lines of 2 KB: more than the pipe holds
+        Thread.sleep(forTimeInterval: 0.6)  // a tick to notice, plus slack
+        let stalled = ContinuousClock.now
+        Thread.sleep(forTimeInterval: 1.0)
+        #expect(listener.received(after: stalled).filter { $0 == "WATCHDOG=1" }.isEmpty, "pinged while stalled")
+
+        // Drain the pipe: the routine moves again, and so do the pings.
+        let drain = Thread { while !stderr.fileHandleForReading.availableData.isEmpty {} }
+        drain.start()
+        let moving = ContinuousClock.now
+        #expect(eventually { listener.received(after: moving).contains("WATCHDOG=1") }, "no ping after the stall ended")
+    }
+
+    @Test("socket activation: the daemon serves the socket systemd-socket-activate passed and binds none")
+    func socketActivation() throws {
+        let port = Binaries.uniquePortName("activated")
+        let address = "@" + port.lowercased()
+        let activator = Process()
+        activator.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
+        activator.arguments = ["-l", address, "--fdname=port", Binaries.minifltd.path, "--port", port, "--log-target", "console"]
+        let log = Pipe()
+        activator.standardError = log
+        activator.standardOutput = log
+        let output = LogBuffer()
+        log.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
+        try activator.run()
+        defer {
+            kill(activator.processIdentifier, SIGKILL)
+            activator.waitUntilExit()
+            log.fileHandleForReading.readabilityHandler = nil
+        }
+        #expect(eventually { isListening(address) })
+        // The first connection starts the daemon (systemd-socket-activate execs it, same pid).
+        let client = try FilterPort.connect(to: port)
+        #expect(WideString.decode(try client.send(userToFilter("Hello"), outputCapacity: 4096), as: .utf16) == "Hello, User")
+        #expect(eventually { output.text.withLock { $0.contains("using the socket systemd passed (fd 3)") } })
+        #expect(listeningSocketCount(address) == 1, "the daemon bound a second socket")
+        client.close()
+        kill(activator.processIdentifier, SIGTERM)
+        activator.waitUntilExit()
+        #expect(activator.terminationStatus == 0)
+    }
+
+    @Test("socket activation at an address other than the port's: a clear refusal to start")
+    func socketActivationMismatch() throws {
+        let port = Binaries.uniquePortName("mismatch")
+        let address = "@" + port.lowercased() + "_other"
+        let activator = Process()
+        activator.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
+        activator.arguments = ["-l", address, Binaries.minifltd.path, "--port", port, "--log-target", "console"]
+        let errors = Pipe()
+        activator.standardError = errors
+        try activator.run()
+        defer {
+            kill(activator.processIdentifier, SIGKILL)
+            activator.waitUntilExit()
+        }
+        #expect(eventually { isListening(address) })
+        let poke = try? RawClient(port: port + "_other")
+        _ = poke
+        activator.waitUntilExit()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(activator.terminationStatus == 1)
+        #expect(message.contains("make ListenStream= match the port name"), "\(message)")
+    }
+
+    @Test("journald: structured entries with MESSAGE_ID and the client's pid, read back with journalctl")
+    func journal() throws {
+        let journald = try Journald.ensureRunning()
+        defer { journald.stop() }
+        let daemon = try Daemon(arguments: ["--log-target", "journal"])
+        let client = try FilterPort.connect(to: daemon.port)
+        _ = try client.send(userToFilter("Hello, MiniFilter"), outputCapacity: 4096)
+        client.close()
+        var entries: [[String: String]] = []
+        #expect(eventually(timeout: .seconds(10)) {
+            entries = journalEntries(port: daemon.port)
+            return entries.contains { $0["MESSAGE"] == "Data: Hello, MiniFilter" }
+        }, "journal entries: \(entries.map { $0["MESSAGE"] ?? "" })")
+        let data = entries.first { $0["MESSAGE"] == "Data: Hello, MiniFilter" } ?? [:]
+        #expect(data["PRIORITY"] == "6")
+        #expect(data["SYSLOG_IDENTIFIER"] == "minifltd")
+        #expect(data["MESSAGE_ID"] == PortEvent.message.messageID)
+        #expect(data["MINIFLT_CLIENT_PID"] == "\(getpid())")
+        #expect(data["MINIFLT_CLIENT_UID"] == "\(getuid())")
+        #expect(data["CODE_FILE"]?.hasSuffix("ExampleFilter.swift") == true)
+        let connected = entries.first { $0["MESSAGE_ID"] == PortEvent.clientConnected.messageID }
+        #expect(connected?["MESSAGE"] == "User-mode application(\(getpid())) connect to this filter")
+        #expect(daemon.terminate() == 0)
+    }
+
+    @Test("the units pass systemd-analyze verify, and the service's exposure is at most 1.0")
+    func units() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("minifltd-units-\(getpid())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("systemd")
+        let service = try String(contentsOf: source.appendingPathComponent("minifltd.service"), encoding: .utf8)
+            .replacingOccurrences(of: "@BINDIR@", with: Binaries.directory.path)
+        try service.write(to: folder.appendingPathComponent("minifltd.service"), atomically: true, encoding: .utf8)
+        try FileManager.default.copyItem(
+            at: source.appendingPathComponent("minifltd.socket"), to: folder.appendingPathComponent("minifltd.socket")
+        )
+        let verify = try runProgram("/usr/bin/systemd-analyze", [
+            "verify", folder.appendingPathComponent("minifltd.socket").path, folder.appendingPathComponent("minifltd.service").path,
+        ])
+        #expect(verify.status == 0)
+        #expect(verify.standardError.isEmpty && verify.standardOutput.isEmpty, "\(verify.standardError)\(verify.standardOutput)")
+        let security = try runProgram("/usr/bin/systemd-analyze", [
+            "security", "--offline=true", "--no-pager", folder.appendingPathComponent("minifltd.service").path,
+        ])
+        let line = security.standardOutput.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
+        let score = line.split(separator: " ").compactMap { Double($0) }.first
+        #expect(score != nil && score! <= 1.0, "\(line)")
+    }
+}
+
+/// How many listening sockets are bound to `address`.
+func listeningSocketCount(_ address: String) -> Int {
+    guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else { return 0 }
+    return table.split(separator: "\n").filter { $0.hasSuffix(" " + address) && $0.contains(" 00010000 ") }.count
+}
+
+/// The journal's entries for `port`, as journalctl -o json prints them.
+func journalEntries(port: String) -> [[String: String]] {
+    guard let result = try? runProgram("/usr/bin/journalctl", ["-o", "json", "--no-pager", "SYSLOG_IDENTIFIER=minifltd", "MINIFLT_PORT=\(port)"])
+    else { return [] }
+    return result.standardOutput.split(separator: "\n").compactMap { line in
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+        return object.compactMapValues { $0 as? String }
+    }
+}
