@@ -14,15 +14,31 @@ public struct ServiceNotifier: Sendable {
 
     /// `READY=1` with a status line: the port listens.
     @discardableResult
-    public func ready(status: String) -> Bool { notify("READY=1\nSTATUS=\(status)") }
+    public func ready(status: String) -> Bool { notify("READY=1\nSTATUS=\(ServiceNotifier.escape(status))") }
 
     /// `STATUS=`: the line `systemctl status` shows.
     @discardableResult
-    public func status(_ status: String) -> Bool { notify("STATUS=\(status)") }
+    public func status(_ status: String) -> Bool { notify("STATUS=\(ServiceNotifier.escape(status))") }
 
     /// `STOPPING=1`: the daemon is shutting down.
     @discardableResult
-    public func stopping(status: String) -> Bool { notify("STOPPING=1\nSTATUS=\(status)") }
+    public func stopping(status: String) -> Bool {
+        notify("STOPPING=1\nSTATUS=\(ServiceNotifier.escape(status))")
+    }
+
+    /// A status text as systemd reads it: it C-unescapes `STATUS=` (so `@\minifilterport_example` would lose
+    /// its backslash), and a newline would end the field.
+    public static func escape(_ status: String) -> String {
+        var escaped = ""
+        for character in status {
+            switch character {
+            case "\\": escaped += "\\\\"
+            case "\n": escaped += "\\n"
+            default: escaped.append(character)
+            }
+        }
+        return escaped
+    }
 
     /// `WATCHDOG=1`: the daemon is making progress.
     @discardableResult

@@ -14,7 +14,9 @@ struct SystemdTests {
         let daemon = try Daemon(environment: ["NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "400000"])
         #expect(listener.waitFor("READY=1"))
         let ready = listener.received.first { $0.contains("READY=1") } ?? ""
-        #expect(ready.contains("STATUS=listening on @" + daemon.port.lowercased()), "\(ready)")
+        // systemd C-unescapes STATUS=, so the port's backslash travels doubled.
+        let escapedAddress = "@" + daemon.port.lowercased().replacingOccurrences(of: "\\", with: "\\\\")
+        #expect(ready.contains("STATUS=listening on " + escapedAddress), "\(ready)")
         #expect(ready.contains("clients 0/1"))
         #expect(isListening("@" + daemon.port.lowercased()), "READY=1 came before the port listened")
 

@@ -25,7 +25,7 @@ final class ServiceMonitor: Sendable {
     private let notifier = ServiceNotifier()
     private let logger: Logger
     private let state = Mutex(State())
-    private let queue = DispatchQueue(label: "minifltd.service-monitor")
+    private let queue = DispatchQueue(label: "minifltd.service-monitor", qos: .utility)
     /// Scheduled in `start`, cancelled in `stopping`; a Dispatch source is safe to use from any thread.
     nonisolated(unsafe) private let timer: any DispatchSourceTimer
 
@@ -35,6 +35,7 @@ final class ServiceMonitor: Sendable {
         self.logger = logger
         self.timer = DispatchSource.makeTimerSource(queue: queue)
         // A source released while suspended crashes libdispatch: resume it now, idle until `start`.
+        timer.setEventHandler {}
         timer.schedule(deadline: .distantFuture)
         timer.resume()
     }

@@ -15,7 +15,7 @@ enum ShutdownSignals {
 
     static func install(logger: Logger, shutdown: @escaping @Sendable () -> Void) {
         signal(SIGPIPE, SIG_IGN)
-        let queue = DispatchQueue(label: "minifltd.signals")
+        let queue = DispatchQueue(label: "minifltd.signals", qos: .utility)
         let state = SignalState()
         for number in [SIGTERM, SIGINT] {
             signal(number, SIG_IGN)
@@ -27,7 +27,7 @@ enum ShutdownSignals {
                     exit(1)
                 }
                 logger.info("\(name): no longer accepting; disconnecting clients")
-                DispatchQueue.global().async {
+                DispatchQueue.global(qos: .utility).async {
                     shutdown()
                     exit(0)
                 }

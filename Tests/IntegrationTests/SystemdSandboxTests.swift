@@ -1,0 +1,139 @@
+import Foundation
+import MiniFltClient
+import MiniFltServer
+import MiniFltWire
+import Testing
+
+/// The installed units under a real systemd, as PID 1 of its own pid, mount and cgroup namespaces, booted
+/// the hermetic way (private /tmp, /run and /var/tmp; a unit path holding only the units needed), so that
+/// no boot unit touches the machine. The network namespace is shared: the abstract socket is reachable.
+/// It serves the units' port, `\MiniFilterPort_Example`: a minifltd already running on this machine with
+/// that name makes it fail.
+@Suite("The units under a real systemd (hermetic sandbox)", .serialized)
+struct SystemdSandboxTests {
+    @Test("socket activation, Type=notify with the status line, the watchdog, the hardening and the journal")
+    func service() throws {
+        let sandbox = try SystemdSandbox()
+        defer { sandbox.stop() }
+        #expect(sandbox.systemctl(["start", "minifltd.socket"]).status == 0)
+        #expect(eventually { isListening("@\\minifilterport_example") })
+
+        let client = try FilterPort.connect(to: "\\MiniFilterPort_Example")
+        #expect(client.server.uid == 0, "the listener clients see is systemd")
+        let reply = try client.send(userToFilter("Hello, MiniFilter"), outputCapacity: 4096)
+        #expect(WideString.decode(reply, as: .utf16) == "Hello, User")
+        client.close()
+
+        let show = { (property: String) in
+            sandbox.systemctl(["show", "-p", property, "--value", "minifltd.service"]).standardOutput
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(eventually { show("StatusText").contains("messages 1") }, "\(show("StatusText"))")
+        #expect(show("StatusText").hasPrefix("listening on @\\minifilterport_example; clients 0/1"))
+        #expect(show("ActiveState") == "active")
+        #expect(show("SubState") == "running")
+        #expect(show("WatchdogUSec") == "10s")
+        #expect(show("DynamicUser") == "yes")
+
+        let journal = sandbox.run(["journalctl", "-u", "minifltd.service", "-o", "json", "--no-pager"]).standardOutput
+        #expect(journal.contains("\"MESSAGE\":\"Data: Hello, MiniFilter\""), "\(journal.suffix(2000))")
+        #expect(journal.contains("\"MESSAGE_ID\":\"\(PortEvent.ready.messageID)\""))
+        // The system-call filter must not refuse what libdispatch calls (EPERM, errno 1, from SystemCallFilter=).
+        #expect(!journal.contains("errno=1\""), "a system call was refused by the unit's filter")
+
+        #expect(sandbox.systemctl(["stop", "minifltd.service"]).status == 0)
+        #expect(show("Result") == "success")
+        let stopping = sandbox.run(["journalctl", "-u", "minifltd.service", "--no-pager", "MESSAGE_ID=\(PortEvent.stopped.messageID)"])
+        #expect(stopping.standardOutput.contains("stopped"))
+    }
+}
+
+/// systemd as PID 1 of new pid, mount and cgroup namespaces, with the project's units.
+struct SystemdSandbox {
+    let folder: URL
+    let unshare: Process
+    let systemdPID: Int32
+
+    init() throws {
+        // Not under /tmp or /run: both are replaced inside the sandbox.
+        folder = URL(fileURLWithPath: "/var/lib/minifltd-tests/sandbox-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let units = folder.appendingPathComponent("units")
+        let manager = FileManager.default
+        try manager.createDirectory(at: units, withIntermediateDirectories: true)
+        chmod("/var/lib/minifltd-tests", 0o755)
+        chmod(folder.path, 0o755)
+        // The daemon, copied next to the units: the clone may live under /tmp, which the sandbox replaces.
+        let binary = folder.appendingPathComponent("minifltd")
+        try manager.copyItem(at: Binaries.minifltd, to: binary)
+        chmod(binary.path, 0o755)
+
+        let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let service = try String(contentsOf: repository.appendingPathComponent("systemd/minifltd.service"), encoding: .utf8)
+            .replacingOccurrences(of: "@BINDIR@", with: folder.path)
+        try service.write(to: units.appendingPathComponent("minifltd.service"), atomically: true, encoding: .utf8)
+        try manager.copyItem(
+            at: repository.appendingPathComponent("systemd/minifltd.socket"), to: units.appendingPathComponent("minifltd.socket")
+        )
+        try "[Unit]\nDescription=sandbox\nWants=systemd-journald.service\n"
+            .write(to: units.appendingPathComponent("sandbox.target"), atomically: true, encoding: .utf8)
+        for unit in ["systemd-journald.service", "systemd-journald.socket", "systemd-journald-dev-log.socket"] {
+            try manager.copyItem(at: URL(fileURLWithPath: "/lib/systemd/system/\(unit)"), to: units.appendingPathComponent(unit))
+        }
+        for target in ["sysinit", "sockets", "basic", "shutdown", "paths", "timers", "slices", "local-fs", "network"] {
+            try "[Unit]\nDescription=\(target) (sandbox stub)\n"
+                .write(to: units.appendingPathComponent("\(target).target"), atomically: true, encoding: .utf8)
+        }
+        let boot = folder.appendingPathComponent("boot.sh")
+        try """
+            #!/bin/sh
+            mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/tmp \\
+              && mount -t proc proc /proc || exit 1
+            export SYSTEMD_UNIT_PATH="\(units.path)"
+            exec /lib/systemd/systemd --system --unit=sandbox.target --log-level=notice
+
+            """.write(to: boot, atomically: true, encoding: .utf8)
+        chmod(boot.path, 0o755)
+
+        unshare = Process()
+        unshare.executableURL = URL(fileURLWithPath: "/usr/bin/unshare")
+        unshare.arguments = ["--pid", "--fork", "--mount", "--cgroup", "--uts", "--propagation", "private", boot.path]
+        unshare.standardOutput = FileHandle.nullDevice
+        unshare.standardError = FileHandle.nullDevice
+        try unshare.run()
+        var pid: Int32 = 0
+        let unsharePID = unshare.processIdentifier
+        _ = eventually {
+            let children = (try? String(contentsOfFile: "/proc/\(unsharePID)/task/\(unsharePID)/children", encoding: .utf8)) ?? ""
+            pid = Int32(children.split(separator: " ").first ?? "") ?? 0
+            return pid > 0
+        }
+        systemdPID = pid
+        let booted = eventually(timeout: .seconds(20)) {
+            let state = (try? runProgram("/usr/bin/nsenter", ["-t", "\(pid)", "-a", "systemctl", "is-system-running"]))?
+                .standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+            return state == "running" || state == "degraded"
+        }
+        guard pid > 0, booted else {
+            stop()
+            throw SandboxError.didNotBoot
+        }
+    }
+
+    /// Runs a command inside the sandbox's namespaces.
+    func run(_ command: [String]) -> ProcessResult {
+        (try? runProgram("/usr/bin/nsenter", ["-t", "\(systemdPID)", "-a"] + command))
+            ?? ProcessResult(status: -1, standardOutput: "", standardError: "nsenter failed")
+    }
+
+    func systemctl(_ arguments: [String]) -> ProcessResult { run(["systemctl"] + arguments) }
+
+    /// SIGKILL to the sandbox's PID 1 ends every process in it; then the folder goes.
+    func stop() {
+        if systemdPID > 0 { kill(systemdPID, SIGKILL) }
+        unshare.waitUntilExit()
+        try? FileManager.default.removeItem(at: folder)
+    }
+}
+
+enum SandboxError: Error { case didNotBoot }
