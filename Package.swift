@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(
             name: "MiniFltServerTests",
             dependencies: [
-                "MiniFltServer", "MiniFltClient", "MiniFltWire", "MiniFltPermissions", "MiniFltPosix",
+                "MiniFltServer", "MiniFltClient", "MiniFltWire", "MiniFltPermissions", "MiniFltPosix", "CMiniFltPosix",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

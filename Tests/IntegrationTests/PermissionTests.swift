@@ -53,19 +53,11 @@ struct PermissionTests {
     @Test("a client refuses a server that is neither root nor the expected uid (0x80070274)")
     func impostor() throws {
         let port = Binaries.uniquePortName("impostor")
-        let impostor = Process()
-        impostor.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        impostor.arguments = [
+        let impostor = try ChildProcess("/usr/bin/setpriv", [
             "--reuid", "65534", "--regid", "65534", "--clear-groups", Binaries.minifltd.path,
-            "--port", port, "--sddl", "D:(A;;GA;;;WD)", "--max-connections", "2",
-        ]
-        let pipe = Pipe()
-        impostor.standardError = pipe
-        try impostor.run()
-        defer {
-            kill(impostor.processIdentifier, SIGKILL)
-            impostor.waitUntilExit()
-        }
+            "--port", port, "--sddl", "D:(A;;GA;;;WD)", "--max-connections", "2", "--log-target", "console",
+        ])
+        defer { _ = impostor.stop(SIGKILL) }
         #expect(eventually { isListening("@" + port.lowercased()) })
         do {
             _ = try FilterPort.connect(to: port)

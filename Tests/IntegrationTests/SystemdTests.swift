@@ -42,19 +42,11 @@ struct SystemdTests {
         // The example routine logs every message to stderr. The test does not read that pipe, so once it is
         // full the routine blocks in write(2): a real stall of the routine queue, as a stuck log would cause.
         let port = Binaries.uniquePortName("stall")
-        let process = Process()
-        process.executableURL = Binaries.minifltd
-        process.arguments = ["--port", port, "--log-target", "console"]
-        process.environment = ProcessInfo.processInfo.environment.merging(
-            ["NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "300000"]
-        ) { $1 }
-        let stderr = Pipe()
-        process.standardError = stderr
-        try process.run()
-        defer {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
+        let daemon = try ChildProcess(
+            Binaries.minifltd.path, ["--port", port, "--log-target", "console"],
+            environment: ["NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "300000"]
+        )
+        defer { _ = daemon.stop(SIGKILL) }
         #expect(listener.waitFor("READY=1"))
         #expect(eventually { listener.received.filter { $0 == "WATCHDOG=1" }.count >= 2 })
 
@@ -69,7 +61,8 @@ struct SystemdTests {
         #expect(listener.received(after: stalled).filter { $0 == "WATCHDOG=1" }.isEmpty, "pinged while stalled")
 
         // Drain the pipe: the routine moves again, and so do the pings.
-        let drain = Thread { while !stderr.fileHandleForReading.availableData.isEmpty {} }
+        let pipe = daemon.output.fileHandleForReading
+        let drain = Thread { while !pipe.availableData.isEmpty {} }
         drain.start()
         let moving = ContinuousClock.now
         #expect(eventually { listener.received(after: moving).contains("WATCHDOG=1") }, "no ping after the stall ended")
@@ -79,20 +72,14 @@ struct SystemdTests {
     func socketActivation() throws {
         let port = Binaries.uniquePortName("activated")
         let address = "@" + port.lowercased()
-        let activator = Process()
-        activator.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
-        activator.arguments = ["-l", address, "--fdname=port", Binaries.minifltd.path, "--port", port, "--log-target", "console"]
-        let log = Pipe()
-        activator.standardError = log
-        activator.standardOutput = log
+        let activator = try ChildProcess(
+            "/usr/bin/systemd-socket-activate",
+            ["-l", address, "--fdname=port", Binaries.minifltd.path, "--port", port, "--log-target", "console"],
+            mergeStandardOutput: true
+        )
         let output = LogBuffer()
-        log.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
-        try activator.run()
-        defer {
-            kill(activator.processIdentifier, SIGKILL)
-            activator.waitUntilExit()
-            log.fileHandleForReading.readabilityHandler = nil
-        }
+        activator.output.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
+        defer { activator.output.fileHandleForReading.readabilityHandler = nil }
         #expect(eventually { isListening(address) })
         // The first connection starts the daemon (systemd-socket-activate execs it, same pid).
         let client = try FilterPort.connect(to: port)
@@ -100,31 +87,21 @@ struct SystemdTests {
         #expect(eventually { output.text.withLock { $0.contains("using the socket systemd passed (fd 3)") } })
         #expect(listeningSocketCount(address) == 1, "the daemon bound a second socket")
         client.close()
-        kill(activator.processIdentifier, SIGTERM)
-        activator.waitUntilExit()
-        #expect(activator.terminationStatus == 0)
+        #expect(activator.stop() == 0)
     }
 
     @Test("socket activation at an address other than the port's: a clear refusal to start")
     func socketActivationMismatch() throws {
         let port = Binaries.uniquePortName("mismatch")
         let address = "@" + port.lowercased() + "_other"
-        let activator = Process()
-        activator.executableURL = URL(fileURLWithPath: "/usr/bin/systemd-socket-activate")
-        activator.arguments = ["-l", address, Binaries.minifltd.path, "--port", port, "--log-target", "console"]
-        let errors = Pipe()
-        activator.standardError = errors
-        try activator.run()
-        defer {
-            kill(activator.processIdentifier, SIGKILL)
-            activator.waitUntilExit()
-        }
+        let activator = try ChildProcess(
+            "/usr/bin/systemd-socket-activate", ["-l", address, Binaries.minifltd.path, "--port", port, "--log-target", "console"]
+        )
         #expect(eventually { isListening(address) })
-        let poke = try? RawClient(port: port + "_other")
+        let poke = try? RawClient(port: port + "_other")  // the first connection starts the daemon
         _ = poke
-        activator.waitUntilExit()
-        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(activator.terminationStatus == 1)
+        #expect(activator.waitForExit() == 1)
+        let message = activator.readRemainingOutput()
         #expect(message.contains("make ListenStream= match the port name"), "\(message)")
     }
 

@@ -1,3 +1,4 @@
+import CMiniFltPosix
 import Dispatch
 import Foundation
 import Logging

@@ -1,3 +1,4 @@
+import CMiniFltPosix
 import Foundation
 import MiniFltPosix
 import MiniFltWire
