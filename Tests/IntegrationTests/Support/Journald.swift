@@ -1,22 +1,22 @@
 import Foundation
+import MiniFltPosix
 
-/// A systemd-journald for the journal test: the one already running, or one this test starts (as root, it
-/// runs standalone) and stops by pid.
+/// A systemd-journald for the journal test: the one already listening on this mount namespace's journal
+/// socket, or one this test starts (as root, it runs standalone) and stops by pid. Whether one runs is asked
+/// of the socket, not of the process list: the sandbox test's journald shows in `pgrep` but listens in a
+/// /run of its own, and a stopped journald leaves its socket file behind.
 struct Journald {
     private let started: Process?
 
     static func ensureRunning() throws -> Journald {
-        if FileManager.default.fileExists(atPath: "/run/systemd/journal/socket"),
-            (try? runProgram("/usr/bin/pgrep", ["-x", "systemd-journal"]))?.status == 0
-        {
-            return Journald(started: nil)
-        }
+        let socket = "/run/systemd/journal/socket"
+        if AbstractSocket.hasDatagramListener(at: socket) { return Journald(started: nil) }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/lib/systemd/systemd-journald")
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
         try process.run()
-        guard eventually(timeout: .seconds(10), { FileManager.default.fileExists(atPath: "/run/systemd/journal/socket") }) else {
+        guard eventually(timeout: .seconds(10), { AbstractSocket.hasDatagramListener(at: socket) }) else {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
             throw JournaldError.didNotStart
