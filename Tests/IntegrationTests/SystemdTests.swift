@@ -130,6 +130,21 @@ struct SystemdTests {
         #expect(daemon.terminate() == 0)
     }
 
+    @Test("journalctl takes the message catalog: one entry per event kind, for journalctl -x")
+    func catalog() throws {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("minifltd-catalog-\(getpid())")
+        let folder = root.appendingPathComponent("usr/lib/systemd/catalog")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: root) }
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("systemd/minifltd.catalog")
+        try FileManager.default.copyItem(at: source, to: folder.appendingPathComponent("minifltd.catalog"))
+        #expect(try runProgram("/usr/bin/journalctl", ["--root=\(root.path)", "--update-catalog"]).status == 0)
+        let listed = try runProgram("/usr/bin/journalctl", ["--root=\(root.path)", "--list-catalog"]).standardOutput
+        let ids = listed.split(separator: "\n").map { String($0.prefix(32)) }
+        #expect(Set(ids) == Set(PortEvent.allCases.map(\.messageID)), "\(listed)")
+    }
+
     @Test("the units pass systemd-analyze verify, and the service's exposure is at most 1.0")
     func units() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("minifltd-units-\(getpid())")

@@ -89,6 +89,7 @@ final class EventLog: Sendable {
 final class LogStore: Sendable {
     let lines = Mutex<[String]>([])
     func contains(_ text: String) -> Bool { lines.withLock { $0.contains { $0.contains(text) } } }
+    func count(_ text: String) -> Int { lines.withLock { $0.filter { $0.contains(text) }.count } }
 }
 
 struct CapturingLogHandler: LogHandler {

@@ -1,25 +1,25 @@
-import Logging
-import MiniFltServer
+public import Logging
 import Synchronization
 
 /// Wraps a log handler so that a client that keeps failing cannot flood the log: entries of level notice and
 /// above that carry a client uid (refusals, violations, timeouts) pass at most `burst` times per `window` for
 /// that uid; the rest are counted, and the next entry that passes after the window says how many were
 /// dropped. Info lines of working clients are not limited: `--log-level` sets their volume.
-struct PeerRateLimitedLogHandler: LogHandler {
+public struct PeerRateLimitedLogHandler: LogHandler {
     /// Counters shared by every copy of the handler (swift-log copies handlers with their metadata).
-    final class Budget: Sendable {
+    public final class Budget: Sendable {
         struct Account {
             var windowStart: Int64
             var passed: Int
             var dropped: Int
         }
 
-        let burst: Int
+        /// Entries that pass per uid per window.
+        public let burst: Int
         let windowNanoseconds: Int64
         let accounts = Mutex<[String: Account]>([:])
 
-        init(burst: Int, window: Duration) {
+        public init(burst: Int, window: Duration) {
             self.burst = burst
             let (seconds, attoseconds) = window.components
             windowNanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
@@ -44,26 +44,37 @@ struct PeerRateLimitedLogHandler: LogHandler {
         }
     }
 
-    var wrapped: any LogHandler
-    let budget: Budget
-    let clock: @Sendable () -> Int64
+    public var wrapped: any LogHandler
+    public let budget: Budget
+    /// Monotonic nanoseconds.
+    public let clock: @Sendable () -> Int64
 
-    var metadata: Logger.Metadata {
+    /// - Parameters:
+    ///   - wrapped: the handler entries go to.
+    ///   - budget: the per-uid counters, shared by every copy of this handler.
+    ///   - clock: monotonic nanoseconds.
+    public init(wrapped: any LogHandler, budget: Budget, clock: @escaping @Sendable () -> Int64) {
+        self.wrapped = wrapped
+        self.budget = budget
+        self.clock = clock
+    }
+
+    public var metadata: Logger.Metadata {
         get { wrapped.metadata }
         set { wrapped.metadata = newValue }
     }
 
-    var logLevel: Logger.Level {
+    public var logLevel: Logger.Level {
         get { wrapped.logLevel }
         set { wrapped.logLevel = newValue }
     }
 
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { wrapped[metadataKey: key] }
         set { wrapped[metadataKey: key] = newValue }
     }
 
-    func log(event: LogEvent) {
+    public func log(event: LogEvent) {
         let uid = event.metadata?[PortMetadataKey.clientUID] ?? wrapped.metadata[PortMetadataKey.clientUID]
         guard let uid, event.level >= .notice else { return wrapped.log(event: event) }
         let (pass, droppedBefore) = budget.admit("\(uid)", now: clock())
