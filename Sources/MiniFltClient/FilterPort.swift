@@ -34,8 +34,13 @@ public final class FilterPort: Sendable {
 
     private struct Shared {
         enum Pending { case waiting, done(NTStatus, [UInt8]) }
+        /// SENDs waiting for their SEND_RESULT, by message id.
         var pending: [UInt64: Pending] = [:]
         var nextID: UInt64 = 1
+        /// MESSAGEs received and not yet taken by a FilterGetMessage, oldest first.
+        var messages: [FilterMessage] = []
+        /// REPLYs waiting for their REPLY_RESULT, by message id (nil until it came).
+        var replies: [UInt64: NTStatus?] = [:]
         var readerActive = false
         /// Set once the connection is over; every later call fails with it.
         var failure: FilterPortError?
@@ -169,7 +174,17 @@ public final class FilterPort: Sendable {
         let frame = Frame.send(id: id, outputCapacity: UInt32(outputCapacity), input: input).encoded()
         // A write that fails means the connection ended; the read side reports why.
         writeLock.withLock { _ in _ = try? AbstractSocket.sendAll(fd, frame) }
-        let (status, output) = try awaitResult(id)
+        let (status, output): (NTStatus, [UInt8])
+        do {
+            (status, output) = try wait { state -> (NTStatus, [UInt8])? in
+                guard case .done(let status, let output)? = state.pending[id] else { return nil }
+                state.pending[id] = nil
+                return (status, output)
+            }
+        } catch {
+            shared.withLock { _ = $0.pending.removeValue(forKey: id) }
+            throw error
+        }
         guard status == .success else { throw .server(status, port: name.name, during: "FilterSendMessage") }
         return output
     }
@@ -184,69 +199,123 @@ public final class FilterPort: Sendable {
         shared.broadcast()
     }
 
+    /// Receives the next message the filter sent (FltSendMessage); mirrors `FilterGetMessage`.
+    ///
+    /// - Parameter bufferSize: the size of the caller's buffer, header included: the message fits when
+    ///   `16 + message bytes <= bufferSize`.
+    /// - Returns: the message, with the FILTER_MESSAGE_HEADER fields.
+    /// - Throws: ``FilterPortError``: 0x8007007A when the buffer is too small (the message stays queued for
+    ///   the next call), 0x80070006 once the connection is closed.
+    ///
+    /// # Thread safety
+    /// Several threads may wait at once; each message goes to exactly one of them, in arrival order.
+    public func getMessage(bufferSize: Int) throws(FilterPortError) -> FilterMessage {
+        let taken = try wait { state -> Result<FilterMessage, FilterPortError>? in
+            guard let first = state.messages.first else { return nil }
+            guard FilterMessage.headerSize + first.bytes.count <= bufferSize else {
+                return .failure(FilterPortError(
+                    .insufficientBuffer,
+                    "the message is \(first.bytes.count) bytes and a \(FilterMessage.headerSize)-byte header; a buffer of \(bufferSize) bytes cannot take it (it stays queued)"
+                ))
+            }
+            state.messages.removeFirst()
+            return .success(first)
+        }
+        return try taken.get()
+    }
+
+    /// Answers the message `messageID` with `status` and `bytes`; mirrors `FilterReplyMessage`.
+    ///
+    /// - Throws: ``FilterPortError``: 0x801F0020 when nobody waits for that reply any more (the filter's
+    ///   timeout passed, or the id is unknown), 0x800700EA when `bytes` are more than the message's
+    ///   ReplyLength, 0x80070006 once the connection is closed.
+    public func reply(to messageID: UInt64, status: NTStatus = .success, _ bytes: [UInt8]) throws(FilterPortError) {
+        guard bytes.count + 4 <= maxMessageSize else {
+            throw .invalidArgument("the reply is \(bytes.count) bytes; the port takes at most \(maxMessageSize - 4)")
+        }
+        try shared.withLock { state throws(FilterPortError) in
+            if let failure = state.failure { throw FilterPortError(.invalidHandle, failure.message) }
+            guard state.replies[messageID] == nil else {
+                throw .invalidArgument("a reply to message \(messageID) is already waiting for its result")
+            }
+            state.replies[messageID] = .some(nil)
+        }
+        let frame = Frame.reply(id: messageID, status: status, body: bytes).encoded()
+        writeLock.withLock { _ in _ = try? AbstractSocket.sendAll(fd, frame) }
+        let result: NTStatus
+        do {
+            result = try wait { state -> NTStatus? in
+                guard case .some(.some(let result)) = state.replies[messageID] else { return nil }
+                state.replies[messageID] = nil
+                return result
+            }
+        } catch {
+            shared.withLock { _ = $0.replies.removeValue(forKey: messageID) }
+            throw error
+        }
+        guard result == .success else { throw .server(result, port: name.name, during: "FilterReplyMessage") }
+    }
+
     // MARK: - Reading
 
-    private enum Step {
-        case result(NTStatus, [UInt8])
+    private enum Step<T> {
+        case ready(T)
         case failed(FilterPortError)
         case read
     }
 
-    private func awaitResult(_ id: UInt64) throws(FilterPortError) -> (NTStatus, [UInt8]) {
+    /// Waits until `ready` returns a value, reading the socket for every waiter while no other thread does.
+    /// `ready` runs with the lock held. Once the connection is over, every wait fails.
+    private func wait<T>(for ready: (inout Shared) -> T?) throws(FilterPortError) -> T {
         while true {
-            let step = shared.wait { state -> Step? in
-                if case .done(let status, let output)? = state.pending[id] {
-                    state.pending[id] = nil
-                    return .result(status, output)
-                }
-                if let failure = state.failure {
-                    state.pending[id] = nil
-                    return .failed(failure)
-                }
+            let step = shared.wait { state -> Step<T>? in
+                if let failure = state.failure { return .failed(failure) }
+                if let value = ready(&state) { return .ready(value) }
                 guard !state.readerActive else { return nil }
                 state.readerActive = true
                 return .read
             }
             switch step {
-            case .result(let status, let output)?: return (status, output)
+            case .ready(let value)?: return value
             case .failed(let error)?: throw error
-            case .read?, nil: readUntilDone(id)
+            case .read?, nil: readOneFrame()
             }
         }
     }
 
-    /// Holds the reader role: reads frames until `id`'s result is in or the connection is over.
-    private func readUntilDone(_ id: UInt64) {
+    /// Holds the reader role for one frame, files it where its waiter looks, and hands the role back.
+    private func readOneFrame() {
         defer {
             shared.withLock { $0.readerActive = false }
             shared.broadcast()
         }
-        while true {
-            let frame: Frame?
-            do {
-                frame = try FilterPort.readFrame(fd: fd, reader: reader)
-            } catch {
-                return fail(FilterPortError(.invalidHandle, "the connection to \(name) failed: \(error)"))
+        let frame: Frame?
+        do {
+            frame = try FilterPort.readFrame(fd: fd, reader: reader)
+        } catch {
+            return fail(FilterPortError(.invalidHandle, "the connection to \(name) failed: \(error)"))
+        }
+        guard let frame else {
+            return fail(FilterPortError(.invalidHandle, "the server closed the connection to \(name)"))
+        }
+        switch frame {
+        case .sendResult(let id, let status, let output):
+            shared.withLock { state in
+                if case .waiting? = state.pending[id] { state.pending[id] = .done(status, output) }
             }
-            guard let frame else {
-                return fail(FilterPortError(.invalidHandle, "the server closed the connection to \(name)"))
+        case .message(let id, let replyCapacity, let body):
+            let message = FilterMessage(messageID: id, replyLength: Int(replyCapacity), bytes: body)
+            shared.withLock { $0.messages.append(message) }
+        case .replyResult(let id, let status):
+            shared.withLock { state in
+                if state.replies[id] != nil { state.replies[id] = .some(status) }
             }
-            switch frame {
-            case .sendResult(let resultID, let status, let output):
-                let mine = shared.withLock { state -> Bool in
-                    guard case .waiting? = state.pending[resultID] else { return false }
-                    state.pending[resultID] = .done(status, output)
-                    return true
-                } && resultID == id
-                if mine { return }
-                shared.broadcast()
-            case .disconnect(let status):
-                let reason = FilterPortError.server(status, port: name.name, during: "the connection")
-                return fail(FilterPortError(status == .portDisconnected ? .invalidHandle : reason.hresult, reason.message))
-            default:
-                // MESSAGE and REPLY_RESULT belong to FilterGetMessage and FilterReplyMessage, not used here.
-                continue
-            }
+        case .disconnect(let status):
+            let reason = FilterPortError.server(status, port: name.name, during: "the connection")
+            fail(FilterPortError(status == .portDisconnected ? .invalidHandle : reason.hresult, reason.message))
+        case .connect, .connectResult, .send, .reply:
+            // The client decoder refuses client-to-server types; CONNECT_RESULT after the handshake is ignored.
+            break
         }
     }
 

@@ -27,6 +27,8 @@ public struct FilterPortError: Error, Hashable, Sendable, CustomStringConvertibl
         case .invalidParameter: advice = "the server rejected the request as malformed"
         case .ioTimeout: advice = "the server gave up waiting for the handshake"
         case .insufficientResources: advice = "the server is out of resources or this connection has too many requests outstanding"
+        case .fltNoWaiterForReply: advice = "nobody waits for a reply to that message any more (the filter's timeout passed, or the id is unknown)"
+        case .bufferOverflow: advice = "the reply is longer than the ReplyLength the filter gave (FILTER_MESSAGE_HEADER); send at most that many bytes after the header"
         default: advice = "the server answered \(status)"
         }
         return FilterPortError(status.hresult, "\(call) on port \(port) failed: \(advice)")

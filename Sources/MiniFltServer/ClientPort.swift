@@ -33,5 +33,22 @@ public final class ClientPort: Sendable, CustomStringConvertible {
         connection.requestClose(sending: .portDisconnected, reason: "the server closed the client port")
     }
 
+    /// Sends `message` to this client and, when `replyCapacity` is above 0, waits for its reply; mirrors
+    /// `FltSendMessage`. The client receives it with FilterGetMessage and answers with FilterReplyMessage.
+    ///
+    /// - Parameters:
+    ///   - message: the bytes the client receives after its 16-byte FILTER_MESSAGE_HEADER.
+    ///   - replyCapacity: the most reply bytes accepted (the client's ReplyLength); 0 asks for no reply.
+    ///   - timeout: how long to wait for the reply; nil waits for ever.
+    /// - Returns: the reply, ``FilterMessageResult/timedOut``, or ``FilterMessageResult/portDisconnected``
+    ///   when the client goes away (or is not connected) first.
+    ///
+    /// # Thread safety
+    /// Any number of threads may send to one client at once; replies are matched by message id. Waiting
+    /// inside a routine holds the port's loop thread: the standby thread reads the reply after 50 ms.
+    public func send(_ message: [UInt8], replyCapacity: Int = 0, timeout: Duration? = nil) -> FilterMessageResult {
+        connection.sendMessage(message, replyCapacity: max(0, min(replyCapacity, Int(UInt32.max))), timeout: timeout)
+    }
+
     public var description: String { "client \(id) (pid \(peer.pid), uid \(peer.uid))" }
 }

@@ -55,6 +55,10 @@ final class Connection: @unchecked Sendable {
         var client: ClientPort?
         /// Limits already logged for this connection (each limit is logged once per connection).
         var limitsLogged: Set<String> = []
+        /// The id of the next MESSAGE (FltSendMessage) to this client.
+        var nextMessageID: UInt64 = 1
+        /// Senders waiting for the client's REPLY, by message id.
+        var waiters: [UInt64: MessageWaiter] = [:]
     }
 
     let id: UInt64
@@ -167,9 +171,8 @@ final class Connection: @unchecked Sendable {
             return violationRequest(.frameBeforeConnect(frame.type))
         case (_, .connect):
             return violationRequest(.secondConnect)
-        case (_, .reply(let id, _, _)):
-            // No FltSendMessage waits on this connection, so no reply has a waiter.
-            write(.replyResult(id: id, status: .fltNoWaiterForReply))
+        case (_, .reply(let id, let status, let body)):
+            handleReply(id: id, status: status, body: body)
             return nil
         default:
             return violationRequest(.wrongDirection(frame.type))
@@ -261,6 +264,7 @@ final class Connection: @unchecked Sendable {
         }
         closeDescriptor(fd)
         state.output = []
+        failWaitersLocked(&state)
     }
 
     // MARK: - Any thread: writing and asking to close

@@ -1,0 +1,31 @@
+import MiniFltWire
+
+/// A message from the filter (FltSendMessage), as `FilterGetMessage` returns it.
+public struct FilterMessage: Sendable, Hashable {
+    /// The size of FILTER_MESSAGE_HEADER: `{u32 ReplyLength; 4 pad bytes; u64 MessageId}`.
+    public static let headerSize = 16
+
+    /// FILTER_MESSAGE_HEADER.MessageId: what the reply names.
+    public var messageID: UInt64
+    /// FILTER_MESSAGE_HEADER.ReplyLength: the most reply bytes the filter accepts; 0 when it awaits none.
+    public var replyLength: Int
+    /// The message after the header.
+    public var bytes: [UInt8]
+
+    public init(messageID: UInt64, replyLength: Int, bytes: [UInt8]) {
+        self.messageID = messageID
+        self.replyLength = replyLength
+        self.bytes = bytes
+    }
+
+    /// What FilterGetMessage writes into the caller's buffer: the 16-byte header, then the bytes.
+    public var buffer: [UInt8] {
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(FilterMessage.headerSize + bytes.count)
+        buffer.appendLittleEndian(UInt32(replyLength))
+        buffer.appendLittleEndian(UInt32(0))
+        buffer.appendLittleEndian(messageID)
+        buffer += bytes
+        return buffer
+    }
+}

@@ -1,0 +1,44 @@
+import MiniFltPosix
+public import MiniFltWire
+
+/// How a message sent to a client port ended; mirrors what `FltSendMessage` returns.
+///
+/// A timeout is a case of its own: on Windows it is `STATUS_TIMEOUT` (0x102), a *success* code that careless
+/// callers take for a reply.
+public enum FilterMessageResult: Sendable, Hashable {
+    /// The client replied (FilterReplyMessage) with this status and these bytes.
+    case replied(status: NTStatus, reply: [UInt8])
+    /// No reply was asked for (reply capacity 0): the message was queued to the client.
+    case delivered
+    /// No reply came within the timeout (`STATUS_TIMEOUT`); a reply that comes later is refused.
+    case timedOut
+    /// The client went away, or the port closed it, before replying (`STATUS_PORT_DISCONNECTED`).
+    case portDisconnected
+
+    /// The NTSTATUS `FltSendMessage` would return.
+    public var status: NTStatus {
+        switch self {
+        case .replied, .delivered: .success
+        case .timedOut: .timeout
+        case .portDisconnected: .portDisconnected
+        }
+    }
+}
+
+/// One `FltSendMessage` waiting for its reply.
+///
+/// # Thread safety
+/// The outcome lives in a `ConditionLock`; the sender waits on it, the I/O thread completes it.
+final class MessageWaiter: Sendable {
+    let capacity: Int
+    let outcome = ConditionLock<FilterMessageResult?>(nil)
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    func complete(_ result: FilterMessageResult) {
+        outcome.withLock { if $0 == nil { $0 = result } }
+        outcome.broadcast()
+    }
+}
