@@ -78,8 +78,7 @@ struct SystemdTests {
             mergeStandardOutput: true
         )
         let output = LogBuffer()
-        activator.output.fileHandleForReading.readabilityHandler = { output.append($0.availableData) }
-        defer { activator.output.fileHandleForReading.readabilityHandler = nil }
+        output.collect(from: activator.output.fileHandleForReading)
         #expect(eventually { isListening(address) })
         // The first connection starts the daemon (systemd-socket-activate execs it, same pid).
         let client = try FilterPort.connect(to: port)

@@ -21,11 +21,8 @@ final class Daemon: Sendable {
         pipe = Pipe()
         process.standardError = pipe
         process.standardOutput = pipe
-        let log = self.log
-        pipe.fileHandleForReading.readabilityHandler = { handle in
-            log.append(handle.availableData)
-        }
         try process.run()
+        log.collect(from: pipe.fileHandleForReading)
         let address = "@" + self.port.lowercased()
         let listening = eventually { isListening(address) || !process.isRunning }
         guard listening, process.isRunning else {
@@ -40,7 +37,6 @@ final class Daemon: Sendable {
             kill(process.processIdentifier, SIGKILL)
             process.waitUntilExit()
         }
-        pipe.fileHandleForReading.readabilityHandler = nil
     }
 
     var pid: Int32 { process.processIdentifier }
@@ -81,10 +77,27 @@ enum DaemonError: Error, CustomStringConvertible {
     }
 }
 
-/// What the daemon printed, appended from the pipe's reader.
+/// What a child printed, appended by a thread that reads its pipe to the end.
+///
+/// A thread, not `FileHandle.readabilityHandler`: that is a Dispatch source, and dropping the pipe right
+/// after clearing the handler closed the descriptor under a source still registered on it, which crashed
+/// libdispatch's event loop in a test run.
 final class LogBuffer: Sendable {
     let text = Mutex("")
     func append(_ data: Data) { text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
+
+    /// Reads `handle` on a thread of its own until end of file (the child and every copy of the write end
+    /// closed); the thread keeps the handle, and so its descriptor, open until then.
+    func collect(from handle: FileHandle) {
+        let thread = Thread { [self] in
+            while true {
+                let data = handle.availableData
+                if data.isEmpty { return }
+                append(data)
+            }
+        }
+        thread.start()
+    }
 }
 
 /// Whether a socket listens at the abstract `address` (`@\\name`), from /proc/net/unix.
