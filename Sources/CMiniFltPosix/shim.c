@@ -4,7 +4,9 @@
 #include <errno.h>
 #include <stddef.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/epoll.h>
+#include <sys/fanotify.h>
 #include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <sys/timerfd.h>
@@ -126,4 +128,37 @@ int CMiniFltPosix_datagram_listener_at(const char *path) {
     int connected = connect(fd, (struct sockaddr *)&address, sizeof address) == 0;
     close(fd);
     return connected;
+}
+
+int CMiniFltPosix_fanotify_init(void) {
+    return fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+}
+
+int CMiniFltPosix_fanotify_mark_open_perm(int fanotify_fd, const char *path) {
+    return fanotify_mark(fanotify_fd, FAN_MARK_ADD, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, AT_FDCWD, path);
+}
+
+int CMiniFltPosix_fanotify_read(int fanotify_fd, CMiniFltPosix_FileEvent *events, int capacity) {
+    char buffer[4096] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
+    ssize_t length = read(fanotify_fd, buffer, sizeof buffer);
+    if (length < 0) return -1;
+    int count = 0;
+    struct fanotify_event_metadata *metadata = (struct fanotify_event_metadata *)buffer;
+    while (FAN_EVENT_OK(metadata, length) && count < capacity) {
+        if (metadata->vers == FANOTIFY_METADATA_VERSION && metadata->fd >= 0) {
+            events[count].fd = metadata->fd;
+            events[count].pid = metadata->pid;
+            events[count].mask = metadata->mask;
+            count++;
+        } else if (metadata->fd >= 0) {
+            close(metadata->fd);
+        }
+        metadata = FAN_EVENT_NEXT(metadata, length);
+    }
+    return count;
+}
+
+int CMiniFltPosix_fanotify_respond(int fanotify_fd, int event_fd, int allow) {
+    struct fanotify_response response = {.fd = event_fd, .response = allow ? FAN_ALLOW : FAN_DENY};
+    return write(fanotify_fd, &response, sizeof response) == sizeof response ? 0 : -1;
 }

@@ -6,6 +6,6 @@ struct MiniFltCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "minifltctl",
         abstract: "Talk to a minifltd communication port.",
-        subcommands: [Send.self]
+        subcommands: [Send.self, Listen.self]
     )
 }

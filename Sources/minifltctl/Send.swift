@@ -45,7 +45,7 @@ struct Send: ParsableCommand {
         do {
             connection = try FilterPort.connect(to: port, options: options)
         } catch {
-            throw report("FilterConnectCommunicationPort", error)
+            throw reportFailure("FilterConnectCommunicationPort", error)
         }
         defer { connection.close() }
         let message = WideString.encodeTerminated(text, as: size, length: 4096)
@@ -58,7 +58,7 @@ struct Send: ParsableCommand {
             do {
                 reply = try connection.send(message, outputCapacity: capacity)
             } catch {
-                throw report("FilterSendMessage", error)
+                throw reportFailure("FilterSendMessage", error)
             }
             latencies.append(MonotonicClock.now - before)
         }
@@ -67,13 +67,5 @@ struct Send: ParsableCommand {
         if repetitions > 1 {
             print(LatencySummary(latencies: latencies, elapsedNanoseconds: elapsed).description)
         }
-    }
-
-    /// Prints the seed's error line and the advice, and returns the exit code to throw.
-    private func report(_ call: String, _ error: FilterPortError) -> ExitCode {
-        var standardError = StandardError()
-        print("\(call) failed (HRESULT = \(error.hresult.hex))", to: &standardError)
-        print("minifltctl: \(error.message)", to: &standardError)
-        return ExitCode(1)
     }
 }

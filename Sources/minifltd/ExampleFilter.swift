@@ -14,6 +14,8 @@ struct ExampleFilter: Sendable {
     static let replyUTF32 = WideString.encode(reply, as: .utf32)
 
     let logger: Logger
+    /// Connected clients, for the open watcher (`--watch`).
+    let clients: ClientRegistry
 
     /// The connection cookie: the client port and a logger that already carries its pid and uid, made once
     /// at connect (setting logger metadata is not free, and the message routine runs for every message).
@@ -34,9 +36,11 @@ struct ExampleFilter: Sendable {
                 logger[metadataKey: PortMetadataKey.clientUID] = "\(port.peer.uid)"
                 logger[metadataKey: PortMetadataKey.clientGID] = "\(port.peer.gid)"
                 logger.info("User-mode application(\(port.peer.pid)) connect to this filter", metadata: ExampleFilter.event(.clientConnected))
+                clients.add(port)
                 return .accept(Client(port: port, logger: logger))
             },
             disconnect: { client in
+                clients.remove(client.port)
                 client.logger.info("User-mode application(\(client.port.peer.pid)) disconnect with this filter", metadata: ExampleFilter.event(.clientDisconnected))
             },
             message: { client, input, outputCapacity in

@@ -55,6 +55,12 @@ struct Minifltd: ParsableCommand {
     @Option(help: "Bytes queued towards a client that does not read before it is disconnected.")
     var maxQueuedOutputBytes = 4 << 20
 
+    @Option(name: .customLong("watch"), help: "Send each open of the files in this directory (or of this file) to the connected client for a verdict (fanotify; needs CAP_SYS_ADMIN). Repeatable.")
+    var watchPaths: [String] = []
+
+    @Option(help: "Seconds to wait for the client's verdict on an open before allowing it.")
+    var verdictTimeout = 5.0
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -66,6 +72,9 @@ struct Minifltd: ParsableCommand {
         guard maxMessageSize >= 16 else { throw ValidationError("--max-message-size must be at least 16 bytes") }
         guard handshakeTimeout > 0, handshakeTimeout <= 3600 else {
             throw ValidationError("--handshake-timeout must be between 0 and 3600 seconds")
+        }
+        guard verdictTimeout > 0, verdictTimeout <= 3600 else {
+            throw ValidationError("--verdict-timeout must be between 0 and 3600 seconds")
         }
         guard maxPendingHandshakes >= 1 else { throw ValidationError("--max-pending-handshakes must be at least 1") }
         guard maxOutstandingSends >= 1 else { throw ValidationError("--max-outstanding-sends must be at least 1") }
@@ -107,23 +116,48 @@ struct Minifltd: ParsableCommand {
         } catch {
             Minifltd.fail("socket activation: \(error)", exitCode: 1)
         }
+        let monitor = watchPaths.isEmpty ? nil : openMonitor()
+        let clients = ClientRegistry()
         let routineQueue = DispatchQueue(label: "minifltd.routines")
         let port: ServerPort
         do {
             port = try ServerPort(
                 configuration: configuration,
                 serverCookie: (),
-                routines: ExampleFilter(logger: logger).routines,
+                routines: ExampleFilter(logger: logger, clients: clients).routines,
                 routineQueue: routineQueue,
                 logger: logger
             )
         } catch {
             Minifltd.fail("\(error)", exitCode: 1)
         }
-        let monitor = ServiceMonitor(port: port, routineQueue: routineQueue, logger: logger)
-        running.port.withLock { $0 = (port, monitor) }
-        monitor.start()
+        if let monitor {
+            OpenVerdicts(monitor: monitor, clients: clients, timeout: .milliseconds(Int64(verdictTimeout * 1000)), logger: logger).start()
+            logger.info("watching opens in \(watchPaths.joined(separator: ", ")); verdict timeout \(verdictTimeout) s")
+        }
+        let serviceMonitor = ServiceMonitor(port: port, routineQueue: routineQueue, logger: logger)
+        running.port.withLock { $0 = (port, serviceMonitor) }
+        serviceMonitor.start()
         dispatchMain()
+    }
+
+    /// fanotify marks for every `--watch` path; exits with a clear message when that cannot be done.
+    private func openMonitor() -> FileOpenMonitor {
+        let monitor: FileOpenMonitor
+        do {
+            monitor = try FileOpenMonitor()
+        } catch {
+            let advice = error.errno == EPERM ? "--watch needs CAP_SYS_ADMIN: run minifltd as root (or grant the capability)" : "--watch: \(error)"
+            Minifltd.fail(advice, exitCode: 1)
+        }
+        for path in watchPaths {
+            do {
+                try monitor.watch(path)
+            } catch {
+                Minifltd.fail("--watch \(path): cannot watch it: \(error)", exitCode: 2)
+            }
+        }
+        return monitor
     }
 
     /// Sends logs to the journal or the console, at most a burst per client uid per window.

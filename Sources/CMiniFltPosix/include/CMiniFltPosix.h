@@ -58,6 +58,22 @@ int CMiniFltPosix_abstract_name(int fd, uint8_t *name, int capacity);
 /// a socket file left by a stopped process refuses).
 int CMiniFltPosix_datagram_listener_at(const char *path);
 
+/// One fanotify permission event: the opened file (an fd to answer with and close) and the opener's pid.
+typedef struct {
+    int32_t fd;
+    int32_t pid;
+    uint64_t mask;
+} CMiniFltPosix_FileEvent;
+
+/// fanotify_init for content permission events (needs CAP_SYS_ADMIN); -1 with errno on failure.
+int CMiniFltPosix_fanotify_init(void);
+/// Marks `path` (a directory: the files in it; a file: itself) for FAN_OPEN_PERM.
+int CMiniFltPosix_fanotify_mark_open_perm(int fanotify_fd, const char *path);
+/// Reads permission events into `events`; returns how many, or -1 with errno.
+int CMiniFltPosix_fanotify_read(int fanotify_fd, CMiniFltPosix_FileEvent *events, int capacity);
+/// Answers one event: allow (1) or deny (0). The event's fd stays open; the caller closes it.
+int CMiniFltPosix_fanotify_respond(int fanotify_fd, int event_fd, int allow);
+
 /// Sends without raising SIGPIPE (MSG_NOSIGNAL), optionally MSG_DONTWAIT.
 ssize_t CMiniFltPosix_send(int fd, const void *buffer, size_t length, int dontwait);
 

@@ -20,16 +20,20 @@ enum Binaries {
 
     /// A copy of `minifltctl` in a world-readable folder, so that a child dropped to another uid can run it
     /// wherever the build folder lives.
-    static let minifltctlForOtherUsers: URL = {
+    static let minifltctlForOtherUsers = copyForOtherUsers(minifltctl)
+    /// The same for `minifltd`.
+    static let minifltdForOtherUsers = copyForOtherUsers(minifltd)
+
+    private static func copyForOtherUsers(_ binary: URL) -> URL {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("minifltd-tests-\(getpid())")
         try? FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         chmod(folder.path, 0o755)
-        let copy = folder.appendingPathComponent("minifltctl")
+        let copy = folder.appendingPathComponent(binary.lastPathComponent)
         try? FileManager.default.removeItem(at: copy)
-        try? FileManager.default.copyItem(at: minifltctl, to: copy)
+        try? FileManager.default.copyItem(at: binary, to: copy)
         chmod(copy.path, 0o755)
         return copy
-    }()
+    }
 }
 
 /// A finished child process.
