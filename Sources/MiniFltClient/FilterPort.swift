@@ -44,6 +44,18 @@ public final class FilterPort: Sendable {
         var readerActive = false
         /// Set once the connection is over; every later call fails with it.
         var failure: FilterPortError?
+        /// `message(bufferSize:)` calls suspended for a message, oldest first.
+        var asyncGets: [AsyncGet] = []
+        var nextAsyncGet: UInt64 = 1
+        /// A thread reads the socket for the suspended calls (no blocked caller would otherwise).
+        var asyncReaderRunning = false
+    }
+
+    /// One suspended `message(bufferSize:)`.
+    private struct AsyncGet {
+        let id: UInt64
+        let bufferSize: Int
+        let continuation: CheckedContinuation<Result<FilterMessage, FilterPortError>, Never>
     }
 
     /// The read side: touched only by the thread that holds the reader role (`Shared.readerActive`), which is
@@ -192,11 +204,93 @@ public final class FilterPort: Sendable {
     /// Closes the handle; mirrors `FilterClose`. Calls waiting on it fail with 0x80070006, and so does every
     /// later call. The server runs its disconnect routine.
     public func close() {
-        shared.withLock { state in
+        let resumes = shared.withLock { state in
             if state.failure == nil { state.failure = FilterPortError(.invalidHandle, "the handle to \(name) is closed") }
+            return FilterPort.settleAsyncGets(&state)
         }
         shutdown(fd, Int32(SHUT_RDWR))
         shared.broadcast()
+        for resume in resumes { resume() }
+    }
+
+    /// FilterGetMessage for Swift concurrency: suspends the task, not a thread, until a message comes.
+    ///
+    /// Behaves as ``getMessage(bufferSize:)``: each message goes to exactly one waiting call, sync or async;
+    /// a buffer too small fails with 0x8007007A and keeps the message. A cancelled task's call ends with
+    /// `HRESULT_FROM_WIN32(ERROR_CANCELLED)` (0x800704C7) and takes no message.
+    public func message(bufferSize: Int) async throws(FilterPortError) -> FilterMessage {
+        let id = shared.withLock { state in
+            defer { state.nextAsyncGet += 1 }
+            return state.nextAsyncGet
+        }
+        let result = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Result<FilterMessage, FilterPortError>, Never>) in
+                let (resumes, startReader) = shared.withLock { state -> ([@Sendable () -> Void], Bool) in
+                    // Checked under the lock the cancellation handler takes, so neither misses the other.
+                    if Task.isCancelled { return ([{ continuation.resume(returning: .failure(FilterPort.cancelled)) }], false) }
+                    state.asyncGets.append(AsyncGet(id: id, bufferSize: bufferSize, continuation: continuation))
+                    let resumes = FilterPort.settleAsyncGets(&state)
+                    let start = !state.asyncGets.isEmpty && !state.asyncReaderRunning
+                    if start { state.asyncReaderRunning = true }
+                    return (resumes, start)
+                }
+                for resume in resumes { resume() }
+                if startReader { startAsyncReader() }
+            }
+        } onCancel: {
+            let get = shared.withLock { state -> AsyncGet? in
+                guard let index = state.asyncGets.firstIndex(where: { $0.id == id }) else { return nil }
+                return state.asyncGets.remove(at: index)
+            }
+            get?.continuation.resume(returning: .failure(FilterPort.cancelled))
+        }
+        return try result.get()
+    }
+
+    private static let cancelled = FilterPortError(HResult(win32: 1223), "the FilterGetMessage call was cancelled")
+
+    /// Hands queued messages, or the connection's end, to suspended calls; returns their resumptions, to
+    /// run once the lock is released.
+    private static func settleAsyncGets(_ state: inout Shared) -> [@Sendable () -> Void] {
+        var resumes: [@Sendable () -> Void] = []
+        if let failure = state.failure {
+            for get in state.asyncGets { resumes.append { get.continuation.resume(returning: .failure(failure)) } }
+            state.asyncGets = []
+            return resumes
+        }
+        while let get = state.asyncGets.first, let message = state.messages.first {
+            state.asyncGets.removeFirst()
+            if FilterMessage.headerSize + message.bytes.count > get.bufferSize {
+                let error = FilterPortError(
+                    .insufficientBuffer,
+                    "the message is \(message.bytes.count) bytes and a \(FilterMessage.headerSize)-byte header; a buffer of \(get.bufferSize) bytes cannot take it (it stays queued)"
+                )
+                resumes.append { get.continuation.resume(returning: .failure(error)) }
+                continue
+            }
+            state.messages.removeFirst()
+            resumes.append { get.continuation.resume(returning: .success(message)) }
+        }
+        return resumes
+    }
+
+    /// Reads for suspended calls while there are any and no other thread holds the reader role.
+    private func startAsyncReader() {
+        PosixThread(name: "filterport-read") { [self] in
+            while true {
+                let read = shared.wait { state -> Bool? in
+                    if state.asyncGets.isEmpty || state.failure != nil {
+                        state.asyncReaderRunning = false
+                        return false
+                    }
+                    guard !state.readerActive else { return nil }
+                    state.readerActive = true
+                    return true
+                }
+                guard read == true else { return }
+                readOneFrame()
+            }
+        }.detach()
     }
 
     /// Receives the next message the filter sent (FltSendMessage); mirrors `FilterGetMessage`.
@@ -286,8 +380,12 @@ public final class FilterPort: Sendable {
     /// Holds the reader role for one frame, files it where its waiter looks, and hands the role back.
     private func readOneFrame() {
         defer {
-            shared.withLock { $0.readerActive = false }
+            let resumes = shared.withLock { state in
+                state.readerActive = false
+                return FilterPort.settleAsyncGets(&state)
+            }
             shared.broadcast()
+            for resume in resumes { resume() }
         }
         let frame: Frame?
         do {

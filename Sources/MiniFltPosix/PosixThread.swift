@@ -34,6 +34,9 @@ package struct PosixThread: Sendable {
         handle = thread
     }
 
+    /// Lets the thread free itself when it returns; it cannot be joined after.
+    package func detach() { pthread_detach(handle) }
+
     /// Waits for the thread to return.
     package func join() { pthread_join(handle, nil) }
 

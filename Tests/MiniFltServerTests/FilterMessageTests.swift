@@ -106,6 +106,51 @@ struct FilterMessageTests {
         #expect(received.withLock { $0.sorted() } == Array(0..<10))
     }
 
+    @Test("async gets: 10 tasks wait without a thread each, and each message goes to exactly one of them")
+    func asyncGets() async throws {
+        let test = try TestPort()
+        let (client, port) = try Self.connected(test)
+        let received = try await withThrowingTaskGroup(of: UInt8.self) { group in
+            for _ in 0..<10 { group.addTask { try await client.message(bufferSize: 64).bytes[0] } }
+            try await Task.sleep(for: .milliseconds(100))
+            for value in 0..<10 { #expect(port.send([UInt8(value)]) == .delivered) }
+            return try await group.reduce(into: [UInt8]()) { $0.append($1) }
+        }
+        #expect(received.sorted() == Array(0..<10))
+    }
+
+    @Test("a cancelled async get ends with 0x800704C7 and takes no message")
+    func asyncCancellation() async throws {
+        let test = try TestPort()
+        let (client, port) = try Self.connected(test)
+        let waiting = Task { try await client.message(bufferSize: 64) }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        do {
+            _ = try await waiting.value
+            Issue.record("a cancelled get returned a message")
+        } catch let error as FilterPortError {
+            #expect(error.hresult.rawValue == 0x8007_04C7)
+        }
+        #expect(port.send([42]) == .delivered)
+        #expect(try await client.message(bufferSize: 64).bytes == [42])
+    }
+
+    @Test("closing the handle ends a suspended get with 0x80070006")
+    func asyncClose() async throws {
+        let test = try TestPort()
+        let (client, _) = try Self.connected(test)
+        let waiting = Task { try await client.message(bufferSize: 64) }
+        try await Task.sleep(for: .milliseconds(50))
+        client.close()
+        do {
+            _ = try await waiting.value
+            Issue.record("a get on a closed handle returned a message")
+        } catch let error as FilterPortError {
+            #expect(error.hresult == .invalidHandle)
+        }
+    }
+
     @Test("a buffer too small fails with 0x8007007A and loses nothing")
     func bufferTooSmall() throws {
         let test = try TestPort()
