@@ -21,11 +21,7 @@ struct Listen: ParsableCommand {
             """
     )
 
-    @Option(help: "The port name.")
-    var port = PortName.example
-
-    @Option(help: "How wide characters are laid out: 2 (UTF-16) or 4 (UTF-32).")
-    var wchar = 2
+    @OptionGroup var connection: PortOptions
 
     @Option(name: .customLong("block"), help: "Block opens of paths that contain this text (repeatable).")
     var blocked: [String] = []
@@ -36,26 +32,15 @@ struct Listen: ParsableCommand {
     @Option(help: "FilterGetMessage calls each thread keeps outstanding.")
     var requests = 5
 
-    @Option(help: "A uid besides 0 that the port's server may run as.")
-    var expectServerUID: UInt32?
-
     func validate() throws {
-        guard wchar == 2 || wchar == 4 else { throw ValidationError("--wchar must be 2 or 4") }
         guard threads >= 1, requests >= 1, threads * requests <= 1024 else {
             throw ValidationError("--threads and --requests must be at least 1, with at most 1024 gets in all")
         }
     }
 
     func run() throws {
-        let size: WideCharacterSize = wchar == 4 ? .utf32 : .utf16
-        var options = ConnectOptions(wcharSize: size)
-        options.expectedServerUID = expectServerUID
-        let connection: FilterPort
-        do {
-            connection = try FilterPort.connect(to: port, options: options)
-        } catch {
-            throw reportFailure("FilterConnectCommunicationPort", error)
-        }
+        let size = self.connection.wcharSize
+        let connection = try self.connection.connect()
         let blocked = self.blocked
         let failure = Mutex<FilterPortError?>(nil)
         // Each blocking FilterGetMessage is one outstanding request; threads x requests of them.

@@ -13,40 +13,25 @@ struct Send: ParsableCommand {
             """
     )
 
-    @Option(help: "The port name.")
-    var port = PortName.example
+    @OptionGroup var connection: PortOptions
 
     @Option(help: "The reply buffer's size in bytes (the seed's USER_TO_FLT_REPLY is 4096).")
     var capacity = 4096
 
-    @Option(help: "How wide characters are laid out: 2 (UTF-16, as on Windows) or 4 (UTF-32, wchar_t on Linux).")
-    var wchar = 2
-
     @Option(name: .customLong("repeat"), help: "Send N times and print a latency summary (count, p50, p99, rt/s).")
     var repetitions = 1
-
-    @Option(help: "A uid besides 0 that the port's server may run as.")
-    var expectServerUID: UInt32?
 
     @Argument(help: "The text to send.")
     var text: String
 
     func validate() throws {
-        guard wchar == 2 || wchar == 4 else { throw ValidationError("--wchar must be 2 or 4") }
         guard capacity >= 0, capacity <= Int(UInt32.max) else { throw ValidationError("--capacity must be 0 to 4294967295") }
         guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
     }
 
     func run() throws {
-        let size: WideCharacterSize = wchar == 4 ? .utf32 : .utf16
-        var options = ConnectOptions(wcharSize: size)
-        options.expectedServerUID = expectServerUID
-        let connection: FilterPort
-        do {
-            connection = try FilterPort.connect(to: port, options: options)
-        } catch {
-            throw reportFailure("FilterConnectCommunicationPort", error)
-        }
+        let size = self.connection.wcharSize
+        let connection = try self.connection.connect()
         defer { connection.close() }
         let message = WideString.encodeTerminated(text, as: size, length: 4096)
         var latencies: [Int64] = []
