@@ -230,7 +230,9 @@ final class Connection: @unchecked Sendable {
     private func tearDown(_ request: CloseRequest) {
         enum Next { case releaseSlot, disconnectRoutine, nothing }
         let next = state.withLock { state -> Next in
-            if let status = request.status, state.descriptorOpen {
+            // Once only: the life-cycle steps below (handshake count, slot, disconnect routine) must not repeat.
+            guard state.descriptorOpen else { return .nothing }
+            if let status = request.status {
                 state.output += Frame.disconnect(status).encoded()
                 _ = try? flushLocked(&state)
             }
