@@ -28,8 +28,8 @@ struct SystemdSandboxTests {
             sandbox.systemctl(["show", "-p", property, "--value", "minifltd.service"]).standardOutput
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
-        #expect(eventually { show("StatusText").contains("messages 1") }, "\(show("StatusText"))")
-        #expect(show("StatusText").hasPrefix("listening on @\\minifilterport_example; clients 0/1"))
+        // The status line refreshes once a second: wait for the one after the client left.
+        #expect(eventually { show("StatusText").hasPrefix("listening on @\\minifilterport_example; clients 0/1; messages 1") }, "\(show("StatusText"))")
         #expect(show("ActiveState") == "active")
         #expect(show("SubState") == "running")
         #expect(show("WatchdogUSec") == "10s")
