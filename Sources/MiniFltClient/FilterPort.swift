@@ -258,20 +258,25 @@ public final class FilterPort: Sendable {
             state.asyncGets = []
             return resumes
         }
-        while let get = state.asyncGets.first, let message = state.messages.first {
+        while let get = state.asyncGets.first, let taken = takeMessage(&state, bufferSize: get.bufferSize) {
             state.asyncGets.removeFirst()
-            if FilterMessage.headerSize + message.bytes.count > get.bufferSize {
-                let error = FilterPortError(
-                    .insufficientBuffer,
-                    "the message is \(message.bytes.count) bytes and a \(FilterMessage.headerSize)-byte header; a buffer of \(get.bufferSize) bytes cannot take it (it stays queued)"
-                )
-                resumes.append { get.continuation.resume(returning: .failure(error)) }
-                continue
-            }
-            state.messages.removeFirst()
-            resumes.append { get.continuation.resume(returning: .success(message)) }
+            resumes.append { get.continuation.resume(returning: taken) }
         }
         return resumes
+    }
+
+    /// The oldest queued message if it fits `bufferSize` (header included), taken off the queue; the
+    /// insufficient-buffer error if it does not (it stays queued); nil when none is queued.
+    private static func takeMessage(_ state: inout Shared, bufferSize: Int) -> Result<FilterMessage, FilterPortError>? {
+        guard let first = state.messages.first else { return nil }
+        guard FilterMessage.headerSize + first.bytes.count <= bufferSize else {
+            return .failure(FilterPortError(
+                .insufficientBuffer,
+                "the message is \(first.bytes.count) bytes and a \(FilterMessage.headerSize)-byte header; a buffer of \(bufferSize) bytes cannot take it (it stays queued)"
+            ))
+        }
+        state.messages.removeFirst()
+        return .success(first)
     }
 
     /// Reads for suspended calls while there are any and no other thread holds the reader role.
@@ -304,18 +309,7 @@ public final class FilterPort: Sendable {
     /// # Thread safety
     /// Several threads may wait at once; each message goes to exactly one of them, in arrival order.
     public func getMessage(bufferSize: Int) throws(FilterPortError) -> FilterMessage {
-        let taken = try wait { state -> Result<FilterMessage, FilterPortError>? in
-            guard let first = state.messages.first else { return nil }
-            guard FilterMessage.headerSize + first.bytes.count <= bufferSize else {
-                return .failure(FilterPortError(
-                    .insufficientBuffer,
-                    "the message is \(first.bytes.count) bytes and a \(FilterMessage.headerSize)-byte header; a buffer of \(bufferSize) bytes cannot take it (it stays queued)"
-                ))
-            }
-            state.messages.removeFirst()
-            return .success(first)
-        }
-        return try taken.get()
+        try wait { FilterPort.takeMessage(&$0, bufferSize: bufferSize) }.get()
     }
 
     /// Answers the message `messageID` with `status` and `bytes`; mirrors `FilterReplyMessage`.

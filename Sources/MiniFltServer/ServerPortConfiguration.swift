@@ -44,14 +44,3 @@ public struct ServerPortConfiguration: Sendable {
         )
     }
 }
-
-extension ServerPortConfiguration: Equatable {
-    public static func == (lhs: ServerPortConfiguration, rhs: ServerPortConfiguration) -> Bool {
-        lhs.name == rhs.name && lhs.permissions == rhs.permissions && lhs.maxConnections == rhs.maxConnections
-            && lhs.maxMessageSize == rhs.maxMessageSize && lhs.handshakeTimeout == rhs.handshakeTimeout
-            && lhs.maxPendingHandshakes == rhs.maxPendingHandshakes
-            && lhs.maxOutstandingSends == rhs.maxOutstandingSends
-            && lhs.maxQueuedOutputBytes == rhs.maxQueuedOutputBytes && lhs.listener == rhs.listener
-            && lhs.overflowIDs == rhs.overflowIDs
-    }
-}

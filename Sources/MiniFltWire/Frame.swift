@@ -24,16 +24,6 @@ public enum Frame: Hashable, Sendable {
         }
     }
 
-    /// The header's message id (0 for types without one).
-    public var messageID: UInt64 {
-        switch self {
-        case .send(let id, _, _), .sendResult(let id, _, _), .message(let id, _, _), .reply(let id, _, _),
-            .replyResult(let id, _):
-            id
-        case .connect, .connectResult, .disconnect: 0
-        }
-    }
-
     /// The frame as bytes: header and body.
     public func encoded() -> [UInt8] {
         var bytes: [UInt8] = []

@@ -171,12 +171,6 @@ struct SystemdTests {
     }
 }
 
-/// How many listening sockets are bound to `address`.
-func listeningSocketCount(_ address: String) -> Int {
-    guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else { return 0 }
-    return table.split(separator: "\n").filter { $0.hasSuffix(" " + address) && $0.contains(" 00010000 ") }.count
-}
-
 /// The journal's entries for `port`, as journalctl -o json prints them.
 func journalEntries(port: String) -> [[String: String]] {
     guard let result = try? runProgram("/usr/bin/journalctl", ["-o", "json", "--no-pager", "SYSLOG_IDENTIFIER=minifltd", "MINIFLT_PORT=\(port)"])

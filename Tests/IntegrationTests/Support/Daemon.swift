@@ -101,10 +101,11 @@ final class LogBuffer: Sendable {
 }
 
 /// Whether a socket listens at the abstract `address` (`@\\name`), from /proc/net/unix.
-func isListening(_ address: String) -> Bool {
-    guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else { return false }
+func isListening(_ address: String) -> Bool { listeningSocketCount(address) > 0 }
+
+/// How many listening sockets are bound to `address`, from /proc/net/unix.
+func listeningSocketCount(_ address: String) -> Int {
+    guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else { return 0 }
     // Listening sockets have the __SO_ACCEPTCON flag (00010000) and state 01 (unconnected).
-    return table.split(separator: "\n").contains { line in
-        line.hasSuffix(" " + address) && line.contains(" 00010000 ")
-    }
+    return table.split(separator: "\n").filter { $0.hasSuffix(" " + address) && $0.contains(" 00010000 ") }.count
 }
