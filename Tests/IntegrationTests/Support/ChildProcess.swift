@@ -26,7 +26,7 @@ final class ChildProcess {
 
     /// Sends `signal` and waits; returns the exit status.
     func stop(_ signal: Int32 = SIGTERM) -> Int32 {
-        kill(pid, signal)
+        if process.isRunning { kill(pid, signal) }  // an exited child's pid may belong to another process
         process.waitUntilExit()
         return process.terminationStatus
     }

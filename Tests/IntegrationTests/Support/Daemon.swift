@@ -2,44 +2,32 @@ import Foundation
 import Synchronization
 import Testing
 
-/// The real `minifltd` binary, started for one test on a port of its own and stopped by PID.
-final class Daemon: Sendable {
+/// The real `minifltd` binary, started for one test on a port of its own and stopped by PID (through
+/// ``ChildProcess``, which kills it if the test ends without stopping it).
+final class Daemon {
     let port: String
-    let process: Process
+    private let child: ChildProcess
     private let log = LogBuffer()
-    private let pipe: Pipe
 
     /// Starts `minifltd --port <unique> --log-level debug <arguments>` and waits until it listens.
     init(_ tag: String = #function, arguments: [String] = [], port: String? = nil, environment: [String: String] = [:]) throws {
         self.port = port ?? Binaries.uniquePortName(String(tag.prefix { $0 != "(" }))
-        process = Process()
-        process.executableURL = Binaries.minifltd
-        process.arguments = ["--port", self.port, "--log-level", "debug", "--log-target", "console"] + arguments
-        if !environment.isEmpty {
-            process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-        }
-        pipe = Pipe()
-        process.standardError = pipe
-        process.standardOutput = pipe
-        try process.run()
-        log.collect(from: pipe.fileHandleForReading)
+        child = try ChildProcess(
+            Binaries.minifltd.path,
+            ["--port", self.port, "--log-level", "debug", "--log-target", "console"] + arguments,
+            environment: environment,
+            mergeStandardOutput: true
+        )
+        log.collect(from: child.output.fileHandleForReading)
         let address = "@" + self.port.lowercased()
-        let listening = eventually { isListening(address) || !process.isRunning }
-        guard listening, process.isRunning else {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
+        let process = child.process
+        guard eventually({ isListening(address) || !process.isRunning }), process.isRunning else {
+            _ = child.stop(SIGKILL)
             throw DaemonError.didNotStart(output)
         }
     }
 
-    deinit {
-        if process.isRunning {
-            kill(process.processIdentifier, SIGKILL)
-            process.waitUntilExit()
-        }
-    }
-
-    var pid: Int32 { process.processIdentifier }
+    var pid: Int32 { child.pid }
 
     /// Everything the daemon logged so far.
     var output: String { log.text.withLock { $0 } }
@@ -61,11 +49,7 @@ final class Daemon: Sendable {
     }
 
     /// Sends SIGTERM and returns the exit status.
-    func terminate() -> Int32 {
-        kill(pid, SIGTERM)
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
+    func terminate() -> Int32 { child.stop(SIGTERM) }
 }
 
 enum DaemonError: Error, CustomStringConvertible {
