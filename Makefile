@@ -1,9 +1,10 @@
 # minifltd: build, test, run and install.
 #
-#   make            release build; binaries in .build/release/
+#   make            release build; binaries in .build/release/, libfltlib in .build/fltlib/
 #   make test       set up (Debian packages) and run every test
 #   make run        set up, build and run minifltd in the foreground (as root)
-#   make install    install the binaries, the systemd units and the journal catalog under $(DESTDIR)$(PREFIX)
+#   make install    install the binaries, libfltlib (fltUser.h, fltlib.pc), the systemd units and the journal
+#                   catalog under $(DESTDIR)$(PREFIX)
 #   make clean      remove build output
 
 PREFIX ?= /usr/local
@@ -19,15 +20,17 @@ RUN_ARGS ?=
 # libsystemd-dev (sd_notify, socket activation, the journal) and pkg-config to find it;
 # systemd for systemd-socket-activate, systemd-analyze, journald and journalctl in the tests;
 # util-linux for setpriv (tests run clients as other uids), python3 for the SIGKILL test's peer,
-# iproute2 for ss in the README's demo.
-DEB_PACKAGES := libsystemd-dev pkg-config systemd util-linux python3 iproute2
+# iproute2 for ss in the README's demo; gcc and g++ for libfltlib and its C and C++ tests.
+DEB_PACKAGES := libsystemd-dev pkg-config systemd util-linux python3 iproute2 gcc g++
 
 .PHONY: all build setup test run install uninstall clean
 
 all: build
 
-build:
+build: fltlib
 	$(SWIFT) build -c release
+
+include fltlib/fltlib.mk
 
 # Installs what a fresh Debian machine lacks; does nothing when it is all there.
 setup:
@@ -43,12 +46,13 @@ setup:
 
 test: setup
 	$(SWIFT) build --build-tests
+	$(MAKE) --no-print-directory fltlib-tests
 	$(SWIFT) test
 
 run: setup build
 	./.build/release/minifltd $(RUN_ARGS)
 
-install: build
+install: build install-fltlib
 	install -d $(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 .build/release/minifltd $(BINDIR)/minifltd
 	install -m 0755 .build/release/minifltctl $(BINDIR)/minifltctl
@@ -59,7 +63,7 @@ install: build
 	install -m 0644 README.md docs/protocol.md $(DESTDIR)$(DOCDIR)/
 	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 
-uninstall:
+uninstall: uninstall-fltlib
 	rm -f $(BINDIR)/minifltd $(BINDIR)/minifltctl $(DESTDIR)$(UNITDIR)/minifltd.service \
 		$(DESTDIR)$(UNITDIR)/minifltd.socket $(DESTDIR)$(CATALOGDIR)/minifltd.catalog
 	rm -rf $(DESTDIR)$(DOCDIR)

@@ -52,13 +52,10 @@ struct PermissionTests {
 
     @Test("a client refuses a server that is neither root nor the expected uid (0x80070274)")
     func impostor() throws {
-        let port = Binaries.uniquePortName("impostor")
-        let impostor = try ChildProcess("/usr/bin/setpriv", [
-            "--reuid", "65534", "--regid", "65534", "--clear-groups", Binaries.minifltd.path,
-            "--port", port, "--sddl", "D:(A;;GA;;;WD)", "--max-connections", "2", "--log-target", "console",
-        ])
-        defer { _ = impostor.stop(SIGKILL) }
-        #expect(eventually { isListening("@" + port.lowercased()) })
+        let impostor = try Impostor()
+        defer { impostor.stop() }
+        let port = impostor.port
+        #expect(impostor.waitUntilListening())
         do {
             _ = try FilterPort.connect(to: port)
             Issue.record("connected to an impostor")

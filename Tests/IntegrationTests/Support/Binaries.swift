@@ -82,3 +82,33 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () throws -> Bool)
     }
     return try condition()
 }
+
+/// libfltlib's C and C++ test programs (fltlib/tests), built against a staged install through pkg-config by
+/// `make fltlib-tests`, which `make test` runs before the Swift tests. A bare `swift test` builds them here.
+enum FltLibPrograms {
+    static let packageRoot = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    static let directory: Result<URL, FltLibBuildError> = {
+        let folder = packageRoot.appendingPathComponent(".build/fltlib-tests")
+        let names = ["flt_send", "flt_threads", "flt_api", "flt_listen", "seed_client"]
+        if names.allSatisfy({ FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent($0).path) }) {
+            return .success(folder)
+        }
+        let built = try? runProgram("/usr/bin/make", ["-C", packageRoot.path, "--no-print-directory", "fltlib-tests"])
+        guard let built, built.status == 0 else {
+            return .failure(FltLibBuildError(output: built.map { $0.standardOutput + $0.standardError } ?? "cannot run make"))
+        }
+        return .success(folder)
+    }()
+
+    /// The path of test program `name`; throws when they could not be built.
+    static func path(_ name: String) throws -> String {
+        try directory.get().appendingPathComponent(name).path
+    }
+}
+
+struct FltLibBuildError: Error, CustomStringConvertible {
+    var output: String
+    var description: String { "make fltlib-tests failed:\n\(output)" }
+}

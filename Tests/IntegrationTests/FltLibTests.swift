@@ -1,0 +1,163 @@
+import Foundation
+import MiniFltClient
+import Synchronization
+import Testing
+
+/// libfltlib (fltUser.h) against the real daemon, through C and C++ programs built with
+/// `pkg-config --cflags --libs fltlib` against an installed copy (fltlib/tests).
+@Suite("libfltlib: C and C++ clients against minifltd")
+struct FltLibTests {
+    static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+        try runProgram(try FltLibPrograms.path(program), arguments, environment: environment)
+    }
+
+    @Test("hello: FilterSendMessage of a USER_TO_FLT prints Hello, User, and the daemon reads the UTF-32 text")
+    func hello() throws {
+        let daemon = try Daemon()
+        let result = try Self.run("flt_send", ["--port", daemon.port, "Hello, MiniFilter"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == "Hello, User\n")
+        #expect(daemon.waitForLog("Data: Hello, MiniFilter"), "\(daemon.tail)")
+    }
+
+    @Test("a reply buffer that is not a USER_TO_FLT_REPLY gets no bytes: No reply")
+    func noReply() throws {
+        let daemon = try Daemon()
+        let result = try Self.run("flt_send", ["--port", daemon.port, "--capacity", "100", "Hello"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == "No reply\n")
+    }
+
+    @Test("uid 65534 against the default descriptor: 0x80070005, explained")
+    func accessDenied() throws {
+        let daemon = try Daemon()
+        let result = try runProgram("/usr/bin/setpriv", [
+            "--reuid", "65534", "--regid", "65534", "--clear-groups", try FltLibPrograms.path("flt_send"),
+            "--port", daemon.port, "Hello",
+        ])
+        #expect(result.status == 1)
+        #expect(result.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070005)\n"), "\(result.standardError)")
+        #expect(result.standardError.contains("permission descriptor"))
+        #expect(daemon.waitForLog("event=access-denied"))
+    }
+
+    @Test("no port listening: 0x80070002")
+    func portMissing() throws {
+        let result = try Self.run("flt_send", ["--port", Binaries.uniquePortName("missing"), "Hello"])
+        #expect(result.status == 1)
+        #expect(result.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070002)\n"), "\(result.standardError)")
+    }
+
+    @Test("over max-connections: 0x800704D6")
+    func connectionLimit() throws {
+        let daemon = try Daemon()
+        let held = try FilterPort.connect(to: daemon.port)
+        defer { held.close() }
+        let result = try Self.run("flt_send", ["--port", daemon.port, "Hello"])
+        #expect(result.status == 1)
+        #expect(result.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x800704d6)\n"), "\(result.standardError)")
+    }
+
+    @Test("a listener that is neither root nor in FLTLIB_SERVER_UIDS: 0x80070274, and trusted when listed")
+    func impostor() throws {
+        let impostor = try Impostor()
+        defer { impostor.stop() }
+        let port = impostor.port
+        #expect(impostor.waitUntilListening())
+        let refused = try Self.run("flt_send", ["--port", port, "Hello"])
+        #expect(refused.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070274)\n"), "\(refused.standardError)")
+        #expect(refused.standardError.contains("runs as uid 65534"))
+        let trusted = try Self.run("flt_send", ["--port", port, "Hello"], environment: ["FLTLIB_SERVER_UIDS": "1000,65534"])
+        #expect(trusted.standardOutput == "Hello, User\n", "\(trusted.standardError)")
+    }
+
+    @Test("16 threads share one handle; every result reaches the thread that sent it")
+    func threadsShareOneHandle() throws {
+        let daemon = try Daemon(arguments: ["--log-level", "warning"])
+        let result = try Self.run("flt_threads", ["--port", daemon.port, "16", "300"])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("16 threads x 300 sends on one handle: 0 failed"))
+    }
+
+    @Test("the API's edges: arguments, made-up and closed handles, OVERLAPPED, polling, late replies, close while waiting")
+    func apiEdges() throws {
+        let daemon = try Daemon(arguments: ["--max-connections", "4"])
+        let result = try Self.run("flt_api", ["--port", daemon.port])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(!result.standardOutput.contains("FAIL"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("0 failed"))
+    }
+
+    @Test(
+        "the get/reply loop blocks test.txt and lets other.txt open",
+        arguments: [["--small-buffer-first"], ["--threads", "2"], ["--poll"]]
+    )
+    func getReplyLoop(mode: [String]) throws {
+        let folder = try FileOpenTests.Folder()
+        defer { folder.remove() }
+        let daemon = try Daemon(arguments: ["--watch", folder.url.path])
+        let listener = try ChildProcess(
+            try FltLibPrograms.path("flt_listen"), ["--port", daemon.port, "--block", "test.txt"] + mode + ["2"],
+            mergeStandardOutput: true
+        )
+        defer { _ = listener.stop(SIGKILL) }
+        #expect(daemon.waitForLog("connect to this filter"))
+
+        let blocked = try FileOpenTests.open(folder.path("test.txt"))
+        #expect(blocked.status == 1)
+        #expect(blocked.standardError.contains("Operation not permitted"), "\(blocked.standardError)")
+        let allowed = try FileOpenTests.open(folder.path("other.txt"))
+        #expect(allowed.standardOutput == "fine\n")
+        #expect(listener.waitForExit() == 0)
+        let printed = listener.readRemainingOutput()
+        #expect(printed == "listening\n\(folder.path("test.txt")) will be blocked\n\(folder.path("other.txt"))\n", "\(printed)")
+    }
+
+    @Test("the seed-style C++ client: wcout of Hello, User, then it blocks test.txt")
+    func seedClient() throws {
+        let folder = try FileOpenTests.Folder()
+        defer { folder.remove() }
+        let daemon = try Daemon(arguments: ["--watch", folder.url.path])
+        let client = try ChildProcess(try FltLibPrograms.path("seed_client"), [daemon.port], mergeStandardOutput: true)
+        defer { _ = client.stop(SIGKILL) }
+        let printed = LogBuffer()
+        printed.collect(from: client.output.fileHandleForReading)
+        #expect(eventually { printed.text.withLock { $0 == "Hello, User\n" } }, "\(printed.text.withLock { $0 })")
+
+        #expect(try FileOpenTests.open(folder.path("test.txt")).status == 1)
+        #expect(try FileOpenTests.open(folder.path("other.txt")).status == 0)
+        let expected = "Hello, User\n\(folder.path("test.txt")) will be blocked\n"
+        #expect(eventually { printed.text.withLock { $0 == expected } }, "\(printed.text.withLock { $0 })")
+        #expect(daemon.waitForLog("blocked by the client"))
+        // The client runs until it is stopped, as the seed's does; children of the test inherit a blocked
+        // SIGTERM (Foundation spawns them from a thread that blocks it), so it is killed.
+        #expect(client.stop(SIGKILL) == SIGKILL)
+        #expect(daemon.waitForLog("disconnect with this filter"))
+    }
+
+    @Test("a server that sends garbage ends the connection with E_HANDLE, not a crash")
+    func garbageFromServer() throws {
+        let port = Binaries.uniquePortName("garbage")
+        // A root listener that answers CONNECT, then writes a frame with an unknown type.
+        let script = """
+            import socket, struct, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(b"\\0" + sys.argv[1].lower().encode())
+            s.listen(1)
+            print("ready", flush=True)
+            c, _ = s.accept()
+            c.recv(64)
+            c.sendall(struct.pack("<IHHQI", 4, 2, 0, 0, 0))
+            c.recv(8192)
+            c.sendall(struct.pack("<IHHQI", 4, 99, 0, 1, 0))
+            c.recv(8192)
+            """
+        let server = try ChildProcess("/usr/bin/python3", ["-c", script, port], mergeStandardOutput: true)
+        defer { _ = server.stop(SIGKILL) }
+        #expect(eventually { isListening("@" + port.lowercased()) })
+        let result = try Self.run("flt_send", ["--port", port, "Hello"])
+        #expect(result.status == 1)
+        #expect(result.standardError.hasPrefix("FilterSendMessage failed (HRESULT = 0x80070006)\n"), "\(result.standardError)")
+        #expect(result.standardError.contains("an unknown frame type"), "\(result.standardError)")
+    }
+}

@@ -1,0 +1,79 @@
+# libfltlib: fltlib's API in C (fltUser.h). Included by the top-level Makefile.
+#
+#   make fltlib          build .build/fltlib/libfltlib.so.$(FLTLIB_VERSION)
+#   make install         also installs the library, its headers (under include/fltlib) and fltlib.pc
+#   make fltlib-tests    install into a staging prefix, build the C and C++ test programs against it with
+#                        pkg-config, and run the wire-vector test; the integration tests run the programs
+
+FLTLIB_VERSION := 1.0.0
+FLTLIB_SONAME := libfltlib.so.1
+FLTLIB_BUILD := .build/fltlib
+FLTLIB_LIB := $(FLTLIB_BUILD)/libfltlib.so.$(FLTLIB_VERSION)
+FLTLIB_SOURCES := $(wildcard fltlib/src/*.c)
+FLTLIB_OBJECTS := $(patsubst fltlib/src/%.c,$(FLTLIB_BUILD)/obj/%.o,$(FLTLIB_SOURCES))
+FLTLIB_HEADERS := fltlib/include/fltUser.h fltlib/include/fltWinTypes.h
+
+CC ?= cc
+CXX ?= c++
+FLTLIB_WARNINGS := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
+FLTLIB_CFLAGS := -std=c11 -O2 -g -fPIC -fvisibility=hidden -pthread $(FLTLIB_WARNINGS) -Wstrict-prototypes -Ifltlib/include
+FLTLIB_LDFLAGS := -shared -pthread -Wl,-soname,$(FLTLIB_SONAME) -Wl,--version-script=fltlib/libfltlib.map \
+	-Wl,-z,defs -Wl,-z,relro -Wl,-z,now
+
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+
+# The test programs are built against a staged install, through pkg-config, as a user's would be.
+FLTLIB_STAGE := $(CURDIR)/.build/fltlib-stage
+FLTLIB_TEST_BIN := .build/fltlib-tests
+FLTLIB_PKG := PKG_CONFIG_PATH=$(FLTLIB_STAGE)/lib/pkgconfig pkg-config
+FLTLIB_TEST_PROGRAMS := $(FLTLIB_TEST_BIN)/flt_send $(FLTLIB_TEST_BIN)/flt_threads $(FLTLIB_TEST_BIN)/flt_api \
+	$(FLTLIB_TEST_BIN)/flt_listen $(FLTLIB_TEST_BIN)/seed_client
+FLTLIB_TEST_CFLAGS := -std=c11 -O2 -g -pthread $(FLTLIB_WARNINGS)
+
+.PHONY: fltlib install-fltlib uninstall-fltlib fltlib-tests
+
+fltlib: $(FLTLIB_LIB)
+
+$(FLTLIB_BUILD)/obj/%.o: fltlib/src/%.c fltlib/src/*.h $(FLTLIB_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FLTLIB_CFLAGS) -c -o $@ $<
+
+$(FLTLIB_LIB): $(FLTLIB_OBJECTS) fltlib/libfltlib.map
+	$(CC) $(FLTLIB_LDFLAGS) -o $@ $(FLTLIB_OBJECTS)
+	ln -sf libfltlib.so.$(FLTLIB_VERSION) $(FLTLIB_BUILD)/$(FLTLIB_SONAME)
+	ln -sf $(FLTLIB_SONAME) $(FLTLIB_BUILD)/libfltlib.so
+
+install-fltlib: $(FLTLIB_LIB)
+	install -d $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/fltlib
+	install -m 0755 $(FLTLIB_LIB) $(DESTDIR)$(LIBDIR)/libfltlib.so.$(FLTLIB_VERSION)
+	ln -sf libfltlib.so.$(FLTLIB_VERSION) $(DESTDIR)$(LIBDIR)/$(FLTLIB_SONAME)
+	ln -sf $(FLTLIB_SONAME) $(DESTDIR)$(LIBDIR)/libfltlib.so
+	install -m 0644 $(FLTLIB_HEADERS) $(DESTDIR)$(INCLUDEDIR)/fltlib/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' -e 's|@VERSION@|$(FLTLIB_VERSION)|' \
+		fltlib/fltlib.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/fltlib.pc
+	chmod 0644 $(DESTDIR)$(LIBDIR)/pkgconfig/fltlib.pc
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ] && command -v ldconfig >/dev/null; then ldconfig; fi
+
+uninstall-fltlib:
+	rm -f $(DESTDIR)$(LIBDIR)/libfltlib.so.$(FLTLIB_VERSION) $(DESTDIR)$(LIBDIR)/$(FLTLIB_SONAME) \
+		$(DESTDIR)$(LIBDIR)/libfltlib.so $(DESTDIR)$(LIBDIR)/pkgconfig/fltlib.pc
+	rm -rf $(DESTDIR)$(INCLUDEDIR)/fltlib
+
+fltlib-tests: $(FLTLIB_LIB)
+	@$(MAKE) --no-print-directory -s install-fltlib PREFIX=$(FLTLIB_STAGE) DESTDIR= LIBDIR=$(FLTLIB_STAGE)/lib \
+		INCLUDEDIR=$(FLTLIB_STAGE)/include
+	@mkdir -p $(FLTLIB_TEST_BIN)
+	@set -e; flags="$$($(FLTLIB_PKG) --cflags fltlib)"; libs="$$($(FLTLIB_PKG) --libs fltlib)"; \
+	rpath="-Wl,-rpath,$$($(FLTLIB_PKG) --variable=libdir fltlib)"; \
+	for program in flt_send flt_threads flt_api flt_listen; do \
+		echo "  CC   $(FLTLIB_TEST_BIN)/$$program (pkg-config fltlib)"; \
+		$(CC) $(FLTLIB_TEST_CFLAGS) $$flags -o $(FLTLIB_TEST_BIN)/$$program fltlib/tests/$$program.c $$libs $$rpath; \
+	done; \
+	echo "  CXX  $(FLTLIB_TEST_BIN)/seed_client (pkg-config fltlib)"; \
+	$(CXX) -std=c++17 -O2 -g $(FLTLIB_WARNINGS) $$flags -o $(FLTLIB_TEST_BIN)/seed_client \
+		fltlib/tests/seed_client.cpp $$libs $$rpath
+	@echo "  CC   $(FLTLIB_TEST_BIN)/wire_vectors (library sources)"
+	@$(CC) $(FLTLIB_TEST_CFLAGS) -Ifltlib/include -Ifltlib/src -o $(FLTLIB_TEST_BIN)/wire_vectors \
+		fltlib/tests/wire_vectors.c fltlib/src/wire.c fltlib/src/status.c fltlib/src/port_name.c
+	./$(FLTLIB_TEST_BIN)/wire_vectors Tests/WireVectors/wire-vectors.txt

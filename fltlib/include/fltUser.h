@@ -1,0 +1,161 @@
+/*
+ * fltUser.h: the user-mode side of a Filter Manager communication port (fltlib), on Linux.
+ *
+ * The functions have fltlib's signatures and return its HRESULTs, so code written for Windows builds with
+ * `#include <Windows.h>` removed and its Windows-only runtime calls changed. Link with
+ * `pkg-config --cflags --libs fltlib`. The port is served by minifltd (or any server speaking its protocol,
+ * docs/protocol.md) on the abstract Unix socket named after the port.
+ *
+ * Differences from Windows, each one deliberate:
+ * - Handles are synchronous only. FilterGetMessage with a non-NULL OVERLAPPED fails with E_INVALIDARG; to
+ *   wait without blocking a thread, poll FilterGetPollDescriptor's descriptor and call FilterTryGetMessage.
+ * - Close a port handle with FilterClose (there is no CloseHandle).
+ * - lpSecurityAttributes is ignored: the handle is not inherited across exec (it is opened close-on-exec).
+ * - Anyone can bind a free abstract name, so FilterConnectCommunicationPort checks who listens: the server
+ *   must run as uid 0, or as a uid listed in the environment variable FLTLIB_SERVER_UIDS (comma-separated).
+ *   Anything else fails with HRESULT_FROM_WIN32(ERROR_SERVER_SID_MISMATCH), 0x80070274, and nothing is sent.
+ * - A send or reply whose frame would exceed the server's message size limit (1 MiB unless
+ *   FLTLIB_MAX_MESSAGE_SIZE says otherwise) fails with E_INVALIDARG and keeps the connection.
+ * - FilterGetLastErrorText says, for a person, why the calling thread's last call failed.
+ *
+ * # Thread safety
+ * A handle may be shared by any number of threads: sends, gets and replies from several threads run at
+ * once and are matched by message id. FilterClose while other threads wait makes their calls fail with
+ * E_HANDLE (0x80070006); so does any call on a closed handle, or on a value that is not a handle.
+ */
+#ifndef FLTLIB_FLTUSER_H
+#define FLTLIB_FLTUSER_H
+
+#ifndef FLTLIB_NO_WINTYPES
+#include "fltWinTypes.h"
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** The version of this library: major * 10000 + minor * 100 + patch. */
+#define FLTLIB_VERSION 10000
+
+/** FilterConnectCommunicationPort option: the handle is synchronous (every handle is, on Linux). */
+#define FLT_PORT_FLAG_SYNC_HANDLE 0x00000001
+
+/** What FilterGetMessage writes before the message: the reply the filter accepts and the id to answer. */
+typedef struct _FILTER_MESSAGE_HEADER {
+    /** The most reply bytes the filter accepts after FILTER_REPLY_HEADER; 0 when it awaits no reply. */
+    ULONG ReplyLength;
+    /** The id to copy into FILTER_REPLY_HEADER.MessageId. */
+    ULONGLONG MessageId;
+} FILTER_MESSAGE_HEADER, *PFILTER_MESSAGE_HEADER;
+
+/** What FilterReplyMessage reads before the reply bytes. */
+typedef struct _FILTER_REPLY_HEADER {
+    /** The status the filter receives with the reply. */
+    NTSTATUS Status;
+    /** The MessageId of the message answered. */
+    ULONGLONG MessageId;
+} FILTER_REPLY_HEADER, *PFILTER_REPLY_HEADER;
+
+/* Both headers are 16 bytes on Windows, and filters' structures rely on it. */
+#ifdef __cplusplus
+static_assert(sizeof(FILTER_MESSAGE_HEADER) == 16, "FILTER_MESSAGE_HEADER is 16 bytes");
+static_assert(sizeof(FILTER_REPLY_HEADER) == 16, "FILTER_REPLY_HEADER is 16 bytes");
+#else
+_Static_assert(sizeof(FILTER_MESSAGE_HEADER) == 16, "FILTER_MESSAGE_HEADER is 16 bytes");
+_Static_assert(sizeof(FILTER_REPLY_HEADER) == 16, "FILTER_REPLY_HEADER is 16 bytes");
+#endif
+
+/**
+ * Connects to the port lpPortName, for example TEXT("\\MiniFilterPort_Example") (names are case-insensitive).
+ *
+ * @param lpPortName  the port's name; it must start with a backslash.
+ * @param dwOptions   0 or FLT_PORT_FLAG_SYNC_HANDLE.
+ * @param lpContext   wSizeOfContext bytes handed to the filter's connect routine; NULL when the size is 0.
+ * @param lpSecurityAttributes  ignored.
+ * @param hPort       receives the handle; INVALID_HANDLE_VALUE when the call fails.
+ * @return S_OK; 0x8007007B for a name that is not a port name; 0x80070002 when nothing listens;
+ *         0x80070274 when the listener is not the expected server; 0x80070005 when the port's permission
+ *         descriptor refuses this process; 0x800704D6 at the port's connection limit; E_INVALIDARG for bad
+ *         arguments; or the HRESULT of the status the filter's connect routine failed with.
+ */
+HRESULT WINAPI FilterConnectCommunicationPort(LPCWSTR lpPortName, DWORD dwOptions, LPCVOID lpContext,
+                                              WORD wSizeOfContext, LPSECURITY_ATTRIBUTES lpSecurityAttributes,
+                                              HANDLE *hPort);
+
+/**
+ * Sends lpInBuffer to the filter's message routine and waits for its output.
+ *
+ * @param lpInBuffer       dwInBufferSize bytes; NULL when the size is 0.
+ * @param lpOutBuffer      receives at most dwOutBufferSize bytes; NULL when the size is 0.
+ * @param lpBytesReturned  receives the number of output bytes (may be NULL on Linux).
+ * @return S_OK, or the HRESULT of the routine's status (any status but STATUS_SUCCESS fails the call,
+ *         warnings included: STATUS_BUFFER_OVERFLOW is 0x800700EA); E_HANDLE once the connection is over.
+ */
+HRESULT WINAPI FilterSendMessage(HANDLE hPort, LPVOID lpInBuffer, DWORD dwInBufferSize, LPVOID lpOutBuffer,
+                                 DWORD dwOutBufferSize, LPDWORD lpBytesReturned);
+
+/**
+ * Waits for the next message the filter sends (FltSendMessage) and writes its header and bytes.
+ *
+ * @param lpMessageBuffer     receives FILTER_MESSAGE_HEADER followed by the message.
+ * @param dwMessageBufferSize the buffer's size, header included.
+ * @param lpOverlapped        must be NULL (E_INVALIDARG otherwise): see FilterGetPollDescriptor.
+ * @return S_OK; 0x8007007A when the buffer cannot hold the header and the message (the message stays
+ *         queued for the next call); E_HANDLE once the connection is over.
+ */
+HRESULT WINAPI FilterGetMessage(HANDLE hPort, PFILTER_MESSAGE_HEADER lpMessageBuffer, DWORD dwMessageBufferSize,
+                                LPOVERLAPPED lpOverlapped);
+
+/**
+ * Answers a message got with FilterGetMessage: FILTER_REPLY_HEADER, then the reply bytes.
+ *
+ * @param dwReplyBufferSize  the header and the reply: the filter receives dwReplyBufferSize - 16 bytes,
+ *                           which must not exceed the message's ReplyLength (0x800700EA otherwise).
+ * @return S_OK; 0x801F0020 (ERROR_FLT_NO_WAITER_FOR_REPLY) when the filter no longer waits for that id;
+ *         E_HANDLE once the connection is over.
+ */
+HRESULT WINAPI FilterReplyMessage(HANDLE hPort, PFILTER_REPLY_HEADER lpReplyBuffer, DWORD dwReplyBufferSize);
+
+/**
+ * Closes a port handle. Calls other threads are making on it fail with E_HANDLE; the filter's disconnect
+ * routine runs.
+ *
+ * @return S_OK, or E_HANDLE when hFilter is not an open handle.
+ */
+HRESULT WINAPI FilterClose(HANDLE hFilter);
+
+/* ---- Linux additions ---------------------------------------------------------------------------------- */
+
+/**
+ * A descriptor to wait on with poll, select or epoll instead of blocking a thread in FilterGetMessage.
+ *
+ * It is readable (POLLIN) while FilterTryGetMessage has something to say: a message may be queued, or the
+ * connection has ended. Readiness is a hint: another thread may take the message first, and
+ * FilterTryGetMessage then answers HRESULT_FROM_WIN32(ERROR_IO_PENDING); poll again. The descriptor
+ * belongs to the handle: do not close it; FilterClose does.
+ *
+ * @return S_OK with *pDescriptor set; E_HANDLE; E_INVALIDARG when pDescriptor is NULL; or the HRESULT of
+ *         the system error that prevented creating it.
+ */
+HRESULT WINAPI FilterGetPollDescriptor(HANDLE hPort, int *pDescriptor);
+
+/**
+ * FilterGetMessage that never blocks: it takes a queued message, or reads what the socket already holds.
+ *
+ * @return as FilterGetMessage, or HRESULT_FROM_WIN32(ERROR_IO_PENDING) (0x800703E5) when no message is
+ *         there yet.
+ */
+HRESULT WINAPI FilterTryGetMessage(HANDLE hPort, PFILTER_MESSAGE_HEADER lpMessageBuffer, DWORD dwMessageBufferSize);
+
+/**
+ * Why the calling thread's last failed fltlib call failed, and what to do about it, as a sentence for a
+ * person (for example "no port \MiniFilterPort_Example is listening at @\minifilterport_example; is
+ * minifltd running?"). Empty when no call of this thread has failed. Valid until this thread's next call.
+ */
+const char *WINAPI FilterGetLastErrorText(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* FLTLIB_FLTUSER_H */

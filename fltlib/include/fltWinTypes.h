@@ -1,0 +1,161 @@
+/*
+ * fltWinTypes.h: the Windows names that fltUser.h and the code written against it use, for Linux.
+ *
+ * Sizes follow Windows (LLP64), as Wine and MinGW-w64 lay them out: DWORD, ULONG and LONG are 32 bits even
+ * though `long` is 64 bits on Linux, so structures shared with a filter keep their Windows layout.
+ * WCHAR is the platform's wchar_t (4 bytes, UTF-32 on Linux); the library tells the server so when it
+ * connects, and text routines answer in it.
+ *
+ * Define FLTLIB_NO_WINTYPES before including fltUser.h when another header (Wine's, say) already provides
+ * these names.
+ */
+#ifndef FLTLIB_FLTWINTYPES_H
+#define FLTLIB_FLTWINTYPES_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <wchar.h>
+
+/* Calling conventions and annotations: nothing on Linux. */
+#ifndef WINAPI
+#define WINAPI
+#endif
+#ifndef CALLBACK
+#define CALLBACK
+#endif
+#ifndef FAR
+#define FAR
+#endif
+#ifndef CONST
+#define CONST const
+#endif
+#ifndef VOID
+#define VOID void
+#endif
+
+/* MSVC's sized integer keywords, as MinGW defines them: `unsigned __int32` works. */
+#ifndef __int8
+#define __int8 char
+#endif
+#ifndef __int16
+#define __int16 short
+#endif
+#ifndef __int32
+#define __int32 int
+#endif
+#ifndef __int64
+#define __int64 long long
+#endif
+
+typedef int BOOL;
+typedef unsigned char BYTE, UCHAR, BOOLEAN;
+typedef char CHAR;
+typedef unsigned short WORD, USHORT;
+typedef short SHORT;
+typedef int32_t LONG, INT;
+typedef uint32_t DWORD, ULONG, UINT;
+typedef int64_t LONGLONG;
+typedef uint64_t ULONGLONG, DWORD64;
+typedef intptr_t LONG_PTR, INT_PTR;
+typedef uintptr_t ULONG_PTR, UINT_PTR, DWORD_PTR, SIZE_T;
+typedef wchar_t WCHAR;
+
+typedef void *PVOID, *LPVOID, *HANDLE;
+typedef const void *LPCVOID, *PCVOID;
+typedef HANDLE *PHANDLE, *LPHANDLE;
+typedef BYTE *PBYTE, *LPBYTE;
+typedef UCHAR *PUCHAR;
+typedef WORD *PWORD, *LPWORD;
+typedef DWORD *PDWORD, *LPDWORD;
+typedef ULONG *PULONG;
+typedef LONG *PLONG;
+typedef ULONGLONG *PULONGLONG;
+typedef CHAR *PSTR, *LPSTR;
+typedef const CHAR *PCSTR, *LPCSTR;
+typedef WCHAR *PWSTR, *LPWSTR, *PWCHAR;
+typedef const WCHAR *PCWSTR, *LPCWSTR;
+
+typedef LONG HRESULT;
+typedef LONG NTSTATUS;
+
+#ifndef TRUE
+#define TRUE 1
+#endif
+#ifndef FALSE
+#define FALSE 0
+#endif
+
+#define INVALID_HANDLE_VALUE ((HANDLE)(LONG_PTR)-1)
+
+/* TEXT("x") is a wide literal: the fltlib API takes wide strings only (a UNICODE build on Windows). The
+ * two levels let a macro argument expand first, so TEXT(MY_PORT_NAME) works. */
+#define __TEXT(quote) L##quote
+#ifndef TEXT
+#define TEXT(quote) __TEXT(quote)
+#endif
+
+#define ZeroMemory(destination, length) memset((destination), 0, (length))
+#define CopyMemory(destination, source, length) memcpy((destination), (source), (length))
+#define ARRAYSIZE(array) (sizeof(array) / sizeof((array)[0]))
+#define UNREFERENCED_PARAMETER(parameter) ((void)(parameter))
+
+/* HRESULTs (winerror.h). */
+#define FACILITY_WIN32 7
+#define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
+#define FAILED(hr) (((HRESULT)(hr)) < 0)
+#define IS_ERROR(status) (((uint32_t)(status)) >> 31 == 1)
+#define HRESULT_CODE(hr) ((hr) & 0xFFFF)
+#define HRESULT_FACILITY(hr) (((hr) >> 16) & 0x1FFF)
+#define HRESULT_FROM_WIN32(x) \
+    ((HRESULT)(x) <= 0 ? ((HRESULT)(x)) : ((HRESULT)(((uint32_t)(x) & 0x0000FFFF) | (FACILITY_WIN32 << 16) | 0x80000000)))
+#define HRESULT_FROM_NT(x) ((HRESULT)((uint32_t)(x) | 0x10000000))
+
+#define S_OK ((HRESULT)0x00000000)
+#define S_FALSE ((HRESULT)0x00000001)
+#define E_INVALIDARG ((HRESULT)0x80070057)
+#define E_HANDLE ((HRESULT)0x80070006)
+#define E_ACCESSDENIED ((HRESULT)0x80070005)
+#define E_OUTOFMEMORY ((HRESULT)0x8007000E)
+#define E_NOTIMPL ((HRESULT)0x80004001)
+#define E_FAIL ((HRESULT)0x80004005)
+
+/* Win32 errors the fltlib calls report, for HRESULT_FROM_WIN32. */
+#define ERROR_SUCCESS 0L
+#define ERROR_FILE_NOT_FOUND 2L
+#define ERROR_ACCESS_DENIED 5L
+#define ERROR_INVALID_HANDLE 6L
+#define ERROR_NOT_ENOUGH_MEMORY 8L
+#define ERROR_GEN_FAILURE 31L
+#define ERROR_NOT_SUPPORTED 50L
+#define ERROR_INVALID_PARAMETER 87L
+#define ERROR_SEM_TIMEOUT 121L
+#define ERROR_INSUFFICIENT_BUFFER 122L
+#define ERROR_INVALID_NAME 123L
+#define ERROR_ALREADY_EXISTS 183L
+#define ERROR_MORE_DATA 234L
+#define ERROR_NO_MORE_ITEMS 259L
+#define ERROR_SERVER_SID_MISMATCH 628L
+#define ERROR_IO_PENDING 997L
+#define ERROR_CANCELLED 1223L
+#define ERROR_CONNECTION_COUNT_LIMIT 1238L
+#define ERROR_NO_SYSTEM_RESOURCES 1450L
+#define ERROR_FLT_NO_WAITER_FOR_REPLY ((HRESULT)0x801F0020)
+
+/* Kernel32's I/O structures, so that signatures taking them compile; fltlib on Linux refuses a non-NULL
+ * OVERLAPPED (see fltUser.h) and ignores SECURITY_ATTRIBUTES. */
+typedef struct _OVERLAPPED {
+    ULONG_PTR Internal;
+    ULONG_PTR InternalHigh;
+    DWORD Offset;
+    DWORD OffsetHigh;
+    HANDLE hEvent;
+} OVERLAPPED, *LPOVERLAPPED;
+
+typedef struct _SECURITY_ATTRIBUTES {
+    DWORD nLength;
+    LPVOID lpSecurityDescriptor;
+    BOOL bInheritHandle;
+} SECURITY_ATTRIBUTES, *PSECURITY_ATTRIBUTES, *LPSECURITY_ATTRIBUTES;
+
+#endif /* FLTLIB_FLTWINTYPES_H */

@@ -1,0 +1,662 @@
+#define _GNU_SOURCE
+#include "port.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "fltUser.h"
+#include "last_error.h"
+#include "port_name.h"
+#include "server_identity.h"
+#include "status.h"
+#include "wire.h"
+
+/* The read buffer's usual size; it grows for a larger frame and shrinks back once that frame is filed. */
+#define READ_BUFFER_SIZE (64 * 1024)
+/* The largest frame body accepted from a server: well above any limit minifltd allows. */
+#define MAX_INCOMING_BODY (64u * 1024 * 1024)
+/* The server's default --max-message-size; FLTLIB_MAX_MESSAGE_SIZE overrides it. */
+#define DEFAULT_MAX_MESSAGE_SIZE (1024u * 1024)
+#define HANDSHAKE_TIMEOUT_MS 30000
+
+/* A FilterSendMessage waiting for its SEND_RESULT, or a FilterReplyMessage for its REPLY_RESULT; lives on the
+ * caller's stack, on the port's list for its kind. */
+struct waiter {
+    struct waiter *next;
+    uint64_t id;
+    /* Where a SEND_RESULT's output goes, and how much fits; a reply has neither. */
+    void *output;
+    uint32_t capacity;
+    uint32_t returned;
+    uint32_t status;
+    bool done;
+};
+
+/* A MESSAGE no FilterGetMessage has taken yet. */
+struct message {
+    struct message *next;
+    uint64_t id;
+    uint32_t reply_length;
+    uint32_t length;
+    uint8_t bytes[];
+};
+
+struct flt_port {
+    atomic_uint references;
+    int fd;
+    /* "@" and the abstract address, for messages. */
+    char address[FLT_MAX_ADDRESS_LENGTH + 2];
+    uint32_t max_message_size;
+
+    /* Keeps frames from interleaving on the socket. */
+    pthread_mutex_t write_lock;
+
+    /* Guards everything below, except the read buffer, which belongs to the thread holding the reader role. */
+    pthread_mutex_t lock;
+    /* Broadcast whenever frames were filed, the reader role was released, or the connection failed. */
+    pthread_cond_t changed;
+    uint64_t next_id;
+    struct waiter *sends;
+    struct waiter *replies;
+    struct message *first_message;
+    struct message *last_message;
+    /* A thread is reading the socket for everyone; the others wait on `changed`. */
+    bool reader_active;
+    bool connect_answered;
+    uint32_t connect_status;
+    /* 0 while connected; then the HRESULT every call fails with, and why. */
+    int32_t failure;
+    char failure_text[320];
+    /* FilterGetPollDescriptor's epoll set and the eventfd in it that says "a message is queued or the
+     * connection has ended"; -1 until asked for. */
+    int poll_fd;
+    int event_fd;
+    bool event_signalled;
+
+    /* The read buffer: bytes [start, end) are received and not yet filed; `wanted` is the size of the frame
+     * at `start` when it is incomplete. */
+    uint8_t *buffer;
+    size_t capacity;
+    size_t start;
+    size_t end;
+    size_t wanted;
+};
+
+/* ---- Failure ------------------------------------------------------------------------------------------- */
+
+static void update_event(struct flt_port *port);
+
+/* Ends the connection with `hresult` unless it already ended; every waiting and later call fails with it.
+ * Lock held. */
+__attribute__((format(printf, 3, 4))) static void set_failure(struct flt_port *port, int32_t hresult,
+                                                              const char *format, ...) {
+    if (port->failure != 0) return;
+    port->failure = hresult;
+    va_list arguments;
+    va_start(arguments, format);
+    vsnprintf(port->failure_text, sizeof port->failure_text, format, arguments);
+    va_end(arguments);
+    /* Wakes a thread blocked in recv, and tells the server. */
+    shutdown(port->fd, SHUT_RDWR);
+    update_event(port);
+    pthread_cond_broadcast(&port->changed);
+}
+
+/* The failure as this call's result. Lock held. */
+static int32_t fail_with_connection(struct flt_port *port) {
+    return flt_fail(port->failure, "%s", port->failure_text);
+}
+
+/* What a person should do about a status the server sent. */
+static const char *advice_for_status(uint32_t status) {
+    switch (status) {
+    case FLT_STATUS_ACCESS_DENIED:
+        return "the port's permission descriptor does not admit this process's uid or groups; run as a user it "
+               "admits or extend it (minifltd --allow-user, --allow-group or --sddl)";
+    case FLT_STATUS_CONNECTION_COUNT_LIMIT:
+        return "the port already has its maximum number of connections; close another client or raise minifltd "
+               "--max-connections";
+    case FLT_STATUS_PORT_DISCONNECTED: return "the server closed this connection; connect again";
+    case 0xC000000Du: return "the server rejected the request as malformed";
+    case 0xC00000B5u: return "the server gave up waiting for the handshake";
+    case 0xC000009Au:
+        return "the server is out of resources or this connection has too many requests outstanding";
+    case 0xC01C0020u:
+        return "nobody waits for a reply to that message any more (the filter's timeout passed, or the id is "
+               "unknown)";
+    case 0x80000005u:
+        return "the reply is longer than the buffer (or than the ReplyLength the filter gave)";
+    case 0xC0000010u: return "the port has no message routine";
+    default: return "the server answered with that status";
+    }
+}
+
+/* ---- Reading ------------------------------------------------------------------------------------------- */
+
+static void update_event(struct flt_port *port) {
+    if (port->event_fd < 0) return;
+    bool wanted = port->first_message != NULL || port->failure != 0;
+    uint64_t value = 1;
+    if (wanted && !port->event_signalled) {
+        if (write(port->event_fd, &value, sizeof value) == sizeof value) port->event_signalled = true;
+    } else if (!wanted && port->event_signalled) {
+        if (read(port->event_fd, &value, sizeof value) == sizeof value) port->event_signalled = false;
+    }
+}
+
+/* The waiter on `list` for message `id` that has no result yet; NULL when nobody waits (any more). */
+static struct waiter *find_waiter(struct waiter *list, uint64_t id) {
+    for (struct waiter *waiter = list; waiter != NULL; waiter = waiter->next) {
+        if (waiter->id == id && !waiter->done) return waiter;
+    }
+    return NULL;
+}
+
+static void file_frame(struct flt_port *port, const struct flt_frame_header *header, const uint8_t *body) {
+    uint32_t head = flt_get_u32(body);
+    const uint8_t *payload = body + 4;
+    uint32_t payload_length = header->body_length - 4;
+    switch (header->type) {
+    case FLT_FRAME_CONNECT_RESULT:
+        /* After the handshake a CONNECT_RESULT means nothing; ignored as the Swift client does. */
+        if (!port->connect_answered) {
+            port->connect_answered = true;
+            port->connect_status = head;
+        }
+        break;
+    case FLT_FRAME_SEND_RESULT: {
+        struct waiter *waiter = find_waiter(port->sends, header->id);
+        if (waiter == NULL) break;
+        if (payload_length > waiter->capacity) {
+            /* The server must not send more than the capacity; refuse rather than truncate. */
+            waiter->status = 0x80000005u;
+        } else {
+            waiter->status = head;
+            waiter->returned = payload_length;
+            if (payload_length > 0) memcpy(waiter->output, payload, payload_length);
+        }
+        waiter->done = true;
+        break;
+    }
+    case FLT_FRAME_MESSAGE: {
+        struct message *message = malloc(sizeof *message + payload_length);
+        if (message == NULL) {
+            set_failure(port, E_OUTOFMEMORY, "out of memory for a %u-byte message from %s", payload_length,
+                        port->address);
+            break;
+        }
+        message->next = NULL;
+        message->id = header->id;
+        message->reply_length = head;
+        message->length = payload_length;
+        memcpy(message->bytes, payload, payload_length);
+        if (port->last_message != NULL) port->last_message->next = message;
+        else port->first_message = message;
+        port->last_message = message;
+        update_event(port);
+        break;
+    }
+    case FLT_FRAME_REPLY_RESULT: {
+        struct waiter *waiter = find_waiter(port->replies, header->id);
+        if (waiter == NULL) break;
+        waiter->status = head;
+        waiter->done = true;
+        break;
+    }
+    case FLT_FRAME_DISCONNECT:
+        set_failure(port, head == FLT_STATUS_PORT_DISCONNECTED ? E_HANDLE : flt_hresult_from_status(head),
+                    "the server at %s ended the connection (status 0x%08x): %s", port->address, head,
+                    advice_for_status(head));
+        break;
+    }
+}
+
+/* Files every complete frame in the read buffer. Lock held, reader role held. */
+static void file_frames(struct flt_port *port) {
+    port->wanted = 0;
+    while (port->failure == 0 && port->end - port->start >= FLT_FRAME_HEADER_SIZE) {
+        struct flt_frame_header header;
+        flt_decode_header(port->buffer + port->start, &header);
+        const char *wrong = flt_check_server_header(&header, MAX_INCOMING_BODY);
+        if (wrong != NULL) {
+            set_failure(port, E_HANDLE, "the server at %s sent %s (type %u, flags 0x%x, body %u bytes); the "
+                        "connection is closed", port->address, wrong, header.type, header.flags,
+                        header.body_length);
+            break;
+        }
+        size_t total = FLT_FRAME_HEADER_SIZE + (size_t)header.body_length;
+        if (port->end - port->start < total) {
+            port->wanted = total;
+            break;
+        }
+        file_frame(port, &header, port->buffer + port->start + FLT_FRAME_HEADER_SIZE);
+        port->start += total;
+    }
+    if (port->start == port->end) port->start = port->end = 0;
+}
+
+/* Makes room in the read buffer for the rest of the frame at its start. Reader role held. */
+static bool make_room(struct flt_port *port) {
+    size_t pending = port->end - port->start;
+    if (port->start > 0) {
+        memmove(port->buffer, port->buffer + port->start, pending);
+        port->start = 0;
+        port->end = pending;
+    }
+    size_t needed = port->wanted > READ_BUFFER_SIZE ? port->wanted : READ_BUFFER_SIZE;
+    if (needed != port->capacity && (needed > port->capacity || pending <= READ_BUFFER_SIZE)) {
+        uint8_t *resized = realloc(port->buffer, needed);
+        if (resized == NULL) return false;
+        port->buffer = resized;
+        port->capacity = needed;
+    }
+    return true;
+}
+
+/* Reads the socket once for every waiter and files what came. Called with the lock held and the reader role
+ * free; returns with the lock held. With MSG_DONTWAIT it returns at once when nothing is there. */
+static void read_for_everyone(struct flt_port *port, int flags) {
+    port->reader_active = true;
+    pthread_mutex_unlock(&port->lock);
+    ssize_t count = -1;
+    int error = ENOMEM;
+    if (make_room(port)) {
+        do count = recv(port->fd, port->buffer + port->end, port->capacity - port->end, flags);
+        while (count < 0 && errno == EINTR);
+        error = errno;
+    }
+    pthread_mutex_lock(&port->lock);
+    port->reader_active = false;
+    if (count > 0) {
+        port->end += (size_t)count;
+        file_frames(port);
+    } else if (count == 0) {
+        set_failure(port, E_HANDLE, "the server at %s closed the connection; connect again", port->address);
+    } else if (error == ENOMEM) {
+        set_failure(port, E_OUTOFMEMORY, "out of memory for a %zu-byte frame from %s", port->wanted, port->address);
+    } else if (error != EAGAIN && error != EWOULDBLOCK) {
+        set_failure(port, E_HANDLE, "reading from the server at %s failed: %s", port->address, strerror(error));
+    }
+    pthread_cond_broadcast(&port->changed);
+}
+
+/* Waits, lock held, until `done` holds or the connection fails, reading the socket for every waiter while
+ * no other thread does. Returns 0 or the failure's HRESULT. */
+static int32_t wait_until(struct flt_port *port, bool (*done)(struct flt_port *, const void *), const void *argument) {
+    while (!done(port, argument)) {
+        if (port->failure != 0) return port->failure;
+        if (port->reader_active) pthread_cond_wait(&port->changed, &port->lock);
+        else read_for_everyone(port, 0);
+    }
+    return 0;
+}
+
+static bool waiter_done(struct flt_port *port, const void *waiter) {
+    (void)port;
+    return ((const struct waiter *)waiter)->done;
+}
+
+static bool message_queued(struct flt_port *port, const void *unused) {
+    (void)unused;
+    return port->first_message != NULL;
+}
+
+/* ---- Writing ------------------------------------------------------------------------------------------- */
+
+/* Writes one frame: `head` (header and fixed fields) and then `payload`. A write that fails because the
+ * server went away is left to the read side, which reports why (a DISCONNECT may still be readable). */
+static void write_frame(struct flt_port *port, const uint8_t *head, size_t head_length, const void *payload,
+                        size_t payload_length) {
+    struct iovec parts[2] = {{(void *)head, head_length}, {(void *)payload, payload_length}};
+    struct msghdr message = {.msg_iov = parts, .msg_iovlen = payload_length > 0 ? 2 : 1};
+    pthread_mutex_lock(&port->write_lock);
+    int error = 0;
+    while (message.msg_iovlen > 0) {
+        ssize_t written = sendmsg(port->fd, &message, MSG_NOSIGNAL);
+        if (written < 0) {
+            if (errno == EINTR) continue;
+            error = errno;
+            break;
+        }
+        while (message.msg_iovlen > 0 && (size_t)written >= message.msg_iov->iov_len) {
+            written -= (ssize_t)message.msg_iov->iov_len;
+            message.msg_iov++;
+            message.msg_iovlen--;
+        }
+        if (message.msg_iovlen > 0) {
+            message.msg_iov->iov_base = (uint8_t *)message.msg_iov->iov_base + written;
+            message.msg_iov->iov_len -= (size_t)written;
+        }
+    }
+    pthread_mutex_unlock(&port->write_lock);
+    if (error != 0 && error != EPIPE && error != ECONNRESET) {
+        pthread_mutex_lock(&port->lock);
+        set_failure(port, E_HANDLE, "writing to the server at %s failed: %s", port->address, strerror(error));
+        pthread_mutex_unlock(&port->lock);
+    }
+}
+
+/* Writes a request whose `waiter` is already on `*list`, waits for its result, and takes the waiter off the
+ * list. Called without the lock; returns with it held: 0 when the result came (in `waiter`), else the
+ * connection's failure. */
+static int32_t exchange(struct flt_port *port, struct waiter **list, struct waiter *waiter, const uint8_t *head,
+                        size_t head_length, const void *payload, size_t payload_length) {
+    write_frame(port, head, head_length, payload, payload_length);
+    pthread_mutex_lock(&port->lock);
+    int32_t result = wait_until(port, waiter_done, waiter);
+    for (struct waiter **link = list; *link != NULL; link = &(*link)->next) {
+        if (*link == waiter) {
+            *link = waiter->next;
+            break;
+        }
+    }
+    return result != 0 ? fail_with_connection(port) : 0;
+}
+
+/* ---- Life cycle ---------------------------------------------------------------------------------------- */
+
+void flt_port_retain(struct flt_port *port) { atomic_fetch_add_explicit(&port->references, 1, memory_order_relaxed); }
+
+void flt_port_release(struct flt_port *port) {
+    if (atomic_fetch_sub_explicit(&port->references, 1, memory_order_acq_rel) != 1) return;
+    close(port->fd);
+    if (port->poll_fd >= 0) close(port->poll_fd);
+    if (port->event_fd >= 0) close(port->event_fd);
+    for (struct message *message = port->first_message; message != NULL;) {
+        struct message *next = message->next;
+        free(message);
+        message = next;
+    }
+    free(port->buffer);
+    pthread_cond_destroy(&port->changed);
+    pthread_mutex_destroy(&port->lock);
+    pthread_mutex_destroy(&port->write_lock);
+    free(port);
+}
+
+void flt_port_close(struct flt_port *port) {
+    pthread_mutex_lock(&port->lock);
+    set_failure(port, E_HANDLE, "the handle to %s was closed (FilterClose)", port->address);
+    pthread_mutex_unlock(&port->lock);
+}
+
+/* Reads FLTLIB_MAX_MESSAGE_SIZE; returns false when it is set to something that is not a size. */
+static bool max_message_size(uint32_t *size) {
+    const char *text = getenv("FLTLIB_MAX_MESSAGE_SIZE");
+    *size = DEFAULT_MAX_MESSAGE_SIZE;
+    if (text == NULL || *text == 0) return true;
+    char *end;
+    errno = 0;
+    unsigned long long value = strtoull(text, &end, 10);
+    if (errno != 0 || *end != 0 || value < 8 || value > MAX_INCOMING_BODY) return false;
+    *size = (uint32_t)value;
+    return true;
+}
+
+static struct flt_port *new_port(int fd, const uint8_t *address, int address_length) {
+    struct flt_port *port = calloc(1, sizeof *port);
+    if (port == NULL) return NULL;
+    port->buffer = malloc(READ_BUFFER_SIZE);
+    if (port->buffer == NULL) {
+        free(port);
+        return NULL;
+    }
+    port->capacity = READ_BUFFER_SIZE;
+    atomic_init(&port->references, 1);
+    port->fd = fd;
+    port->address[0] = '@';
+    memcpy(port->address + 1, address, (size_t)address_length);
+    port->next_id = 1;
+    port->poll_fd = -1;
+    port->event_fd = -1;
+    pthread_mutex_init(&port->write_lock, NULL);
+    pthread_mutex_init(&port->lock, NULL);
+    pthread_condattr_t attributes;
+    pthread_condattr_init(&attributes);
+    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
+    pthread_cond_init(&port->changed, &attributes);
+    pthread_condattr_destroy(&attributes);
+    return port;
+}
+
+/* Sends CONNECT and reads the answer. Returns an HRESULT; the caller owns `port` either way. */
+static int32_t handshake(struct flt_port *port, const struct flt_connect_request *request, const char *name) {
+    uint8_t head[FLT_FRAME_HEADER_SIZE + 8];
+    size_t head_length = flt_encode_connect(head, sizeof(wchar_t), request->options, request->context_length);
+    write_frame(port, head, head_length, request->context, request->context_length);
+
+    struct timespec now, deadline;
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
+    deadline.tv_sec += HANDSHAKE_TIMEOUT_MS / 1000;
+    pthread_mutex_lock(&port->lock);
+    while (!port->connect_answered && port->failure == 0) {
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        long remaining = (deadline.tv_sec - now.tv_sec) * 1000 + (deadline.tv_nsec - now.tv_nsec) / 1000000;
+        struct pollfd readable = {.fd = port->fd, .events = POLLIN};
+        pthread_mutex_unlock(&port->lock);
+        int ready = remaining > 0 ? poll(&readable, 1, (int)remaining) : 0;
+        pthread_mutex_lock(&port->lock);
+        if (ready == 0) {
+            pthread_mutex_unlock(&port->lock);
+            return flt_fail(HRESULT_FROM_WIN32(258), "the port %s did not answer CONNECT within %d s", name,
+                            HANDSHAKE_TIMEOUT_MS / 1000);
+        }
+        if (ready > 0) read_for_everyone(port, MSG_DONTWAIT);
+    }
+    int32_t result = 0;
+    if (port->connect_answered && port->connect_status != FLT_STATUS_SUCCESS) {
+        result = flt_fail(flt_hresult_from_status(port->connect_status),
+                          "FilterConnectCommunicationPort on port %s failed (status 0x%08x): %s", name,
+                          port->connect_status, advice_for_status(port->connect_status));
+    } else if (!port->connect_answered) {
+        result = flt_fail(port->failure, "FilterConnectCommunicationPort on port %s failed: %s", name,
+                          port->failure_text);
+    }
+    pthread_mutex_unlock(&port->lock);
+    return result;
+}
+
+int32_t flt_port_connect(const wchar_t *name, const struct flt_connect_request *request, struct flt_port **result) {
+    char printable[256];
+    flt_port_name_utf8(name, printable, sizeof printable);
+    uint8_t address[FLT_MAX_ADDRESS_LENGTH];
+    const char *why = NULL;
+    int address_length = flt_port_address(name, address, &why);
+    if (address_length < 0) {
+        return flt_fail(HRESULT_FROM_WIN32(ERROR_INVALID_NAME), "port name '%s' %s", printable, why);
+    }
+    uint32_t max_size;
+    if (!max_message_size(&max_size)) {
+        return flt_fail(E_INVALIDARG, "FLTLIB_MAX_MESSAGE_SIZE is '%s'; set it to the server's "
+                        "--max-message-size in bytes (8 to %u), or unset it for 1 MiB",
+                        getenv("FLTLIB_MAX_MESSAGE_SIZE"), MAX_INCOMING_BODY);
+    }
+    struct flt_server_identity identity;
+    int32_t hresult = flt_server_identity_from_environment(&identity);
+    if (hresult != 0) return hresult;
+
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) {
+        return flt_fail(errno == ENOMEM || errno == ENOBUFS ? E_OUTOFMEMORY : HRESULT_FROM_WIN32(ERROR_NO_SYSTEM_RESOURCES),
+                        "cannot create a socket for port %s: %s", printable, strerror(errno));
+    }
+    struct sockaddr_un socket_address = {.sun_family = AF_UNIX};
+    memcpy(socket_address.sun_path + 1, address, (size_t)address_length);
+    socklen_t socket_address_length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)address_length);
+    int connected;
+    do connected = connect(fd, (struct sockaddr *)&socket_address, socket_address_length);
+    while (connected < 0 && errno == EINTR);
+    if (connected < 0) {
+        int error = errno;
+        close(fd);
+        if (error == ECONNREFUSED || error == ENOENT) {
+            return flt_fail(HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND),
+                            "no port %s is listening at @%.*s; is minifltd running with --port '%s'?", printable,
+                            address_length, (const char *)address, printable);
+        }
+        if (error == EAGAIN) {
+            return flt_fail(HRESULT_FROM_WIN32(ERROR_NO_SYSTEM_RESOURCES),
+                            "the port %s has too many connections waiting to be accepted; try again", printable);
+        }
+        return flt_fail(HRESULT_FROM_WIN32(ERROR_GEN_FAILURE), "cannot connect to @%.*s: %s", address_length,
+                        (const char *)address, strerror(error));
+    }
+    hresult = flt_server_identity_check(&identity, fd, printable);
+    if (hresult != 0) {
+        close(fd);
+        return hresult;
+    }
+    struct flt_port *port = new_port(fd, address, address_length);
+    if (port == NULL) {
+        close(fd);
+        return flt_fail(E_OUTOFMEMORY, "out of memory connecting to port %s", printable);
+    }
+    port->max_message_size = max_size;
+    hresult = handshake(port, request, printable);
+    if (hresult != 0) {
+        flt_port_release(port);
+        return hresult;
+    }
+    *result = port;
+    return 0;
+}
+
+/* ---- Calls --------------------------------------------------------------------------------------------- */
+
+int32_t flt_port_send(struct flt_port *port, const void *input, uint32_t input_length, void *output,
+                      uint32_t output_capacity, uint32_t *returned) {
+    *returned = 0;
+    if ((uint64_t)input_length + 4 > port->max_message_size) {
+        return flt_fail(E_INVALIDARG, "the input is %u bytes; the port takes at most %u per message "
+                        "(set FLTLIB_MAX_MESSAGE_SIZE to the server's --max-message-size)", input_length,
+                        port->max_message_size - 4);
+    }
+    struct waiter waiter = {.output = output, .capacity = output_capacity};
+    pthread_mutex_lock(&port->lock);
+    if (port->failure != 0) {
+        int32_t failure = fail_with_connection(port);
+        pthread_mutex_unlock(&port->lock);
+        return failure;
+    }
+    waiter.id = port->next_id++;
+    waiter.next = port->sends;
+    port->sends = &waiter;
+    pthread_mutex_unlock(&port->lock);
+
+    uint8_t head[FLT_FRAME_HEADER_SIZE + 4];
+    size_t head_length = flt_encode_send(head, waiter.id, output_capacity, input_length);
+    int32_t result = exchange(port, &port->sends, &waiter, head, head_length, input, input_length);
+    if (result == 0 && waiter.status != FLT_STATUS_SUCCESS) {
+        result = flt_fail(flt_hresult_from_status(waiter.status),
+                          "FilterSendMessage on %s failed (status 0x%08x): %s", port->address, waiter.status,
+                          advice_for_status(waiter.status));
+    } else if (result == 0) {
+        *returned = waiter.returned;
+    }
+    pthread_mutex_unlock(&port->lock);
+    return result;
+}
+
+int32_t flt_port_get(struct flt_port *port, void *buffer, uint32_t buffer_size, int blocking) {
+    pthread_mutex_lock(&port->lock);
+    int32_t result = 0;
+    if (blocking) {
+        result = wait_until(port, message_queued, NULL);
+    } else if (port->first_message == NULL && port->failure == 0 && !port->reader_active) {
+        read_for_everyone(port, MSG_DONTWAIT);
+    }
+    struct message *message = port->first_message;
+    if (message == NULL) {
+        result = port->failure != 0 ? fail_with_connection(port)
+                                    : flt_fail(HRESULT_FROM_WIN32(ERROR_IO_PENDING), "no message is queued yet");
+    } else if ((uint64_t)FLT_FRAME_HEADER_SIZE + message->length > buffer_size) {
+        result = flt_fail(HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER),
+                          "the message is %u bytes and a 16-byte header; a buffer of %u bytes cannot take it (it "
+                          "stays queued)", message->length, buffer_size);
+    } else {
+        FILTER_MESSAGE_HEADER header = {.ReplyLength = message->reply_length, .MessageId = message->id};
+        memcpy(buffer, &header, sizeof header);
+        memcpy((uint8_t *)buffer + sizeof header, message->bytes, message->length);
+        port->first_message = message->next;
+        if (port->first_message == NULL) port->last_message = NULL;
+        free(message);
+        update_event(port);
+        result = 0;
+    }
+    pthread_mutex_unlock(&port->lock);
+    return result;
+}
+
+int32_t flt_port_reply(struct flt_port *port, int32_t status, uint64_t message_id, const void *reply,
+                       uint32_t reply_length) {
+    if ((uint64_t)reply_length + 4 > port->max_message_size) {
+        return flt_fail(E_INVALIDARG, "the reply is %u bytes; the port takes at most %u per message",
+                        reply_length, port->max_message_size - 4);
+    }
+    struct waiter waiter = {.id = message_id};
+    pthread_mutex_lock(&port->lock);
+    int32_t result = port->failure != 0 ? fail_with_connection(port) : 0;
+    if (result == 0 && find_waiter(port->replies, message_id) != NULL) {
+        result = flt_fail(E_INVALIDARG, "a reply to message %llu is already waiting for its result",
+                          (unsigned long long)message_id);
+    }
+    if (result != 0) {
+        pthread_mutex_unlock(&port->lock);
+        return result;
+    }
+    waiter.next = port->replies;
+    port->replies = &waiter;
+    pthread_mutex_unlock(&port->lock);
+
+    uint8_t head[FLT_FRAME_HEADER_SIZE + 4];
+    size_t head_length = flt_encode_reply(head, message_id, status, reply_length);
+    result = exchange(port, &port->replies, &waiter, head, head_length, reply, reply_length);
+    if (result == 0 && waiter.status != FLT_STATUS_SUCCESS) {
+        result = flt_fail(flt_hresult_from_status(waiter.status),
+                          "FilterReplyMessage to message %llu on %s failed (status 0x%08x): %s",
+                          (unsigned long long)message_id, port->address, waiter.status,
+                          advice_for_status(waiter.status));
+    }
+    pthread_mutex_unlock(&port->lock);
+    return result;
+}
+
+int32_t flt_port_poll_descriptor(struct flt_port *port, int *descriptor) {
+    pthread_mutex_lock(&port->lock);
+    int32_t result = 0;
+    if (port->poll_fd < 0) {
+        int event_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+        int poll_fd = epoll_create1(EPOLL_CLOEXEC);
+        struct epoll_event socket_event = {.events = EPOLLIN, .data.fd = port->fd};
+        struct epoll_event queue_event = {.events = EPOLLIN, .data.fd = event_fd};
+        if (event_fd < 0 || poll_fd < 0 || epoll_ctl(poll_fd, EPOLL_CTL_ADD, port->fd, &socket_event) < 0 ||
+            epoll_ctl(poll_fd, EPOLL_CTL_ADD, event_fd, &queue_event) < 0) {
+            int error = errno;
+            if (event_fd >= 0) close(event_fd);
+            if (poll_fd >= 0) close(poll_fd);
+            result = flt_fail(error == EMFILE || error == ENFILE ? HRESULT_FROM_WIN32(4) : E_OUTOFMEMORY,
+                              "cannot create the poll descriptor for %s: %s", port->address, strerror(error));
+        } else {
+            port->event_fd = event_fd;
+            port->poll_fd = poll_fd;
+            update_event(port);
+        }
+    }
+    if (result == 0) *descriptor = port->poll_fd;
+    pthread_mutex_unlock(&port->lock);
+    return result;
+}

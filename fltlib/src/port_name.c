@@ -1,0 +1,90 @@
+#define _GNU_SOURCE
+#include "port_name.h"
+
+#include <locale.h>
+#include <pthread.h>
+#include <wctype.h>
+
+/* Lowercasing must agree with the daemon's (Swift's String.lowercased(), Unicode's full mapping) for every
+ * name, not just ASCII. glibc's C.UTF-8 locale (Debian's libc-bin ships it) has Unicode's simple mapping,
+ * which matches the full one everywhere except U+0130, handled below; without that locale only ASCII folds. */
+static locale_t unicode_locale = (locale_t)0;
+static pthread_once_t unicode_locale_once = PTHREAD_ONCE_INIT;
+
+static void load_unicode_locale(void) { unicode_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0); }
+
+static uint32_t lowercase(uint32_t scalar) {
+    if (scalar < 0x80) return (scalar >= 'A' && scalar <= 'Z') ? scalar + 32 : scalar;
+    pthread_once(&unicode_locale_once, load_unicode_locale);
+    if (unicode_locale == (locale_t)0) return scalar;
+    return (uint32_t)towlower_l((wint_t)scalar, unicode_locale);
+}
+
+/* Appends `scalar` as UTF-8 to `out`, which holds `limit` bytes; returns the new length, or -1 when it does not
+ * fit. */
+static int append_utf8(uint8_t *out, int length, int limit, uint32_t scalar) {
+    uint8_t bytes[4];
+    int count;
+    if (scalar < 0x80) {
+        bytes[0] = (uint8_t)scalar;
+        count = 1;
+    } else if (scalar < 0x800) {
+        bytes[0] = (uint8_t)(0xC0 | scalar >> 6);
+        bytes[1] = (uint8_t)(0x80 | (scalar & 0x3F));
+        count = 2;
+    } else if (scalar < 0x10000) {
+        bytes[0] = (uint8_t)(0xE0 | scalar >> 12);
+        bytes[1] = (uint8_t)(0x80 | ((scalar >> 6) & 0x3F));
+        bytes[2] = (uint8_t)(0x80 | (scalar & 0x3F));
+        count = 3;
+    } else {
+        bytes[0] = (uint8_t)(0xF0 | scalar >> 18);
+        bytes[1] = (uint8_t)(0x80 | ((scalar >> 12) & 0x3F));
+        bytes[2] = (uint8_t)(0x80 | ((scalar >> 6) & 0x3F));
+        bytes[3] = (uint8_t)(0x80 | (scalar & 0x3F));
+        count = 4;
+    }
+    if (length + count > limit) return -1;
+    for (int i = 0; i < count; i++) out[length + i] = bytes[i];
+    return length + count;
+}
+
+int flt_port_address(const wchar_t *name, uint8_t address[FLT_MAX_ADDRESS_LENGTH], const char **why) {
+    if (name[0] != L'\\') {
+        *why = "must start with a backslash, as Windows object names do (for example \\MiniFilterPort_Example)";
+        return -1;
+    }
+    int length = 0;
+    for (const wchar_t *character = name; *character != 0; character++) {
+        uint32_t scalar = (uint32_t)*character;
+        if (scalar > 0x10FFFF || (scalar >= 0xD800 && scalar <= 0xDFFF)) {
+            *why = "holds a wchar_t that is not a Unicode character";
+            return -1;
+        }
+        if (scalar == 0x130) {
+            /* LATIN CAPITAL LETTER I WITH DOT ABOVE: full lowercasing gives i and COMBINING DOT ABOVE. */
+            length = append_utf8(address, length, FLT_MAX_ADDRESS_LENGTH, 'i');
+            if (length >= 0) length = append_utf8(address, length, FLT_MAX_ADDRESS_LENGTH, 0x307);
+        } else {
+            length = append_utf8(address, length, FLT_MAX_ADDRESS_LENGTH, lowercase(scalar));
+        }
+        if (length < 0) {
+            *why = "is longer than an abstract socket name can be (107 bytes of UTF-8)";
+            return -1;
+        }
+    }
+    return length;
+}
+
+void flt_port_name_utf8(const wchar_t *name, char *out, size_t size) {
+    int length = 0;
+    int limit = size > 0x7FFF ? 0x7FFF : (int)size - 1;
+    for (const wchar_t *character = name; *character != 0 && limit > 0; character++) {
+        uint32_t scalar = (uint32_t)*character;
+        if (scalar > 0x10FFFF || (scalar >= 0xD800 && scalar <= 0xDFFF)) scalar = '?';
+        int grown = append_utf8((uint8_t *)out, length, limit, scalar);
+        if (grown < 0) break;
+        length = grown;
+    }
+    if (size > 0) out[length] = 0;
+}

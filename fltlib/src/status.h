@@ -1,0 +1,15 @@
+/* NTSTATUS to HRESULT, as docs/protocol.md section 7 gives it. */
+#ifndef FLTLIB_STATUS_H
+#define FLTLIB_STATUS_H
+
+#include <stdint.h>
+
+#define FLT_STATUS_SUCCESS 0x00000000u
+#define FLT_STATUS_ACCESS_DENIED 0xC0000022u
+#define FLT_STATUS_PORT_DISCONNECTED 0xC0000037u
+#define FLT_STATUS_CONNECTION_COUNT_LIMIT 0xC0000246u
+
+/* The HRESULT a client reports for `status`. */
+int32_t flt_hresult_from_status(uint32_t status);
+
+#endif
