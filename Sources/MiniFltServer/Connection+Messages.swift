@@ -20,10 +20,7 @@ extension Connection {
         }
         guard let id else { return .portDisconnected }
         guard let waiter else { return .delivered }
-        let deadline = timeout.map { timeout -> Int64 in
-            let (seconds, attoseconds) = timeout.components
-            return MonotonicClock.now + seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        }
+        let deadline = timeout.map { MonotonicClock.now + $0.nanoseconds }
         if let result = waiter.outcome.wait(until: deadline, { $0 }) { return result }
         // Timed out: from now on a reply to this id has no waiter (0xC01C0020) unless it won the race.
         state.withLock { _ = $0.waiters.removeValue(forKey: id) }

@@ -72,6 +72,10 @@ final class Connection: @unchecked Sendable {
     /// An event said the peer hung up (or the socket failed): read on past short reads until the end of
     /// the stream, because data and hang-up can come in one edge and no further edge would follow.
     private let hungUp = Atomic<Bool>(false)
+    /// When the partial frame the decoder holds began (monotonic ns); 0 while it holds none. Written by the
+    /// holder, read by the timer, which disconnects the client if the same partial frame is still waiting at
+    /// the frame timeout.
+    private let partialSince = Atomic<Int64>(0)
 
     init(id: UInt64, fd: Int32, peer: PeerIdentity, engine: PortEngine) {
         self.id = id
@@ -128,8 +132,10 @@ final class Connection: @unchecked Sendable {
             guard let count else { return closeIfRequested() }
             if count == 0 { return finish(CloseRequest(status: nil, reason: "the client closed the connection")) }
             var closing: CloseRequest?
+            var decoded = false
             do {
                 try decoder.decode(UnsafeRawBufferPointer(rebasing: scratch[0..<count])) { frame in
+                    decoded = true
                     closing = handle(frame)
                     return closing == nil
                 }
@@ -137,6 +143,7 @@ final class Connection: @unchecked Sendable {
                 return finish(violationRequest(error))
             }
             if let closing { return finish(closing) }
+            trackPartialFrame(afterDecoding: decoded)
             // A short read emptied the socket: a later arrival raises a new edge. A hang-up raises none after
             // the edge that brought it, so then read on to the end of the stream.
             if count < scratch.count, !hungUp.load(ordering: .sequentiallyConsistent) {
@@ -145,6 +152,23 @@ final class Connection: @unchecked Sendable {
         }
         return true
     }
+
+    /// The time the frame timeout counts from: a partial frame left after a read starts the clock, unless the
+    /// same partial frame was already waiting (no whole frame came since).
+    private func trackPartialFrame(afterDecoding decoded: Bool) {
+        let since = partialSince.load(ordering: .relaxed)
+        if decoder.bufferedByteCount > 0 {
+            guard since == 0 || decoded else { return }
+            let now = MonotonicClock.now
+            partialSince.store(now, ordering: .releasing)
+            engine.partialFrameStarted(self, since: now)
+        } else if since != 0 {
+            partialSince.store(0, ordering: .releasing)
+        }
+    }
+
+    /// When the partial frame waiting for its rest began (monotonic ns), 0 when none waits.
+    var partialFrameSince: Int64 { partialSince.load(ordering: .acquiring) }
 
     /// Tears down if another thread asked to; false either way, as there is nothing more to read now.
     private func closeIfRequested() -> Bool {

@@ -1,4 +1,5 @@
 public import Logging
+import MiniFltPosix
 import Synchronization
 
 /// Wraps a log handler so that a client that keeps failing cannot flood the log: entries of level notice and
@@ -21,8 +22,7 @@ public struct PeerRateLimitedLogHandler: LogHandler {
 
         public init(burst: Int, window: Duration) {
             self.burst = burst
-            let (seconds, attoseconds) = window.components
-            windowNanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+            windowNanoseconds = window.nanoseconds
         }
 
         /// Whether an entry for `peer` may pass now, and how many were dropped before it (when it passes

@@ -47,6 +47,8 @@ final class PortEngine: @unchecked Sendable {
         var pendingHandshakes = 0
         /// (deadline, connection id) in deadline order: every handshake has the same timeout.
         var handshakeDeadlines: Deque<(deadline: Int64, id: UInt64)> = []
+        /// (deadline, connection id, when its partial frame began) in deadline order: one timeout for all.
+        var frameDeadlines: Deque<(deadline: Int64, id: UInt64, since: Int64)> = []
         var timerArmedFor: Int64?
         var listener = ListenerState.armed
         var listenerCloseRequested = false
@@ -80,6 +82,7 @@ final class PortEngine: @unchecked Sendable {
     private let probes = Mutex<[@Sendable () -> Void]>([])
     private let timer: TimerFD
     private let handshakeTimeoutNanoseconds: Int64
+    private let frameTimeoutNanoseconds: Int64
     private var threads: [PosixThread] = []
 
     init(
@@ -94,8 +97,8 @@ final class PortEngine: @unchecked Sendable {
         self.routineQueue = routineQueue
         self.logger = logger
         self.listenDescriptor = listenDescriptor
-        let (seconds, attoseconds) = configuration.handshakeTimeout.components
-        self.handshakeTimeoutNanoseconds = seconds * 1_000_000_000 + attoseconds / 1_000_000_000
+        self.handshakeTimeoutNanoseconds = configuration.handshakeTimeout.nanoseconds
+        self.frameTimeoutNanoseconds = configuration.frameTimeout.nanoseconds
         epoll = try Epoll()
         do {
             wake = try EventFD()
@@ -346,6 +349,16 @@ final class PortEngine: @unchecked Sendable {
         }
     }
 
+    /// A read left part of a frame buffered, the first since a whole one (monotonic ns `since`): the rest
+    /// must come within the frame timeout.
+    func partialFrameStarted(_ connection: Connection, since: Int64) {
+        state.withLock { state in
+            let deadline = since + frameTimeoutNanoseconds
+            state.frameDeadlines.append((deadline, connection.id, since))
+            scheduleTimerLocked(&state, at: deadline)
+        }
+    }
+
     private func scheduleTimerLocked(_ state: inout State, at deadline: Int64) {
         if let armed = state.timerArmedFor, armed <= deadline { return }
         state.timerArmedFor = deadline
@@ -354,13 +367,21 @@ final class PortEngine: @unchecked Sendable {
 
     private func handleTimer() {
         timer.drain()
-        let expired = state.withLock { state -> [Connection] in
+        let (expired, stalled) = state.withLock { state -> ([Connection], [Connection]) in
             let now = MonotonicClock.now
             state.timerArmedFor = nil
             var expired: [Connection] = []
             while let first = state.handshakeDeadlines.first, first.deadline <= now {
                 state.handshakeDeadlines.removeFirst()
                 if let connection = state.connections[first.id] { expired.append(connection) }
+            }
+            var stalled: [Connection] = []
+            while let first = state.frameDeadlines.first, first.deadline <= now {
+                state.frameDeadlines.removeFirst()
+                // Only if that same partial frame is still waiting for its rest.
+                if let connection = state.connections[first.id], connection.partialFrameSince == first.since {
+                    stalled.append(connection)
+                }
             }
             if case .backingOff(let until) = state.listener {
                 if until <= now {
@@ -371,17 +392,30 @@ final class PortEngine: @unchecked Sendable {
                 }
             }
             if let next = state.handshakeDeadlines.first { scheduleTimerLocked(&state, at: next.deadline) }
-            return expired
+            if let next = state.frameDeadlines.first { scheduleTimerLocked(&state, at: next.deadline) }
+            return (expired, stalled)
         }
         for connection in expired where connection.state.withLock({ $0.phase == .handshaking }) {
             logger.event(.notice, .handshakeTimeout, "no CONNECT within the handshake timeout of \(configuration.handshakeTimeout); disconnecting", peer: connection.peer, status: .ioTimeout)
             connection.requestClose(sending: .ioTimeout, reason: "handshake timeout")
         }
+        for connection in stalled {
+            connection.logLimitOnce("frame-timeout", "a frame was not complete within the frame timeout of \(configuration.frameTimeout); disconnecting")
+            connection.requestClose(sending: .ioTimeout, reason: "frame timeout")
+        }
     }
 
     /// Frees the connection's slot: called once, after its disconnect routine returned (or when none runs).
     func release(_ connection: Connection) {
-        let wasConnected = connection.state.withLock { $0.cookie != nil }
+        // The connection holds its client port and cookie, and they (the client port always, a cookie often)
+        // hold the connection: drop them here, or every connection would outlive its release.
+        let wasConnected = connection.state.withLock { state in
+            defer {
+                state.client = nil
+                state.cookie = nil
+            }
+            return state.cookie != nil
+        }
         state.withLock { state in
             guard state.connections.removeValue(forKey: connection.id) != nil else { return }
             if wasConnected { statistics.recordDisconnected() }

@@ -107,10 +107,7 @@ public final class ServerPort: Sendable {
         for connection in engine.connections {
             connection.requestClose(sending: .portDisconnected, reason: "the port is shutting down")
         }
-        let deadline = timeout.map { timeout -> Int64 in
-            let (seconds, attoseconds) = timeout.components
-            return MonotonicClock.now + seconds * 1_000_000_000 + attoseconds / 1_000_000_000
-        }
+        let deadline = timeout.map { MonotonicClock.now + $0.nanoseconds }
         guard engine.waitForNoConnections(until: deadline) else { return false }
         engine.stop()
         engine.logger.event(.info, .stopped, "port \(configuration.name) stopped")

@@ -21,6 +21,9 @@ public struct ServerPortConfiguration: Sendable {
     public var maxMessageSize: Int = 1 << 20
     /// How long a connection may take to send CONNECT. Default 5 s.
     public var handshakeTimeout: Duration = .seconds(5)
+    /// How long the rest of a frame may take once its first bytes arrived (a client that trickles a frame,
+    /// or sends a header and falls silent, is disconnected). Default 5 s.
+    public var frameTimeout: Duration = .seconds(5)
     /// Connections accepted and not yet through CONNECT; accepting pauses (the listener stays) at this many.
     public var maxPendingHandshakes: Int = 64
     /// SENDs of one connection waiting for their result; more are answered `STATUS_INSUFFICIENT_RESOURCES`.

@@ -58,7 +58,7 @@ public struct NTStatus: RawRepresentable, Hashable, Sendable, CustomStringConver
     public static let portDisconnected = NTStatus(rawValue: 0xC000_0037)
     /// `STATUS_INSUFFICIENT_RESOURCES` (0xC000009A).
     public static let insufficientResources = NTStatus(rawValue: 0xC000_009A)
-    /// `STATUS_IO_TIMEOUT` (0xC00000B5): the handshake deadline passed.
+    /// `STATUS_IO_TIMEOUT` (0xC00000B5): the handshake or a frame deadline passed.
     public static let ioTimeout = NTStatus(rawValue: 0xC000_00B5)
     /// `STATUS_NOT_SUPPORTED` (0xC00000BB).
     public static let notSupported = NTStatus(rawValue: 0xC000_00BB)

@@ -46,6 +46,9 @@ struct Minifltd: ParsableCommand {
     @Option(help: "Seconds a connection may take to send CONNECT.")
     var handshakeTimeout = 5.0
 
+    @Option(help: "Seconds the rest of a frame may take once its first bytes arrived.")
+    var frameTimeout = 5.0
+
     @Option(help: "Connections waiting for their handshake before accepting pauses.")
     var maxPendingHandshakes = 64
 
@@ -75,6 +78,9 @@ struct Minifltd: ParsableCommand {
         }
         guard verdictTimeout > 0, verdictTimeout <= 3600 else {
             throw ValidationError("--verdict-timeout must be between 0 and 3600 seconds")
+        }
+        guard frameTimeout > 0, frameTimeout <= 3600 else {
+            throw ValidationError("--frame-timeout must be between 0 and 3600 seconds")
         }
         guard maxPendingHandshakes >= 1 else { throw ValidationError("--max-pending-handshakes must be at least 1") }
         guard maxOutstandingSends >= 1 else { throw ValidationError("--max-outstanding-sends must be at least 1") }
@@ -212,6 +218,7 @@ struct Minifltd: ParsableCommand {
         configuration.maxConnections = maxConnections
         configuration.maxMessageSize = maxMessageSize
         configuration.handshakeTimeout = .milliseconds(Int64(handshakeTimeout * 1000))
+        configuration.frameTimeout = .milliseconds(Int64(frameTimeout * 1000))
         configuration.maxPendingHandshakes = maxPendingHandshakes
         configuration.maxOutstandingSends = maxOutstandingSends
         configuration.maxQueuedOutputBytes = maxQueuedOutputBytes

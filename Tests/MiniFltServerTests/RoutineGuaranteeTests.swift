@@ -51,6 +51,21 @@ struct RoutineGuaranteeTests {
         #expect(events.filter { if case .refused = $0 { true } else { false } }.count == 8)
     }
 
+    @Test("a connection, its client port and its cookie are freed once the disconnect routine returned")
+    func connectionsAreFreed() throws {
+        let test = try TestPort(maxConnections: 4, behaviour: TestPort.Behaviour(refuseContext: [0xFF]))
+        for index in 0..<20 {
+            var options = ConnectOptions()
+            if index % 4 == 0 { options.context = [0xFF] }
+            guard let client = try? FilterPort.connect(to: test.name, options: options) else { continue }
+            _ = try client.send([1], outputCapacity: 1)
+            client.close()
+        }
+        #expect(eventually { test.port.clients.isEmpty && test.port.statistics.snapshot.connectedClients == 0 })
+        #expect(test.clientPorts.count == 20)
+        #expect(eventually { test.clientPorts.alive == 0 }, "\(test.clientPorts.alive) of 20 client ports outlived their connection")
+    }
+
     @Test("a slow disconnect routine keeps the slot taken until it returns")
     func slowDisconnectHoldsSlot() throws {
         let test = try TestPort(maxConnections: 1, behaviour: TestPort.Behaviour(disconnectDelay: .milliseconds(600)))

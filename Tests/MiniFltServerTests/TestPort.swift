@@ -30,6 +30,8 @@ final class TestPort: Sendable {
     let queue = DispatchQueue(label: "test.routines")
     let events = EventLog()
     let log = LogStore()
+    /// Every client port the connect routine was given, held weakly: each must be freed once released.
+    let clientPorts = WeakClientPorts()
 
     init(_ tag: String = #function, maxConnections: Int = 8, handshakeTimeout: Duration = .seconds(5), behaviour: Behaviour = Behaviour()) throws {
         name = "\\MiniFltServerTest_\(tag.prefix { $0 != "(" })_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
@@ -38,9 +40,11 @@ final class TestPort: Sendable {
         configuration.handshakeTimeout = handshakeTimeout
         let queue = self.queue
         let events = self.events
+        let clientPorts = self.clientPorts
         let routines = PortRoutines<Void, UInt64>(
             connect: { client, _, context in
                 dispatchPrecondition(condition: .onQueue(queue))
+                clientPorts.add(client)
                 if context == behaviour.refuseContext {
                     events.record(.refused(client.id))
                     return .refuse(.accessDenied)
@@ -77,6 +81,19 @@ final class TestPort: Sendable {
 
 extension Duration {
     var seconds: Double { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
+
+/// Client ports, held weakly.
+final class WeakClientPorts: Sendable {
+    private struct Reference: @unchecked Sendable {  // written and read under `references`' lock only
+        weak var port: ClientPort?
+    }
+
+    private let references = Mutex<[Reference]>([])
+    func add(_ port: ClientPort) { references.withLock { $0.append(Reference(port: port)) } }
+    var count: Int { references.withLock { $0.count } }
+    /// How many are still alive.
+    var alive: Int { references.withLock { $0.filter { $0.port != nil }.count } }
 }
 
 /// The routines' events, in the order they ran.

@@ -1,5 +1,6 @@
 import Dispatch
 import Logging
+import MiniFltPosix
 import MiniFltServer
 import MiniFltSystemd
 import Synchronization
@@ -58,8 +59,7 @@ final class ServiceMonitor: Sendable {
         let watchdog = ServiceNotifier.watchdogInterval
         // Ping at half the watchdog interval; refresh the status line at least every second.
         let tick = min(.seconds(1), watchdog.map { $0 / 2 } ?? .seconds(1))
-        let (seconds, attoseconds) = tick.components
-        timer.schedule(deadline: .now(), repeating: .nanoseconds(Int(seconds * 1_000_000_000 + attoseconds / 1_000_000_000)))
+        timer.schedule(deadline: .now(), repeating: .nanoseconds(Int(tick.nanoseconds)))
         timer.setEventHandler { [self] in
             self.refreshStatus()
             if watchdog != nil { self.checkProgressAndPing() }
