@@ -27,7 +27,7 @@ struct ConnectionLimitTests {
         let daemon = try Daemon(arguments: ["--log-level", "error"])
         let held = try FilterPort.connect(to: daemon.port)
         _ = try held.send([], outputCapacity: 0)
-        let before = daemon.openDescriptorCount
+        let before = daemon.settledDescriptorCount
         var refused = 0
         for _ in 0..<2000 {
             do {

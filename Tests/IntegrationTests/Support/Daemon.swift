@@ -10,11 +10,20 @@ final class Daemon {
     private let log = LogBuffer()
 
     /// Starts `minifltd --port <unique> --log-level debug <arguments>` and waits until it listens.
-    init(_ tag: String = #function, arguments: [String] = [], port: String? = nil, environment: [String: String] = [:]) throws {
+    /// - Parameter launcher: a command that execs the daemon in its place, such as `prlimit --nofile=32 --`
+    ///   (the pid stays the daemon's).
+    init(
+        _ tag: String = #function,
+        arguments: [String] = [],
+        port: String? = nil,
+        environment: [String: String] = [:],
+        launcher: [String] = []
+    ) throws {
         self.port = port ?? Binaries.uniquePortName(String(tag.prefix { $0 != "(" }))
+        let command = launcher + [Binaries.minifltd.path, "--port", self.port, "--log-level", "debug", "--log-target", "console"]
         child = try ChildProcess(
-            Binaries.minifltd.path,
-            ["--port", self.port, "--log-level", "debug", "--log-target", "console"] + arguments,
+            command[0],
+            Array(command.dropFirst()) + arguments,
             environment: environment,
             mergeStandardOutput: true
         )
@@ -28,6 +37,9 @@ final class Daemon {
     }
 
     var pid: Int32 { child.pid }
+
+    /// Whether the daemon still runs.
+    var isRunning: Bool { child.process.isRunning }
 
     /// Everything the daemon logged so far.
     var output: String { log.text.withLock { $0 } }
@@ -46,6 +58,18 @@ final class Daemon {
     /// The daemon's open descriptors, from /proc.
     var openDescriptorCount: Int {
         (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1
+    }
+
+    /// The descriptor count once it stops changing: the baseline for a leak check (a connection that was
+    /// just refused, or a thread's descriptor, may still be open when a test starts counting).
+    var settledDescriptorCount: Int {
+        var last = openDescriptorCount
+        while true {
+            usleep(100_000)
+            let now = openDescriptorCount
+            if now == last { return now }
+            last = now
+        }
     }
 
     /// Sends SIGTERM and returns the exit status.
@@ -89,7 +113,10 @@ func isListening(_ address: String) -> Bool { listeningSocketCount(address) > 0 
 
 /// How many listening sockets are bound to `address`, from /proc/net/unix.
 func listeningSocketCount(_ address: String) -> Int {
-    guard let table = try? String(contentsOfFile: "/proc/net/unix", encoding: .utf8) else { return 0 }
+    // Read to the end: String(contentsOfFile:) stops after the first 4 KiB of a /proc file, which hid
+    // listeners once a test held many sockets.
+    guard let handle = FileHandle(forReadingAtPath: "/proc/net/unix"), let data = try? handle.readToEnd() else { return 0 }
+    let table = String(decoding: data, as: UTF8.self)
     // Listening sockets have the __SO_ACCEPTCON flag (00010000) and state 01 (unconnected).
     return table.split(separator: "\n").filter { $0.hasSuffix(" " + address) && $0.contains(" 00010000 ") }.count
 }

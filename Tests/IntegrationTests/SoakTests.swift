@@ -1,0 +1,96 @@
+import Foundation
+import MiniFltClient
+import MiniFltWire
+import Testing
+
+/// The slow hostile cases: `make soak` runs them (MINIFLT_SOAK=1); `make test` skips them. Each prints the
+/// daemon's descriptors and resident memory before and after, for the record.
+@Suite("Soak: long hostile runs against the real daemon", .enabled(if: ProcessInfo.processInfo.environment["MINIFLT_SOAK"] == "1"))
+struct SoakTests {
+    /// VmRSS of `pid` in KiB, from /proc.
+    static func residentKiB(_ pid: Int32) -> Int {
+        guard let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") })
+        else { return -1 }
+        return Int(line.split(separator: " ").dropFirst().first ?? "") ?? -1
+    }
+
+    static func report(_ what: String, _ daemon: Daemon, fds: Int, rss: Int) {
+        let mib = { (kib: Int) in String(format: "%.1f MiB", Double(kib) / 1024) }
+        print("soak: \(what): fds \(fds) -> \(daemon.openDescriptorCount), RSS \(mib(rss)) -> \(mib(residentKiB(daemon.pid)))")
+    }
+
+    @Test("100,000 connect-and-refused cycles: descriptors flat, memory flat")
+    func refusedCycles() throws {
+        let daemon = try Daemon(arguments: ["--log-level", "error"])
+        let held = try FilterPort.connect(to: daemon.port)
+        _ = try held.send(userToFilter("warm up"), outputCapacity: 4096)
+        for _ in 0..<2000 { _ = try? FilterPort.connect(to: daemon.port) }  // warm the allocator's caches
+        let fds = daemon.settledDescriptorCount
+        let rss = Self.residentKiB(daemon.pid)
+        var refused = 0
+        for _ in 0..<100_000 {
+            do {
+                _ = try FilterPort.connect(to: daemon.port)
+            } catch {
+                if error.hresult == .connectionCountLimit { refused += 1 }
+            }
+        }
+        #expect(refused == 100_000)
+        #expect(eventually { daemon.openDescriptorCount == fds }, "fds \(fds) before, \(daemon.openDescriptorCount) after")
+        Self.report("100000 refused connects", daemon, fds: fds, rss: rss)
+        #expect(Self.residentKiB(daemon.pid) - rss < 4096, "RSS grew by more than 4 MiB")
+        #expect(try held.send(userToFilter("still here"), outputCapacity: 4096).count == 22)
+    }
+
+    @Test("50,000 connect, hello and close cycles: every slot comes back, memory flat")
+    func helloCycles() throws {
+        let daemon = try Daemon(arguments: ["--log-level", "error", "--max-connections", "4"])
+        for _ in 0..<2000 { _ = try FilterPort.connect(to: daemon.port).send(userToFilter("warm"), outputCapacity: 4096) }
+        let fds = daemon.settledDescriptorCount
+        let rss = Self.residentKiB(daemon.pid)
+        for _ in 0..<50_000 {
+            let port = try connectRetrying(daemon.port)
+            #expect(try port.send(userToFilter("Hello"), outputCapacity: 4096).count == 22)
+            port.close()
+        }
+        #expect(eventually { daemon.openDescriptorCount == fds }, "fds \(fds) before, \(daemon.openDescriptorCount) after")
+        Self.report("50000 hello connections", daemon, fds: fds, rss: rss)
+        #expect(Self.residentKiB(daemon.pid) - rss < 4096, "RSS grew by more than 4 MiB")
+    }
+
+    @Test("300 clients that stall mid-frame at once: all cut off at the frame timeout, a bystander served throughout")
+    func stallingCrowd() throws {
+        let daemon = try Daemon(arguments: ["--log-level", "error", "--max-connections", "400", "--frame-timeout", "1"])
+        let bystander = try FilterPort.connect(to: daemon.port)
+        let fds = daemon.settledDescriptorCount
+        let rss = Self.residentKiB(daemon.pid)
+        var header: [UInt8] = []
+        FrameHeader(bodyLength: 4100, type: .send, messageID: 1).encode(into: &header)
+        let crowd = try (0..<300).map { _ in try RawClient.connected(port: daemon.port) }
+        for client in crowd { client.write(header) }
+        let start = ContinuousClock.now
+        var served = 0
+        while ContinuousClock.now - start < .milliseconds(800) {
+            served += try bystander.send(userToFilter("busy"), outputCapacity: 4096).count == 22 ? 1 : 0
+        }
+        #expect(served > 100, "the bystander was served \(served) times while the crowd stalled")
+        for client in crowd { #expect(try client.readFrame() == .disconnect(.ioTimeout)) }
+        #expect(eventually { daemon.openDescriptorCount == fds }, "fds \(fds) before, \(daemon.openDescriptorCount) after")
+        Self.report("300 clients stalled mid-frame", daemon, fds: fds, rss: rss)
+    }
+
+    /// Connects, retrying while the previous connection's slot is still being released.
+    private func connectRetrying(_ port: String) throws -> FilterPort {
+        var attempts = 0
+        while true {
+            do {
+                return try FilterPort.connect(to: port)
+            } catch {
+                attempts += 1
+                guard error.hresult == .connectionCountLimit, attempts < 1000 else { throw error }
+                usleep(100)
+            }
+        }
+    }
+}
