@@ -63,7 +63,16 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Fuzzing (Fuzz/): the targets' bodies, which the tests also run over the saved inputs, and one libFuzzer
+        // entry that `make fuzz` builds with -sanitize=fuzzer (elsewhere it replays files).
+        .target(
+            name: "MiniFltFuzzing",
+            dependencies: ["MiniFltWire", "MiniFltPermissions", "MiniFltClient", "MiniFltPosix"],
+            path: "Fuzz/Targets"
+        ),
+        .executableTarget(name: "minifltfuzz", dependencies: ["MiniFltFuzzing"], path: "Fuzz/Entry"),
         .testTarget(name: "MiniFltWireTests", dependencies: ["MiniFltWire"]),
+        .testTarget(name: "MiniFltFuzzingTests", dependencies: ["MiniFltFuzzing"]),
         .testTarget(name: "MiniFltPermissionsTests", dependencies: ["MiniFltPermissions"]),
         .testTarget(
             name: "MiniFltServerTests",

@@ -1,0 +1,96 @@
+import MiniFltClient
+import MiniFltPosix
+import MiniFltWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The client library (``FilterPort``) against a hostile server.
+///
+/// A listener in this process takes the client's connection, reads its CONNECT and writes the input as its
+/// side of the stream, then closes its write side. The client sends once, then takes and answers the
+/// filter's messages until a call fails. Bit 7 of the first byte: the input is the whole answer to CONNECT;
+/// otherwise the listener answers CONNECT with success first. The rest of the first byte picks the
+/// FilterGetMessage buffer size.
+///
+/// Checked: no input traps or hangs the client (libFuzzer's `-timeout` catches a hang); a message handed out
+/// fits the caller's buffer; once the stream has ended every call fails with 0x80070006 or the status the
+/// server's DISCONNECT gave.
+public enum ClientFramesFuzzing {
+    static let server = HostileListener()
+
+    public static func run(_ input: UnsafeRawBufferPointer) {
+        guard input.count >= 1 else { return }
+        let answersHandshake = input[0] & 0x80 != 0
+        let bufferSize = [16, 17, 20, 64, 4096, 1 << 20][Int(input[0] & 0x7F) % 6]
+        var stream = answersHandshake ? [] : Frame.connectResult(.success).encoded()
+        stream += input[1...]
+        let serving = PosixThread(name: "fuzz-server") { [stream] in server.serveOne(stream) }
+        defer { serving.join() }
+
+        var options = ConnectOptions()
+        options.expectedServerUID = getuid()
+        options.handshakeTimeout = .seconds(5)
+        guard let port = try? FilterPort.connect(to: server.name, options: options) else {
+            invariant(answersHandshake, "the handshake failed though the listener answered CONNECT with success")
+            return
+        }
+        defer { port.close() }
+
+        _ = try? port.send([0x48, 0x69], outputCapacity: 4096)
+        var size = bufferSize
+        // Every message needs a frame of at least 20 bytes, so the loop ends within the input's length.
+        for _ in 0...(input.count / 20 + 1) {
+            do {
+                let message = try port.getMessage(bufferSize: size)
+                invariant(FilterMessage.headerSize + message.bytes.count <= size, "a message larger than the buffer")
+                let reply = [UInt8](repeating: 0, count: min(message.replyLength, 4))
+                _ = try? port.reply(to: message.messageID, reply)
+            } catch where error.hresult == .insufficientBuffer {
+                size = 1 << 27  // the message stays queued: take it with a buffer it fits
+            } catch {
+                break
+            }
+        }
+        // The listener has closed its side, so whatever the stream held, the handle is spent by now.
+        let failed: Bool
+        do {
+            _ = try port.getMessage(bufferSize: 1 << 27)
+            failed = false
+        } catch {
+            failed = true
+        }
+        invariant(failed, "getMessage succeeded after the stream had ended")
+    }
+}
+
+/// An abstract listener in this process that plays the server for one connection at a time.
+final class HostileListener: Sendable {
+    let name = "\\minifltfuzz-\(getpid())"
+    private let fd: Int32
+
+    init() {
+        do {
+            // The port name is valid by construction, so only the socket calls can fail.
+            fd = try AbstractSocket.listen(at: PortName(name).addressBytes)
+        } catch {
+            fatalError("the fuzz listener cannot listen at \(name): \(error)")
+        }
+    }
+
+    /// Accepts one client, reads its CONNECT, writes `stream`, and closes once the client has closed (so
+    /// that nothing it wrote is left unread, which would reset the client's side early).
+    func serveOne(_ stream: [UInt8]) {
+        var descriptors = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0)]
+        guard poll(&descriptors, 1, 5000) == 1 else { return }
+        let client = accept(fd, nil, nil)
+        guard client >= 0 else { return }
+        defer { closeDescriptor(client) }
+        var header = [UInt8](repeating: 0, count: 64)
+        _ = header.withUnsafeMutableBytes { recv(client, $0.baseAddress, 24, Int32(MSG_WAITALL)) }
+        _ = try? AbstractSocket.sendAll(client, stream)
+        shutdown(client, Int32(SHUT_WR))
+        while header.withUnsafeMutableBytes({ recv(client, $0.baseAddress, $0.count, 0) }) > 0 {}
+    }
+}
