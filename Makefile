@@ -2,6 +2,10 @@
 #
 #   make            release build; binaries in .build/release/, libfltlib in .build/fltlib/
 #   make test       set up (Debian packages) and run every test
+#   make soak       the slow hostile-client runs (100,000 refused connects, ...), with fd and RSS figures
+#   make fuzz       libFuzzer over the decoders and the SDDL parser (FUZZ_SECONDS=N per target; Fuzz/fuzz.mk)
+#   make sanitize   the test suite under AddressSanitizer, then ThreadSanitizer
+#   make bench      the benchmark table against a C epoll floor and D-Bus (Benchmarks/)
 #   make run        set up, build and run minifltd in the foreground (as root)
 #   make install    install the binaries, libfltlib (fltUser.h, fltlib.pc), the systemd units and the journal
 #                   catalog under $(DESTDIR)$(PREFIX)
@@ -23,7 +27,7 @@ RUN_ARGS ?=
 # iproute2 for ss in the README's demo; gcc and g++ for libfltlib and its C and C++ tests.
 DEB_PACKAGES := libsystemd-dev pkg-config systemd util-linux python3 iproute2 gcc g++
 
-.PHONY: all build setup test run install uninstall clean
+.PHONY: all build setup test soak sanitize run install uninstall clean
 
 all: build
 
@@ -31,6 +35,8 @@ build: fltlib
 	$(SWIFT) build -c release
 
 include fltlib/fltlib.mk
+include Fuzz/fuzz.mk
+include Benchmarks/bench.mk
 
 # Installs what a fresh Debian machine lacks; does nothing when it is all there.
 setup:
@@ -48,6 +54,24 @@ test: setup
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory fltlib-tests
 	$(SWIFT) test
+
+# The slow hostile cases (Tests/IntegrationTests/SoakTests.swift): 100,000 refused connects and more.
+soak: setup
+	$(SWIFT) build --build-tests
+	MINIFLT_SOAK=1 $(SWIFT) test --skip-build --filter SoakTests
+
+# The whole test suite under AddressSanitizer, then ThreadSanitizer (the daemon and clients the integration
+# tests start are the sanitized builds too). Slow; not part of `make test`. Leak checking is off: at exit it
+# reports the Swift runtime's and XCTest's one-time allocations (and ArgumentParser's 369 bytes in the daemon),
+# which would fail every exit status; the soak checks that memory stays flat instead.
+sanitize: setup
+	$(MAKE) --no-print-directory fltlib-tests
+	@set -e; for sanitizer in address thread; do \
+		echo "== swift test under --sanitize=$$sanitizer"; \
+		$(SWIFT) build --build-tests --scratch-path .build-$$sanitizer --sanitize=$$sanitizer; \
+		MINIFLT_SANITIZER=$$sanitizer ASAN_OPTIONS=detect_leaks=0 TSAN_OPTIONS=halt_on_error=0 \
+			$(SWIFT) test --skip-build --scratch-path .build-$$sanitizer; \
+	done
 
 run: setup build
 	./.build/release/minifltd $(RUN_ARGS)
@@ -69,4 +93,4 @@ uninstall: uninstall-fltlib
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 clean:
-	rm -rf .build
+	rm -rf .build .build-fuzz .build-address .build-thread fuzz-artifacts

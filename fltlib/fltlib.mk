@@ -3,7 +3,8 @@
 #   make fltlib          build .build/fltlib/libfltlib.so.$(FLTLIB_VERSION)
 #   make install         also installs the library, its headers (under include/fltlib) and fltlib.pc
 #   make fltlib-tests    install into a staging prefix, build the C and C++ test programs against it with
-#                        pkg-config, and run the wire-vector test; the integration tests run the programs
+#                        pkg-config, run the wire-vector test and replay the fuzz inputs (fuzz_client.c); the
+#                        integration tests run the programs
 
 FLTLIB_VERSION := 1.0.0
 FLTLIB_SONAME := libfltlib.so.1
@@ -77,3 +78,7 @@ fltlib-tests: $(FLTLIB_LIB)
 	@$(CC) $(FLTLIB_TEST_CFLAGS) -Ifltlib/include -Ifltlib/src -o $(FLTLIB_TEST_BIN)/wire_vectors \
 		fltlib/tests/wire_vectors.c fltlib/src/wire.c fltlib/src/status.c fltlib/src/port_name.c
 	./$(FLTLIB_TEST_BIN)/wire_vectors Tests/WireVectors/wire-vectors.txt
+	@echo "  CC   $(FLTLIB_TEST_BIN)/fuzz_client_replay (library sources)"
+	@$(CC) $(FLTLIB_TEST_CFLAGS) -DFLTLIB_FUZZ_REPLAY -Ifltlib/include -Ifltlib/src -o $(FLTLIB_TEST_BIN)/fuzz_client_replay \
+		fltlib/tests/fuzz_client.c $(FLTLIB_SOURCES)
+	./$(FLTLIB_TEST_BIN)/fuzz_client_replay Fuzz/Corpus/client-frames/* $(wildcard Fuzz/Regressions/fltlib-client-frames/*)

@@ -32,8 +32,12 @@ public enum ClientFramesFuzzing {
         var options = ConnectOptions()
         options.expectedServerUID = getuid()
         options.handshakeTimeout = .seconds(5)
-        guard let port = try? FilterPort.connect(to: server.name, options: options) else {
+        let port: FilterPort
+        do {
+            port = try FilterPort.connect(to: server.name, options: options)
+        } catch {
             invariant(answersHandshake, "the handshake failed though the listener answered CONNECT with success")
+            invariant(error.hresult.isFailure, "a failed connect reported \(error.hresult), which FAILED() reads as success")
             return
         }
         defer { port.close() }
@@ -54,14 +58,12 @@ public enum ClientFramesFuzzing {
             }
         }
         // The listener has closed its side, so whatever the stream held, the handle is spent by now.
-        let failed: Bool
         do {
             _ = try port.getMessage(bufferSize: 1 << 27)
-            failed = false
+            invariant(false, "getMessage succeeded after the stream had ended")
         } catch {
-            failed = true
+            invariant(error.hresult.isFailure, "a failed getMessage reported \(error.hresult), which FAILED() reads as success")
         }
-        invariant(failed, "getMessage succeeded after the stream had ended")
     }
 }
 

@@ -404,7 +404,9 @@ public final class FilterPort: Sendable {
             }
         case .disconnect(let status):
             let reason = FilterPortError.server(status, port: name.name, during: "the connection")
-            fail(FilterPortError(status == .portDisconnected ? .invalidHandle : reason.hresult, reason.message))
+            // The handle is spent either way: a status that is not an error (a confused server) reads as E_HANDLE.
+            let spent = status == .portDisconnected || !status.hresult.isFailure
+            fail(FilterPortError(spent ? .invalidHandle : reason.hresult, reason.message))
         case .connect, .connectResult, .send, .reply:
             // The client decoder refuses client-to-server types; CONNECT_RESULT after the handshake is ignored.
             break

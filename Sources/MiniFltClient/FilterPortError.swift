@@ -31,7 +31,7 @@ public struct FilterPortError: Error, Hashable, Sendable, CustomStringConvertibl
         case .bufferOverflow: advice = "the reply is longer than the ReplyLength the filter gave (FILTER_MESSAGE_HEADER); send at most that many bytes after the header"
         default: advice = "the server answered \(status)"
         }
-        return FilterPortError(status.hresult, "\(call) on port \(port) failed: \(advice)")
+        return FilterPortError(status.failureHResult, "\(call) on port \(port) failed: \(advice)")
     }
 
     public var description: String { "\(message) (HRESULT = \(hresult.hex))" }

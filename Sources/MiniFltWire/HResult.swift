@@ -18,6 +18,8 @@ public struct HResult: RawRepresentable, Hashable, Sendable, CustomStringConvert
 
     public var description: String { hex }
 
+    /// `E_FAIL` (0x80004005): a call failed with a status whose HRESULT would not read as a failure.
+    public static let unspecifiedFailure = HResult(rawValue: 0x8000_4005)
     /// `S_OK` (0x00000000).
     public static let ok = HResult(rawValue: 0)
     /// `HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)` (0x80070002): nothing listens at the port's address.

@@ -12,6 +12,14 @@ extension NTStatus {
         return HResult(rawValue: rawValue | 0x1000_0000)
     }
 
+    /// The HRESULT of a call that this status (not `STATUS_SUCCESS`) fails: ``hresult``, or `E_FAIL`
+    /// (0x80004005) where that is not a failure value (a success or informational status the table does not
+    /// know, such as 0x40000000), so that `FAILED()` holds for every failed call.
+    public var failureHResult: HResult {
+        let mapped = hresult
+        return mapped.isFailure ? mapped : .unspecifiedFailure
+    }
+
     /// The Win32 error of each status whose mapping minifltd knows (a subset of `RtlNtStatusToDosError`).
     public static let win32Errors: [NTStatus: UInt32] = [
         .timeout: 258,  // WAIT_TIMEOUT

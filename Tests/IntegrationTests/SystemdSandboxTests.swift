@@ -9,7 +9,13 @@ import Testing
 /// no boot unit touches the machine. The network namespace is shared: the abstract socket is reachable.
 /// It serves the units' port, `\MiniFilterPort_Example`: a minifltd already running on this machine with
 /// that name makes it fail.
-@Suite("The units under a real systemd (hermetic sandbox)", .serialized)
+@Suite(
+    "The units under a real systemd (hermetic sandbox)",
+    .serialized,
+    // systemd starts the service with the unit's environment only, so a sanitizer runtime there runs with
+    // its defaults (leak checks that fail the exit status) under a system-call filter not written for it.
+    .disabled(if: ProcessInfo.processInfo.environment["MINIFLT_SANITIZER"] != nil, "not under make sanitize")
+)
 struct SystemdSandboxTests {
     @Test("socket activation, Type=notify with the status line, the watchdog, the hardening and the journal")
     func service() throws {

@@ -218,7 +218,9 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
         break;
     }
     case FLT_FRAME_DISCONNECT:
-        set_failure(port, head == FLT_STATUS_PORT_DISCONNECTED ? E_HANDLE : flt_hresult_from_status(head),
+        /* The handle is spent either way: a status that is not an error (a confused server) reads as E_HANDLE. */
+        set_failure(port, head == FLT_STATUS_PORT_DISCONNECTED || flt_hresult_from_status(head) >= 0 ? E_HANDLE
+                                                                                                : flt_hresult_from_status(head),
                     "the server at %s ended the connection (status 0x%08x): %s", port->address, head,
                     advice_for_status(head));
         break;
@@ -459,7 +461,7 @@ static int32_t handshake(struct flt_port *port, const struct flt_connect_request
     }
     int32_t result = 0;
     if (port->connect_answered && port->connect_status != FLT_STATUS_SUCCESS) {
-        result = flt_fail(flt_hresult_from_status(port->connect_status),
+        result = flt_fail(flt_failure_from_status(port->connect_status),
                           "FilterConnectCommunicationPort on port %s failed (status 0x%08x): %s", name,
                           port->connect_status, advice_for_status(port->connect_status));
     } else if (!port->connect_answered) {
@@ -561,7 +563,7 @@ int32_t flt_port_send(struct flt_port *port, const void *input, uint32_t input_l
     size_t head_length = flt_encode_send(head, waiter.id, output_capacity, input_length);
     int32_t result = exchange(port, &port->sends, &waiter, head, head_length, input, input_length);
     if (result == 0 && waiter.status != FLT_STATUS_SUCCESS) {
-        result = flt_fail(flt_hresult_from_status(waiter.status),
+        result = flt_fail(flt_failure_from_status(waiter.status),
                           "FilterSendMessage on %s failed (status 0x%08x): %s", port->address, waiter.status,
                           advice_for_status(waiter.status));
     } else if (result == 0) {
@@ -626,7 +628,7 @@ int32_t flt_port_reply(struct flt_port *port, int32_t status, uint64_t message_i
     size_t head_length = flt_encode_reply(head, message_id, status, reply_length);
     result = exchange(port, &port->replies, &waiter, head, head_length, reply, reply_length);
     if (result == 0 && waiter.status != FLT_STATUS_SUCCESS) {
-        result = flt_fail(flt_hresult_from_status(waiter.status),
+        result = flt_fail(flt_failure_from_status(waiter.status),
                           "FilterReplyMessage to message %llu on %s failed (status 0x%08x): %s",
                           (unsigned long long)message_id, port->address, waiter.status,
                           advice_for_status(waiter.status));

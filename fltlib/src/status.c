@@ -35,3 +35,8 @@ int32_t flt_hresult_from_status(uint32_t status) {
     }
     return (int32_t)(status | 0x10000000u);
 }
+
+int32_t flt_failure_from_status(uint32_t status) {
+    int32_t hresult = flt_hresult_from_status(status);
+    return hresult < 0 ? hresult : (int32_t)0x80004005u; /* E_FAIL */
+}

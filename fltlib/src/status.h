@@ -12,4 +12,9 @@
 /* The HRESULT a client reports for `status`. */
 int32_t flt_hresult_from_status(uint32_t status);
 
+/* The HRESULT of a call that `status` (not STATUS_SUCCESS) fails: flt_hresult_from_status, or E_FAIL where
+ * that is not a failure value (a success or informational status the table does not know), so that
+ * FAILED() holds for every failed call. */
+int32_t flt_failure_from_status(uint32_t status);
+
 #endif
