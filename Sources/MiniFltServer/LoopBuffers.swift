@@ -6,7 +6,9 @@ import CMiniFltPosix
 /// Used by the one thread that made it.
 final class LoopBuffers {
     var events = [CMiniFltPosix_EpollEvent](repeating: CMiniFltPosix_EpollEvent(), count: 16)
-    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
+    /// Room for a 64 KiB message and its headers in one read, so that such a frame is decoded in place,
+    /// not copied piecewise into the connection's decoder.
+    let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 256 * 1024, alignment: 16)
 
     deinit { scratch.deallocate() }
 }

@@ -28,15 +28,7 @@ struct SoakTests {
         for _ in 0..<2000 { _ = try? FilterPort.connect(to: daemon.port) }  // warm the allocator's caches
         let fds = daemon.settledDescriptorCount
         let rss = Self.residentKiB(daemon.pid)
-        var refused = 0
-        for _ in 0..<100_000 {
-            do {
-                _ = try FilterPort.connect(to: daemon.port)
-            } catch {
-                if error.hresult == .connectionCountLimit { refused += 1 }
-            }
-        }
-        #expect(refused == 100_000)
+        #expect(refusedConnects(to: daemon.port, attempts: 100_000) == 100_000)
         #expect(eventually { daemon.openDescriptorCount == fds }, "fds \(fds) before, \(daemon.openDescriptorCount) after")
         Self.report("100000 refused connects", daemon, fds: fds, rss: rss)
         #expect(Self.residentKiB(daemon.pid) - rss < 4096, "RSS grew by more than 4 MiB")
