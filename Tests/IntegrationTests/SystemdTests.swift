@@ -74,7 +74,9 @@ struct SystemdTests {
         let address = "@" + port.lowercased()
         let activator = try ChildProcess(
             "/usr/bin/systemd-socket-activate",
-            ["-l", address, "--fdname=port", Binaries.minifltd.path, "--port", port, "--log-target", "console"],
+            ["-l", address, "--fdname=port"] + sanitizerOptionsForActivation + [
+                Binaries.minifltd.path, "--port", port, "--log-target", "console",
+            ],
             mergeStandardOutput: true
         )
         let output = LogBuffer()
@@ -180,3 +182,9 @@ func journalEntries(port: String) -> [[String: String]] {
         return object.compactMapValues { $0 as? String }
     }
 }
+
+/// systemd-socket-activate gives the daemon a fresh environment: under `make sanitize`, hand it the sanitizer
+/// options too (`-E NAME` passes the variable's value).
+let sanitizerOptionsForActivation: [String] = ["ASAN_OPTIONS", "TSAN_OPTIONS"]
+    .filter { ProcessInfo.processInfo.environment[$0] != nil }
+    .flatMap { ["-E", $0] }
