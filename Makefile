@@ -63,12 +63,14 @@ soak: setup
 # The whole test suite under AddressSanitizer, then ThreadSanitizer (the daemon and clients the integration
 # tests start are the sanitized builds too). Slow; not part of `make test`. Leak checking is off: at exit it
 # reports the Swift runtime's and XCTest's one-time allocations (and ArgumentParser's 369 bytes in the daemon),
-# which would fail every exit status; the soak checks that memory stays flat instead.
+# which would fail every exit status; the soak checks that memory stays flat instead. THREAD_SANITIZER makes
+# StateLock a pthread mutex, which the sanitizer can see (Sources/MiniFltPosix/ConditionLock.swift).
 sanitize: setup
 	$(MAKE) --no-print-directory fltlib-tests
 	@set -e; for sanitizer in address thread; do \
 		echo "== swift test under --sanitize=$$sanitizer"; \
-		$(SWIFT) build --build-tests --scratch-path .build-$$sanitizer --sanitize=$$sanitizer; \
+		defines=""; [ $$sanitizer = thread ] && defines="-Xswiftc -DTHREAD_SANITIZER"; \
+		$(SWIFT) build --build-tests --scratch-path .build-$$sanitizer --sanitize=$$sanitizer $$defines; \
 		MINIFLT_SANITIZER=$$sanitizer ASAN_OPTIONS=detect_leaks=0 TSAN_OPTIONS=halt_on_error=0 \
 			$(SWIFT) test --skip-build --scratch-path .build-$$sanitizer; \
 	done

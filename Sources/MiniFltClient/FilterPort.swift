@@ -28,7 +28,9 @@ public final class FilterPort: Sendable {
 
     private let fd: Int32
     private let maxMessageSize: Int
-    private let writeLock = ConditionLock(())
+    /// The socket, for writing: one frame at a time goes through this lock. (It guards the descriptor rather
+    /// than nothing: ThreadSanitizer misreads an `inout` access to a zero-sized state as a race.)
+    private let writer: ConditionLock<Int32>
     private let shared = ConditionLock(Shared())
     private let reader: Reader
 
@@ -72,6 +74,7 @@ public final class FilterPort: Sendable {
         self.wcharSize = wcharSize
         self.server = server
         self.fd = fd
+        self.writer = ConditionLock(fd)
         self.maxMessageSize = maxMessageSize
         self.reader = reader
     }
@@ -185,7 +188,7 @@ public final class FilterPort: Sendable {
         }
         let frame = Frame.send(id: id, outputCapacity: UInt32(outputCapacity), input: input).encoded()
         // A write that fails means the connection ended; the read side reports why.
-        writeLock.withLock { _ in _ = try? AbstractSocket.sendAll(fd, frame) }
+        writer.withLock { fd in _ = try? AbstractSocket.sendAll(fd, frame) }
         let (status, output): (NTStatus, [UInt8])
         do {
             (status, output) = try wait { state -> (NTStatus, [UInt8])? in
@@ -329,7 +332,7 @@ public final class FilterPort: Sendable {
             state.replies[messageID] = .some(nil)
         }
         let frame = Frame.reply(id: messageID, status: status, body: bytes).encoded()
-        writeLock.withLock { _ in _ = try? AbstractSocket.sendAll(fd, frame) }
+        writer.withLock { fd in _ = try? AbstractSocket.sendAll(fd, frame) }
         let result: NTStatus
         do {
             result = try wait { state -> NTStatus? in

@@ -1,3 +1,7 @@
+#if !THREAD_SANITIZER
+package import Synchronization
+#endif
+
 #if canImport(Glibc)
 // Package-visible because the inlinable withLock names pthread types.
 package import Glibc
@@ -77,3 +81,15 @@ extension Duration {
         return seconds * 1_000_000_000 + attoseconds / 1_000_000_000
     }
 }
+
+#if THREAD_SANITIZER
+/// The lock for state that threads only hold briefly: `Synchronization.Mutex`, except in ThreadSanitizer
+/// builds (`make sanitize` defines THREAD_SANITIZER), where it is a pthread mutex: the sanitizer cannot see
+/// `Mutex`'s futex-based locking, and reports every access that it guards as a race.
+package typealias StateLock<Value> = ConditionLock<Value>
+#else
+/// The lock for state that threads only hold briefly: `Synchronization.Mutex`, except in ThreadSanitizer
+/// builds (`make sanitize` defines THREAD_SANITIZER), where it is a pthread mutex: the sanitizer cannot see
+/// `Mutex`'s futex-based locking, and reports every access that it guards as a race.
+package typealias StateLock<Value> = Mutex<Value>
+#endif

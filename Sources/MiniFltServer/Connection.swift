@@ -65,7 +65,7 @@ final class Connection: @unchecked Sendable {
     let fd: Int32
     let peer: PeerIdentity
     let engine: PortEngine
-    let state = Mutex(State())
+    let state = StateLock(State())
     private var decoder: FrameDecoder
     /// 0: nobody handles the connection; 1: a holder does; 2: a holder does and must look again.
     private let processing = Atomic<Int>(0)

@@ -18,7 +18,7 @@ public struct PeerRateLimitedLogHandler: LogHandler {
         /// Entries that pass per uid per window.
         public let burst: Int
         let windowNanoseconds: Int64
-        let accounts = Mutex<[String: Account]>([:])
+        let accounts = StateLock<[String: Account]>([:])
 
         public init(burst: Int, window: Duration) {
             self.burst = burst

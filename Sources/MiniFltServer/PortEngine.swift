@@ -79,7 +79,7 @@ final class PortEngine: @unchecked Sendable {
     private let wake: EventFD
     /// Raised by ``probe(_:)``; whichever thread serves I/O runs the waiting completions.
     private let probeEvent: EventFD
-    private let probes = Mutex<[@Sendable () -> Void]>([])
+    private let probes = StateLock<[@Sendable () -> Void]>([])
     private let timer: TimerFD
     private let handshakeTimeoutNanoseconds: Int64
     private let frameTimeoutNanoseconds: Int64

@@ -15,7 +15,7 @@ import Synchronization
 /// common path: the thread that read a SEND runs its routine and writes the result itself.
 ///
 /// # Thread safety
-/// The FIFO and drainer count live in one `Mutex`.
+/// The FIFO and drainer count live in one lock.
 final class RoutineRunner: Sendable {
     /// The work for one routine call.
     enum WorkItem: Sendable {
@@ -29,7 +29,7 @@ final class RoutineRunner: Sendable {
         var drainers = 0
     }
 
-    private let state = Mutex(State())
+    private let state = StateLock(State())
     let watchdog: RoutineWatchdog
 
     init(watchdog: RoutineWatchdog) {

@@ -42,7 +42,7 @@ struct Listen: ParsableCommand {
         let size = self.connection.wcharSize
         let connection = try self.connection.connect()
         let blocked = self.blocked
-        let failure = Mutex<FilterPortError?>(nil)
+        let failure = StateLock<FilterPortError?>(nil)
         // Each blocking FilterGetMessage is one outstanding request; threads x requests of them.
         let workers = (0..<threads * requests).map { index in
             PosixThread(name: "listen-\(index)") {

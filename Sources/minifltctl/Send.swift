@@ -44,7 +44,7 @@ struct Send: ParsableCommand {
         // Every connection is made before any thread starts sending, so all of them load the port at once.
         let ports = try (0..<clients).map { _ in try connection.connect() }
         defer { for port in ports { port.close() } }
-        let runs = Mutex<[Result<Run, FilterPortError>]>([])
+        let runs = StateLock<[Result<Run, FilterPortError>]>([])
         let start = MonotonicClock.now
         let threads = ports.map { port in
             PosixThread(name: "minifltctl-send") { [repetitions, capacity] in

@@ -235,7 +235,7 @@ struct Minifltd: ParsableCommand {
 
 /// The port and its monitor once they exist, for the signal handler.
 final class RunningPort: Sendable {
-    let port = Mutex<(ServerPort, ServiceMonitor)?>(nil)
+    let port = StateLock<(ServerPort, ServiceMonitor)?>(nil)
 }
 
 /// A start-up configuration problem, said in words.

@@ -25,7 +25,7 @@ final class ServiceMonitor: Sendable {
     private let routineQueue: DispatchQueue
     private let notifier = ServiceNotifier()
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state = StateLock(State())
     private let queue = DispatchQueue(label: "minifltd.service-monitor", qos: .utility)
     /// Scheduled in `start`, cancelled in `stopping`; a Dispatch source is safe to use from any thread.
     nonisolated(unsafe) private let timer: any DispatchSourceTimer

@@ -76,7 +76,7 @@ final class OpenVerdicts: Sendable {
 
 /// The clients the example filter's connect routine accepted, for the open watcher.
 final class ClientRegistry: Sendable {
-    private let ports = Mutex<[ClientPort]>([])
+    private let ports = StateLock<[ClientPort]>([])
 
     func add(_ port: ClientPort) { ports.withLock { $0.append(port) } }
     func remove(_ port: ClientPort) { ports.withLock { $0.removeAll { $0 === port } } }
