@@ -35,6 +35,7 @@ let package = Package(
                 "MiniFltWire", "MiniFltPermissions", "MiniFltPosix",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
         // The client side (FilterConnectCommunicationPort and friends).

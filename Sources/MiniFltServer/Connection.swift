@@ -73,9 +73,12 @@ final class Connection: @unchecked Sendable {
     /// the stream, because data and hang-up can come in one edge and no further edge would follow.
     private let hungUp = Atomic<Bool>(false)
     /// When the partial frame the decoder holds began (monotonic ns); 0 while it holds none. Written by the
-    /// holder, read by the timer, which disconnects the client if the same partial frame is still waiting at
+    /// holder, read by the engine's timer, which disconnects the client once a partial frame has waited for
     /// the frame timeout.
     private let partialSince = Atomic<Int64>(0)
+    /// Whether the engine holds this connection's frame deadline: at most one at a time, so a client whose
+    /// reads keep ending mid-frame costs one deadline per timeout, not one per read.
+    private let frameDeadlineQueued = Atomic<Bool>(false)
 
     init(id: UInt64, fd: Int32, peer: PeerIdentity, engine: PortEngine) {
         self.id = id
@@ -160,15 +163,28 @@ final class Connection: @unchecked Sendable {
         if decoder.bufferedByteCount > 0 {
             guard since == 0 || decoded else { return }
             let now = MonotonicClock.now
-            partialSince.store(now, ordering: .releasing)
-            engine.partialFrameStarted(self, since: now)
+            partialSince.store(now, ordering: .sequentiallyConsistent)
+            // Stored before the flag is taken, so the timer, which clears the flag before it reads the time,
+            // either sees this partial frame or leaves the flag for this thread to take.
+            if frameDeadlineQueued.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged {
+                engine.watchPartialFrame(self, since: now)
+            }
         } else if since != 0 {
             partialSince.store(0, ordering: .releasing)
         }
     }
 
-    /// When the partial frame waiting for its rest began (monotonic ns), 0 when none waits.
-    var partialFrameSince: Int64 { partialSince.load(ordering: .acquiring) }
+    /// For the engine's timer, when this connection's frame deadline comes: the time the partial frame now
+    /// waiting began, with the deadline flag kept for the caller to re-queue; nil when no frame is partial
+    /// (the flag is then free for the next one).
+    func takeFrameDeadline() -> Int64? {
+        frameDeadlineQueued.store(false, ordering: .sequentiallyConsistent)
+        let since = partialSince.load(ordering: .sequentiallyConsistent)
+        guard since != 0,
+            frameDeadlineQueued.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged
+        else { return nil }
+        return since
+    }
 
     /// Tears down if another thread asked to; false either way, as there is nothing more to read now.
     private func closeIfRequested() -> Bool {

@@ -1,6 +1,7 @@
 import CMiniFltPosix
 import DequeModule
 import Dispatch
+import HeapModule
 import Logging
 import MiniFltPermissions
 import MiniFltPosix
@@ -47,12 +48,19 @@ final class PortEngine: @unchecked Sendable {
         var pendingHandshakes = 0
         /// (deadline, connection id) in deadline order: every handshake has the same timeout.
         var handshakeDeadlines: Deque<(deadline: Int64, id: UInt64)> = []
-        /// (deadline, connection id, when its partial frame began) in deadline order: one timeout for all.
-        var frameDeadlines: Deque<(deadline: Int64, id: UInt64, since: Int64)> = []
+        /// At most one per connection (``Connection/frameDeadlineQueued``), soonest first.
+        var frameDeadlines = Heap<FrameDeadline>()
         var timerArmedFor: Int64?
         var listener = ListenerState.armed
         var listenerCloseRequested = false
         var acceptFailureLogged = false
+    }
+
+    /// When a connection's partial frame must be complete.
+    struct FrameDeadline: Comparable {
+        var deadline: Int64
+        var id: UInt64
+        static func < (a: FrameDeadline, b: FrameDeadline) -> Bool { a.deadline < b.deadline }
     }
 
     enum Token {
@@ -349,12 +357,12 @@ final class PortEngine: @unchecked Sendable {
         }
     }
 
-    /// A read left part of a frame buffered, the first since a whole one (monotonic ns `since`): the rest
-    /// must come within the frame timeout.
-    func partialFrameStarted(_ connection: Connection, since: Int64) {
+    /// Watches the partial frame that `connection` began receiving at `since` (monotonic ns): the rest must
+    /// come within the frame timeout. The caller won the connection's `frameDeadlineQueued` flag.
+    func watchPartialFrame(_ connection: Connection, since: Int64) {
         state.withLock { state in
             let deadline = since + frameTimeoutNanoseconds
-            state.frameDeadlines.append((deadline, connection.id, since))
+            state.frameDeadlines.insert(FrameDeadline(deadline: deadline, id: connection.id))
             scheduleTimerLocked(&state, at: deadline)
         }
     }
@@ -376,11 +384,16 @@ final class PortEngine: @unchecked Sendable {
                 if let connection = state.connections[first.id] { expired.append(connection) }
             }
             var stalled: [Connection] = []
-            while let first = state.frameDeadlines.first, first.deadline <= now {
-                state.frameDeadlines.removeFirst()
-                // Only if that same partial frame is still waiting for its rest.
-                if let connection = state.connections[first.id], connection.partialFrameSince == first.since {
+            while let first = state.frameDeadlines.min, first.deadline <= now {
+                state.frameDeadlines.removeMin()
+                guard let connection = state.connections[first.id] else { continue }
+                // Frames completed meanwhile: watch the partial frame waiting now, if any, until its own deadline.
+                guard let since = connection.takeFrameDeadline() else { continue }
+                let deadline = since + frameTimeoutNanoseconds
+                if deadline <= now {
                     stalled.append(connection)
+                } else {
+                    state.frameDeadlines.insert(FrameDeadline(deadline: deadline, id: first.id))
                 }
             }
             if case .backingOff(let until) = state.listener {
@@ -392,7 +405,7 @@ final class PortEngine: @unchecked Sendable {
                 }
             }
             if let next = state.handshakeDeadlines.first { scheduleTimerLocked(&state, at: next.deadline) }
-            if let next = state.frameDeadlines.first { scheduleTimerLocked(&state, at: next.deadline) }
+            if let next = state.frameDeadlines.min { scheduleTimerLocked(&state, at: next.deadline) }
             return (expired, stalled)
         }
         for connection in expired where connection.state.withLock({ $0.phase == .handshaking }) {
