@@ -5,6 +5,8 @@
 #include <stddef.h>
 #include <string.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <malloc.h>
 #include <sys/epoll.h>
 #include <sys/fanotify.h>
 #include <sys/eventfd.h>
@@ -161,4 +163,9 @@ int CMiniFltPosix_fanotify_read(int fanotify_fd, CMiniFltPosix_FileEvent *events
 int CMiniFltPosix_fanotify_respond(int fanotify_fd, int event_fd, int allow) {
     struct fanotify_response response = {.fd = event_fd, .response = allow ? FAN_ALLOW : FAN_DENY};
     return write(fanotify_fd, &response, sizeof response) == sizeof response ? 0 : -1;
+}
+
+int CMiniFltPosix_set_malloc_thresholds(size_t mmap_threshold, size_t trim_threshold) {
+    if (mmap_threshold > INT_MAX || trim_threshold > INT_MAX) return -1;
+    return mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, (int)trim_threshold) == 1 ? 0 : -1;
 }

@@ -103,6 +103,9 @@ struct Minifltd: ParsableCommand {
             logger.warning("the permission descriptor has no DACL (a NULL DACL): every local process may connect")
         }
         logger.info("permission descriptor \(configuration.permissions)")
+        if !MallocTuning.keepFreedMemory(forMessagesUpTo: configuration.maxMessageSize) {
+            logger.notice("glibc refused the malloc thresholds; large messages may cost page faults")
+        }
 
         // Signals are handled before the port exists: a SIGTERM right after bind must still exit 0, and
         // Dispatch opens its own descriptors for the sources, which should not appear once clients connect.

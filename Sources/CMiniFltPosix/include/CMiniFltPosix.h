@@ -79,6 +79,10 @@ ssize_t CMiniFltPosix_send(int fd, const void *buffer, size_t length, int dontwa
 
 int CMiniFltPosix_errno(void);
 
+/// Fixes glibc malloc's thresholds (mallopt M_MMAP_THRESHOLD and M_TRIM_THRESHOLD, which otherwise move
+/// with the program's behaviour); 0 on success.
+int CMiniFltPosix_set_malloc_thresholds(size_t mmap_threshold, size_t trim_threshold);
+
 /// Names the calling thread (at most 15 bytes show in `top -H`).
 void CMiniFltPosix_set_thread_name(const char *name);
 
