@@ -82,14 +82,13 @@ extension Duration {
     }
 }
 
+// StateLock is `Synchronization.Mutex`, except in ThreadSanitizer builds (`make sanitize` defines
+// THREAD_SANITIZER), where it is a pthread mutex: the sanitizer cannot see `Mutex`'s futex-based locking, and
+// reports every access that it guards as a race.
 #if THREAD_SANITIZER
-/// The lock for state that threads only hold briefly: `Synchronization.Mutex`, except in ThreadSanitizer
-/// builds (`make sanitize` defines THREAD_SANITIZER), where it is a pthread mutex: the sanitizer cannot see
-/// `Mutex`'s futex-based locking, and reports every access that it guards as a race.
+/// The lock for state that threads hold only briefly (a pthread mutex in this ThreadSanitizer build).
 package typealias StateLock<Value> = ConditionLock<Value>
 #else
-/// The lock for state that threads only hold briefly: `Synchronization.Mutex`, except in ThreadSanitizer
-/// builds (`make sanitize` defines THREAD_SANITIZER), where it is a pthread mutex: the sanitizer cannot see
-/// `Mutex`'s futex-based locking, and reports every access that it guards as a race.
+/// The lock for state that threads hold only briefly.
 package typealias StateLock<Value> = Mutex<Value>
 #endif
