@@ -1,5 +1,6 @@
 import Foundation
 import MiniFltClient
+import MiniFltPosix
 import MiniFltWire
 import Synchronization
 import Testing
@@ -73,7 +74,7 @@ struct HelloTests {
     func sharedConnection() async throws {
         let daemon = try Daemon()
         let port = try FilterPort.connect(to: daemon.port)
-        let replies = Mutex([String]())
+        let replies = StateLock([String]())
         DispatchQueue.concurrentPerform(iterations: 32) { index in
             for _ in 0..<20 {
                 let reply = (try? port.send(userToFilter("thread \(index)"), outputCapacity: 4096)) ?? []

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import MiniFltClient
+import MiniFltPosix
 import MiniFltServer
 import MiniFltWire
 import Synchronization
@@ -61,7 +62,7 @@ struct FilterMessageTests {
     func replyOverCapacity() throws {
         let test = try TestPort()
         let (client, port) = try Self.connected(test)
-        let outcome = Mutex<FilterMessageResult?>(nil)
+        let outcome = StateLock<FilterMessageResult?>(nil)
         let sender = Thread { let result = port.send([1], replyCapacity: 4, timeout: .seconds(5)); outcome.withLock { $0 = result } }
         sender.start()
         let message = try client.getMessage(bufferSize: 64)
@@ -93,7 +94,7 @@ struct FilterMessageTests {
     func outstandingGets() throws {
         let test = try TestPort()
         let (client, port) = try Self.connected(test)
-        let received = Mutex<[UInt8]>([])
+        let received = StateLock<[UInt8]>([])
         let threads = (0..<10).map { _ in
             Thread {
                 if let message = try? client.getMessage(bufferSize: 64) { received.withLock { $0 += message.bytes } }
@@ -169,7 +170,7 @@ struct FilterMessageTests {
     func closedByServer() throws {
         let test = try TestPort()
         let (client, port) = try Self.connected(test)
-        let waiting = Mutex<FilterPortError?>(nil)
+        let waiting = StateLock<FilterPortError?>(nil)
         let getter = Thread {
             do throws(FilterPortError) { _ = try client.getMessage(bufferSize: 64) } catch { waiting.withLock { $0 = error } }
         }

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import Logging
+import MiniFltPosix
 import MiniFltServer
 import MiniFltWire
 import Synchronization
@@ -89,7 +90,7 @@ final class WeakClientPorts: Sendable {
         weak var port: ClientPort?
     }
 
-    private let references = Mutex<[Reference]>([])
+    private let references = StateLock<[Reference]>([])
     func add(_ port: ClientPort) { references.withLock { $0.append(Reference(port: port)) } }
     var count: Int { references.withLock { $0.count } }
     /// How many are still alive.
@@ -98,13 +99,13 @@ final class WeakClientPorts: Sendable {
 
 /// The routines' events, in the order they ran.
 final class EventLog: Sendable {
-    let list = Mutex<[TestPort.Event]>([])
+    let list = StateLock<[TestPort.Event]>([])
     func record(_ event: TestPort.Event) { list.withLock { $0.append(event) } }
 }
 
 /// Log lines captured in memory, so tests can see what the port logged and when.
 final class LogStore: Sendable {
-    let lines = Mutex<[String]>([])
+    let lines = StateLock<[String]>([])
     func contains(_ text: String) -> Bool { lines.withLock { $0.contains { $0.contains(text) } } }
     func count(_ text: String) -> Int { lines.withLock { $0.filter { $0.contains(text) }.count } }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import MiniFltPosix
 import Synchronization
 import Testing
 
@@ -91,7 +92,7 @@ enum DaemonError: Error, CustomStringConvertible {
 /// after clearing the handler closed the descriptor under a source still registered on it, which crashed
 /// libdispatch's event loop in a test run.
 final class LogBuffer: Sendable {
-    let text = Mutex("")
+    let text = StateLock("")
     func append(_ data: Data) { text.withLock { $0 += String(decoding: data, as: UTF8.self) } }
 
     /// Reads `handle` on a thread of its own until end of file (the child and every copy of the write end

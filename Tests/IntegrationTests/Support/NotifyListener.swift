@@ -1,5 +1,6 @@
 import CMiniFltPosix
 import Foundation
+import MiniFltPosix
 import Synchronization
 
 /// A real NOTIFY_SOCKET: an abstract datagram socket that collects what sd_notify sends.
@@ -7,7 +8,7 @@ final class NotifyListener: Sendable {
     /// The value to put in NOTIFY_SOCKET.
     let address: String
     private let fd: Int32
-    private let messages = Mutex<[(time: ContinuousClock.Instant, text: String)]>([])
+    private let messages = StateLock<[(time: ContinuousClock.Instant, text: String)]>([])
     private let stopped = Atomic<Bool>(false)
 
     init() throws {
