@@ -1,5 +1,6 @@
 import Foundation
 import MiniFltClient
+import MiniFltPosix
 import Synchronization
 import Testing
 

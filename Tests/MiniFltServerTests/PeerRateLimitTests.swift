@@ -1,5 +1,6 @@
 import Logging
 import MiniFltPermissions
+import MiniFltPosix
 import MiniFltServer
 import MiniFltWire
 import Synchronization
