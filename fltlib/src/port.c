@@ -217,13 +217,14 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
         waiter->done = true;
         break;
     }
-    case FLT_FRAME_DISCONNECT:
+    case FLT_FRAME_DISCONNECT: {
         /* The handle is spent either way: a status that is not an error (a confused server) reads as E_HANDLE. */
-        set_failure(port, head == FLT_STATUS_PORT_DISCONNECTED || flt_hresult_from_status(head) >= 0 ? E_HANDLE
-                                                                                                : flt_hresult_from_status(head),
-                    "the server at %s ended the connection (status 0x%08x): %s", port->address, head,
+        int32_t hresult = flt_hresult_from_status(head);
+        if (head == FLT_STATUS_PORT_DISCONNECTED || hresult >= 0) hresult = E_HANDLE;
+        set_failure(port, hresult, "the server at %s ended the connection (status 0x%08x): %s", port->address, head,
                     advice_for_status(head));
         break;
+    }
     }
 }
 
