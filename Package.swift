@@ -40,18 +40,28 @@ let package = Package(
         ),
         // The client side (FilterConnectCommunicationPort and friends).
         .target(name: "MiniFltClient", dependencies: ["MiniFltWire", "MiniFltPosix"]),
+        // Logging that never makes the caller wait: a bounded queue with a writer thread, the console
+        // writer, escaping of logged values, and the line budget that keeps the journal from flooding.
+        .target(
+            name: "MiniFltLogging",
+            dependencies: [
+                "MiniFltPosix",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
         // libsystemd (Debian: libsystemd-dev).
         .systemLibrary(name: "CSystemd", pkgConfig: "libsystemd", providers: [.apt(["libsystemd-dev"])]),
-        // The systemd glue: readiness and watchdog notification, socket activation, a journald log handler.
+        // The systemd glue: readiness and watchdog notification, socket activation, the journal's writer.
         .target(
             name: "MiniFltSystemd",
-            dependencies: ["CSystemd", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["CSystemd", "MiniFltLogging", "MiniFltPosix", .product(name: "Logging", package: "swift-log")]
         ),
         // The daemon: the seed's example filter on a server port.
         .executableTarget(
             name: "minifltd",
             dependencies: [
-                "MiniFltServer", "MiniFltWire", "MiniFltPermissions", "MiniFltPosix", "MiniFltSystemd",
+                "MiniFltServer", "MiniFltWire", "MiniFltPermissions", "MiniFltPosix", "MiniFltSystemd", "MiniFltLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -85,6 +95,10 @@ let package = Package(
         .testTarget(
             name: "MiniFltSystemdTests",
             dependencies: ["MiniFltSystemd", "MiniFltServer", .product(name: "Logging", package: "swift-log")]
+        ),
+        .testTarget(
+            name: "MiniFltLoggingTests",
+            dependencies: ["MiniFltLogging", "MiniFltPosix", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "IntegrationTests",

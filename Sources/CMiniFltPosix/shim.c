@@ -14,6 +14,7 @@
 #include <sys/timerfd.h>
 #include <sys/un.h>
 #include <pthread.h>
+#include <signal.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -132,6 +133,26 @@ int CMiniFltPosix_datagram_listener_at(const char *path) {
     return connected;
 }
 
+int CMiniFltPosix_datagram_connect(const char *address, int length, int nonblocking) {
+    struct sockaddr_un target = {.sun_family = AF_UNIX};
+    if (length <= 0 || (size_t)length > sizeof target.sun_path) {
+        errno = EINVAL;
+        return -1;
+    }
+    memcpy(target.sun_path, address, (size_t)length);
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | (nonblocking ? SOCK_NONBLOCK : 0), 0);
+    if (fd < 0) return -1;
+    // A path is NUL-terminated in sun_path (as systemd passes it); an abstract name has its exact length.
+    socklen_t size = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (size_t)length);
+    if (connect(fd, (struct sockaddr *)&target, size) < 0) {
+        int saved = errno;
+        close(fd);
+        errno = saved;
+        return -1;
+    }
+    return fd;
+}
+
 int CMiniFltPosix_fanotify_init(void) {
     return fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
 }
@@ -169,3 +190,39 @@ int CMiniFltPosix_set_malloc_thresholds(size_t mmap_threshold, size_t trim_thres
     if (mmap_threshold > INT_MAX || trim_threshold > INT_MAX) return -1;
     return mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, (int)trim_threshold) == 1 ? 0 : -1;
 }
+
+static int signal_pipe_write_end = -1;
+
+static void signal_pipe_handler(int number) {
+    int saved = errno;
+    unsigned char byte = (unsigned char)number;
+    // Non-blocking: a flood of signals while the reader is busy loses repeats, never blocks the handler.
+    ssize_t written = write(signal_pipe_write_end, &byte, 1);
+    (void)written;
+    errno = saved;
+}
+
+int CMiniFltPosix_signal_pipe(const int *numbers, int count) {
+    int ends[2];
+    if (pipe2(ends, O_CLOEXEC) < 0) return -1;
+    if (fcntl(ends[1], F_SETFL, O_NONBLOCK) < 0) {
+        int saved = errno;
+        close(ends[0]);
+        close(ends[1]);
+        errno = saved;
+        return -1;
+    }
+    signal_pipe_write_end = ends[1];
+    struct sigaction action = {.sa_handler = signal_pipe_handler, .sa_flags = SA_RESTART};
+    sigemptyset(&action.sa_mask);
+    for (int i = 0; i < count; i++) {
+        if (sigaction(numbers[i], &action, NULL) < 0) return -1;
+    }
+    return ends[0];
+}
+
+int CMiniFltPosix_sigrtmin(void) { return SIGRTMIN; }
+
+int CMiniFltPosix_sigrtmax(void) { return SIGRTMAX; }
+
+const char *CMiniFltPosix_signal_abbreviation(int number) { return sigabbrev_np(number); }

@@ -34,13 +34,18 @@ package struct FileOpenMonitor: Sendable {
         return raw[0..<Int(count)].map { Event(fd: $0.fd, pid: $0.pid) }
     }
 
-    /// The path of the file an event is about (from /proc/self/fd).
-    package func path(of event: Event) -> String {
+    /// The path of the file an event is about, as the kernel names it (from /proc/self/fd): bytes, which
+    /// need not be UTF-8. Nil when it cannot be read.
+    package func pathBytes(of event: Event) -> [UInt8]? {
         var buffer = [CChar](repeating: 0, count: 4096)
         let length = readlink("/proc/self/fd/\(event.fd)", &buffer, buffer.count - 1)
-        guard length > 0 else { return "(unknown file)" }
-        return String(decoding: buffer[0..<length].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        guard length > 0 else { return nil }
+        return buffer[0..<length].map { UInt8(bitPattern: $0) }
     }
+
+    /// Ends the group: every open still waiting proceeds, and no later open of a marked file waits (a
+    /// watcher that cannot go on must not leave opens hanging).
+    package func close() { closeDescriptor(fd) }
 
     /// Answers `event` (the open proceeds or fails with EPERM) and closes its descriptor.
     package func answer(_ event: Event, allow: Bool) {

@@ -40,6 +40,16 @@ package struct PosixThread: Sendable {
     /// Waits for the thread to return.
     package func join() { pthread_join(handle, nil) }
 
+    /// Blocks the calling thread for `duration` (signals do not cut it short).
+    package static func sleep(for duration: Duration) {
+        let (seconds, attoseconds) = duration.components
+        var remaining = timespec(tv_sec: Int(seconds), tv_nsec: Int(attoseconds / 1_000_000_000))
+        while true {
+            let request = remaining
+            guard nanosleep([request], &remaining) != 0, errno == EINTR else { return }
+        }
+    }
+
     /// True when called on this thread.
     package var isCurrent: Bool { pthread_equal(handle, pthread_self()) != 0 }
 }

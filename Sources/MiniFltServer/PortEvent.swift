@@ -25,6 +25,13 @@ public enum PortEvent: String, Sendable, CaseIterable {
     case rateLimited = "rate-limited"
     /// The routine queue or the I/O path stopped making progress: watchdog pings stop.
     case watchdogStalled = "watchdog-stalled"
+    /// What the port did in an interval whose events were not all logged one by one: messages, bytes,
+    /// clients, refusals, verdicts, and log entries left out.
+    case activitySummary = "activity-summary"
+    /// The log sink fell behind and entries were dropped; the entry says how many.
+    case logDropped = "log-dropped"
+    /// A signal other than SIGTERM and SIGINT arrived (SIGHUP, SIGUSR1, ...): what the daemon did about it.
+    case signalReceived = "signal"
 
     /// The metadata key that carries the event kind.
     public static let metadataKey = "event"
@@ -51,6 +58,9 @@ public enum PortEvent: String, Sendable, CaseIterable {
         case .stopped: "bab1b5e1e16c4f309844d07bbe7faba6"
         case .rateLimited: "3cf670e1cf9f4236bbde990016be54d1"
         case .watchdogStalled: "cfa6ab09081245b68be601d53d7f4c50"
+        case .activitySummary: "37fbcf9deece4d23917bfb3c9d0df75f"
+        case .logDropped: "44d2246c2776437badf32d7d380ad3b5"
+        case .signalReceived: "6d7b4747170a49e28442df9b8aa1befd"
         }
     }
 

@@ -1,11 +1,17 @@
 import CSystemd
+import MiniFltPosix
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// Tells the service manager about the daemon's state (`sd_notify`): readiness, a status line, stopping,
-/// and watchdog pings. Without `NOTIFY_SOCKET` every call does nothing.
+/// Tells the service manager about the daemon's state (what `sd_notify` sends): readiness, a status line,
+/// stopping, and watchdog pings. Without `NOTIFY_SOCKET` every call does nothing.
+///
+/// It never waits: `sd_notify` sends on a blocking socket, and systemd's notification queue can be full
+/// while PID 1 itself waits on something the daemon holds (an open of a watched file). A datagram that does
+/// not fit at once fails, and the caller sends again later: the watchdog at its next tick, the status when
+/// it next refreshes, READY=1 until it goes through.
 public struct ServiceNotifier: Sendable {
     public init() {}
 
@@ -44,10 +50,18 @@ public struct ServiceNotifier: Sendable {
     @discardableResult
     public func watchdog() -> Bool { notify("WATCHDOG=1") }
 
-    /// Sends `state`; true when a service manager received it.
+    /// Sends `state` without waiting; true when the service manager's socket took it.
     @discardableResult
     public func notify(_ state: String) -> Bool {
-        sd_notify(0, state) > 0
+        guard let address = getenv("NOTIFY_SOCKET").map({ String(cString: $0) }), !address.isEmpty else { return false }
+        do throws(SystemError) {
+            let socket = try DatagramSocket(connectingTo: address, nonBlocking: true)
+            defer { socket.close() }
+            try socket.send(Array(state.utf8), dontWait: true)
+            return true
+        } catch {
+            return false
+        }
     }
 
     /// The interval systemd expects pings at (`WATCHDOG_USEC`, checked against `WATCHDOG_PID`), or nil

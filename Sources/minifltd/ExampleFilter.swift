@@ -1,11 +1,21 @@
 import Logging
 import MiniFltPermissions
+import MiniFltPosix
 import MiniFltServer
 import MiniFltWire
+import Synchronization
 
-/// The seed example's routines (spec section 9): log each event, and answer a 4096-byte USER_TO_FLT with
-/// "Hello, User" when the client gave a 4096-byte USER_TO_FLT_REPLY buffer.
+/// The seed example's routines (docs/protocol.md section 8): log each event as the seed's DbgPrint does, and
+/// answer a 4096-byte USER_TO_FLT with "Hello, User" when the client gave a 4096-byte USER_TO_FLT_REPLY
+/// buffer.
+///
+/// The first ``messagesLoggedPerConnection`` messages of each connection are logged at info, one by one;
+/// later ones at debug, and the activity summary counts them. Every message is counted before it is
+/// answered, with relaxed atomics: the log costs a busy connection nothing.
 struct ExampleFilter: Sendable {
+    /// Messages of each connection logged one by one at info.
+    static let messagesLoggedPerConnection = 10
+
     /// sizeof(USER_TO_FLT) and sizeof(USER_TO_FLT_REPLY) in the seed: WCHAR msg[2048] on Windows.
     static let messageSize = 4096
     static let reply = "Hello, User"
@@ -16,12 +26,23 @@ struct ExampleFilter: Sendable {
     let logger: Logger
     /// Connected clients, for the open watcher (`--watch`).
     let clients: ClientRegistry
+    let counters: ActivityCounters
+    /// How long the message routine waits before it answers (`--reply-delay`).
+    var replyDelay: Duration = .zero
 
     /// The connection cookie: the client port and a logger that already carries its pid and uid, made once
     /// at connect (setting logger metadata is not free, and the message routine runs for every message).
-    struct Client: Sendable {
+    final class Client: Sendable {
         let port: ClientPort
         let logger: Logger
+        /// Messages of this connection so far; the routine queue runs one routine at a time, but the counter
+        /// is atomic so that the type is plainly Sendable.
+        let messages = Atomic<Int>(0)
+
+        init(port: ClientPort, logger: Logger) {
+            self.port = port
+            self.logger = logger
+        }
     }
 
     /// The metadata that gives a line its event kind (and so its journal MESSAGE_ID).
@@ -36,21 +57,38 @@ struct ExampleFilter: Sendable {
                 logger[metadataKey: PortMetadataKey.clientUID] = "\(port.peer.uid)"
                 logger[metadataKey: PortMetadataKey.clientGID] = "\(port.peer.gid)"
                 logger.info("User-mode application(\(port.peer.pid)) connect to this filter", metadata: ExampleFilter.event(.clientConnected))
+                counters.connects.add(1, ordering: .relaxed)
                 clients.add(port)
                 return .accept(Client(port: port, logger: logger))
             },
             disconnect: { client in
                 clients.remove(client.port)
+                counters.disconnects.add(1, ordering: .relaxed)
                 client.logger.info("User-mode application(\(client.port.peer.pid)) disconnect with this filter", metadata: ExampleFilter.event(.clientDisconnected))
             },
             message: { client, input, outputCapacity in
-                client.logger.info("User-mode application(\(client.port.peer.pid)) send data to this filter", metadata: ExampleFilter.event(.message))
-                if let input, input.count == ExampleFilter.messageSize {
-                    client.logger.info("Data: \(WideString.decode(input, as: client.port.wcharSize))", metadata: ExampleFilter.event(.message))
+                if replyDelay > .zero { PosixThread.sleep(for: replyDelay) }
+                let output: [UInt8]? = outputCapacity != ExampleFilter.messageSize ? nil
+                    : client.port.wcharSize == .utf32 ? ExampleFilter.replyUTF32 : ExampleFilter.replyUTF16
+                counters.messages.add(1, ordering: .relaxed)
+                counters.bytesIn.add(input?.count ?? 0, ordering: .relaxed)
+                counters.bytesOut.add(output?.count ?? 0, ordering: .relaxed)
+                let sequence = client.messages.add(1, ordering: .relaxed).newValue
+                let level: Logger.Level = sequence <= ExampleFilter.messagesLoggedPerConnection ? .info : .debug
+                if client.logger.logLevel <= level {
+                    if level == .info { counters.messagesLogged.add(1, ordering: .relaxed) }
+                    logMessage(client, input, level: level)
                 }
-                guard outputCapacity == ExampleFilter.messageSize else { return MessageResult() }
-                return MessageResult(output: client.port.wcharSize == .utf32 ? ExampleFilter.replyUTF32 : ExampleFilter.replyUTF16)
+                return output.map { MessageResult(output: $0) } ?? MessageResult()
             }
         )
+    }
+
+    /// The seed's two lines for a message: who sent it, and its text when it is a USER_TO_FLT.
+    private func logMessage(_ client: Client, _ input: [UInt8]?, level: Logger.Level) {
+        client.logger.log(level: level, "User-mode application(\(client.port.peer.pid)) send data to this filter", metadata: ExampleFilter.event(.message))
+        if let input, input.count == ExampleFilter.messageSize {
+            client.logger.log(level: level, "Data: \(WideString.decode(input, as: client.port.wcharSize))", metadata: ExampleFilter.event(.message))
+        }
     }
 }

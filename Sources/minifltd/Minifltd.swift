@@ -1,6 +1,7 @@
 public import ArgumentParser
 import Dispatch
 public import Logging
+import MiniFltLogging
 import MiniFltPermissions
 import MiniFltPosix
 import MiniFltServer
@@ -19,8 +20,9 @@ struct Minifltd: ParsableCommand {
         commandName: "minifltd",
         abstract: "Serve a Windows-style filter communication port on an abstract Unix socket.",
         discussion: """
-            Runs the seed example's routines: it logs each client's connect, messages and disconnect, and answers \
-            a 4096-byte message with "Hello, User" when the client's reply buffer is 4096 bytes.
+            Runs the seed example's routines: it logs each client's connect, first messages and disconnect, and \
+            answers a 4096-byte message with "Hello, User" when the client's reply buffer is 4096 bytes. Later \
+            messages are logged at debug and counted in a periodic activity summary.
             Exit status: 0 after SIGTERM or SIGINT, 1 when the port cannot be created, 2 for a bad option.
             """
     )
@@ -67,6 +69,12 @@ struct Minifltd: ParsableCommand {
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
+    @Option(help: "Seconds between activity summaries (each only when something was not logged one by one).")
+    var logSummaryInterval = 10.0
+
+    @Option(help: "Seconds the example's message routine waits before it answers (for testing clients' timeouts).")
+    var replyDelay = 0.0
+
     @Option(help: "auto (the journal when stderr goes there or the journal runs, else the console), journal or console.")
     var logTarget: LogTarget = .auto
 
@@ -82,6 +90,10 @@ struct Minifltd: ParsableCommand {
         guard frameTimeout > 0, frameTimeout <= 3600 else {
             throw ValidationError("--frame-timeout must be between 0 and 3600 seconds")
         }
+        guard logSummaryInterval >= 0.1, logSummaryInterval <= 86400 else {
+            throw ValidationError("--log-summary-interval must be between 0.1 and 86400 seconds")
+        }
+        guard replyDelay >= 0, replyDelay <= 3600 else { throw ValidationError("--reply-delay must be between 0 and 3600 seconds") }
         guard maxPendingHandshakes >= 1 else { throw ValidationError("--max-pending-handshakes must be at least 1") }
         guard maxOutstandingSends >= 1 else { throw ValidationError("--max-outstanding-sends must be at least 1") }
         guard maxQueuedOutputBytes >= 65536 else {
@@ -90,13 +102,14 @@ struct Minifltd: ParsableCommand {
     }
 
     func run() throws {
-        var logger = bootstrapLogging()
+        let logging = DaemonLogging(level: logLevel, target: logTarget)
+        var logger = logging.logger
         logger.event(.info, .starting, "minifltd starting (pid \(getpid()))")
         var configuration: ServerPortConfiguration
         do {
             configuration = try portConfiguration()
         } catch {
-            Minifltd.fail("\(error)", exitCode: 2)
+            Minifltd.fail("\(error)", exitCode: 2, logging: logging)
         }
         logger[metadataKey: PortMetadataKey.port] = "\(configuration.name)"
         if configuration.permissions.admitsEveryone {
@@ -106,86 +119,82 @@ struct Minifltd: ParsableCommand {
         if !MallocTuning.keepFreedMemory(forMessagesUpTo: configuration.maxMessageSize) {
             logger.notice("glibc refused the malloc thresholds; large messages may cost page faults")
         }
+        DescriptorLimit.raise(for: configuration, logger: logger)
 
         // Signals are handled before the port exists: a SIGTERM right after bind must still exit 0, and
         // Dispatch opens its own descriptors for the sources, which should not appear once clients connect.
         let running = RunningPort()
         let signalLogger = logger
-        ShutdownSignals.install(logger: signalLogger) {
-            guard let (port, monitor) = running.port.withLock({ $0 }) else { return }
-            monitor.stopping()
-            signalLogger.event(.info, .stopping, "stopping: no longer accepting; disconnecting \(port.statistics.snapshot.connectedClients) clients")
-            port.shutdown()
-        }
+        Signals.install(
+            logger: signalLogger,
+            shutdown: {
+                guard let (port, monitor, summary) = running.port.withLock({ $0 }) else { return }
+                monitor.stopping()
+                signalLogger.event(.info, .stopping, "stopping: no longer accepting; disconnecting \(port.statistics.snapshot.connectedClients) clients")
+                port.shutdown()
+                summary.finish()
+            },
+            counters: { running.port.withLock { $0?.1.statusLine } ?? "the port does not exist yet" },
+            flush: { logging.queue.flush(timeout: .seconds(1)) }
+        )
         do {
             if let descriptor = try ActivatedSocket.listeningDescriptor() {
                 configuration.listener = .inherited(descriptor: descriptor)
                 logger.info("using the socket systemd passed (fd \(descriptor))")
             }
         } catch {
-            Minifltd.fail("socket activation: \(error)", exitCode: 1)
+            Minifltd.fail("socket activation: \(error)", exitCode: 1, logging: logging)
         }
-        let monitor = watchPaths.isEmpty ? nil : openMonitor()
+        let monitor = watchPaths.isEmpty ? nil : openMonitor(logging)
         let clients = ClientRegistry()
+        let counters = ActivityCounters()
         let routineQueue = DispatchQueue(label: "minifltd.routines")
+        var filter = ExampleFilter(logger: logger, clients: clients, counters: counters)
+        filter.replyDelay = .milliseconds(Int64(replyDelay * 1000))
         let port: ServerPort
         do {
             port = try ServerPort(
                 configuration: configuration,
                 serverCookie: (),
-                routines: ExampleFilter(logger: logger, clients: clients).routines,
+                routines: filter.routines,
                 routineQueue: routineQueue,
                 logger: logger
             )
         } catch {
-            Minifltd.fail("\(error)", exitCode: 1)
+            Minifltd.fail("\(error)", exitCode: 1, logging: logging)
         }
         if let monitor {
-            OpenVerdicts(monitor: monitor, clients: clients, timeout: .milliseconds(Int64(verdictTimeout * 1000)), logger: logger).start()
+            OpenVerdicts(monitor: monitor, clients: clients, timeout: .milliseconds(Int64(verdictTimeout * 1000)), counters: counters, logger: logger).start()
             logger.info("watching opens in \(watchPaths.joined(separator: ", ")); verdict timeout \(verdictTimeout) s")
         }
         let serviceMonitor = ServiceMonitor(port: port, routineQueue: routineQueue, logger: logger)
-        running.port.withLock { $0 = (port, serviceMonitor) }
+        let summary = ActivitySummary(
+            counters: counters, port: port, budget: logging.budget, queue: logging.queue, logger: logger,
+            interval: .milliseconds(Int64(logSummaryInterval * 1000))
+        )
+        running.port.withLock { $0 = (port, serviceMonitor, summary) }
         serviceMonitor.start()
+        summary.start()
         dispatchMain()
     }
 
     /// fanotify marks for every `--watch` path; exits with a clear message when that cannot be done.
-    private func openMonitor() -> FileOpenMonitor {
+    private func openMonitor(_ logging: DaemonLogging) -> FileOpenMonitor {
         let monitor: FileOpenMonitor
         do {
             monitor = try FileOpenMonitor()
         } catch {
             let advice = error.errno == EPERM ? "--watch needs CAP_SYS_ADMIN: run minifltd as root (or grant the capability)" : "--watch: \(error)"
-            Minifltd.fail(advice, exitCode: 1)
+            Minifltd.fail(advice, exitCode: 1, logging: logging)
         }
         for path in watchPaths {
             do {
                 try monitor.watch(path)
             } catch {
-                Minifltd.fail("--watch \(path): cannot watch it: \(error)", exitCode: 2)
+                Minifltd.fail("--watch \(path): cannot watch it: \(error)", exitCode: 2, logging: logging)
             }
         }
         return monitor
-    }
-
-    /// Sends logs to the journal or the console, at most a burst per client uid per window.
-    private func bootstrapLogging() -> Logger {
-        let level = logLevel
-        let target = logTarget.resolved
-        let budget = PeerRateLimitedLogHandler.Budget(burst: 50, window: .seconds(10))
-        LoggingSystem.bootstrap { label in
-            var handler: any LogHandler
-            switch target {
-            case .journal:
-                handler = JournalLogHandler(identifier: "minifltd", messageIDs: PortEvent.messageIDsByName)
-            case .console, .auto:
-                handler = StreamLogHandler.standardError(label: label)
-            }
-            handler.logLevel = level
-            return PeerRateLimitedLogHandler(wrapped: handler, budget: budget, clock: { MonotonicClock.now })
-        }
-        return Logger(label: "minifltd")
     }
 
     /// The server port's configuration from the options.
@@ -228,17 +237,18 @@ struct Minifltd: ParsableCommand {
         return configuration
     }
 
-    /// Prints `minifltd: message` to stderr and exits.
-    static func fail(_ message: String, exitCode: Int32) -> Never {
+    /// Writes out what the log holds (for a second at most), prints `minifltd: message` to stderr and exits.
+    static func fail(_ message: String, exitCode: Int32, logging: DaemonLogging) -> Never {
+        logging.queue.flush(timeout: .seconds(1))
         var standardError = StandardError()
         print("minifltd: \(message)", to: &standardError)
         Glibc.exit(exitCode)
     }
 }
 
-/// The port and its monitor once they exist, for the signal handler.
+/// The port, its monitor and its activity summary once they exist, for the signal handlers.
 final class RunningPort: Sendable {
-    let port = StateLock<(ServerPort, ServiceMonitor)?>(nil)
+    let port = StateLock<(ServerPort, ServiceMonitor, ActivitySummary)?>(nil)
 }
 
 /// A start-up configuration problem, said in words.

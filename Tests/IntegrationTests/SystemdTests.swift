@@ -40,33 +40,27 @@ struct SystemdTests {
     func watchdogStopsWhenRoutinesStall() throws {
         let listener = try NotifyListener()
         defer { listener.stop() }
-        // The example routine logs every message to stderr. The test does not read that pipe, so once it is
-        // full the routine blocks in write(2): a real stall of the routine queue, as a stuck log would cause.
-        let port = Binaries.uniquePortName("stall")
-        let daemon = try ChildProcess(
-            Binaries.minifltd.path, ["--port", port, "--log-target", "console"],
+        // --reply-delay makes the example's message routine sleep: a real stall of the routine queue, as a
+        // routine stuck on a lock or a slow disk would cause.
+        let daemon = try Daemon(
+            arguments: ["--reply-delay", "2"],
             environment: ["NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "300000"]
         )
-        defer { _ = daemon.stop(SIGKILL) }
         #expect(listener.waitFor("READY=1"))
         #expect(eventually { listener.received.filter { $0 == "WATCHDOG=1" }.count >= 2 })
 
-        let client = try RawClient.connected(port: port)
-        var batch: [UInt8] = []
-        let longText = String(repeating: "x", count: 2000)
-        for id in 1...64 { Frame.send(id: UInt64(id), outputCapacity: 0, input: userToFilter(longText)).encode(into: &batch) }
-        client.write(batch)  // 64 "Data: xxx..." lines of 2 KB: more than the pipe holds
-        Thread.sleep(forTimeInterval: 0.6)  // a tick to notice, plus slack
+        let client = try RawClient.connected(port: daemon.port)
+        client.write(Frame.send(id: 1, outputCapacity: 0, input: userToFilter("Hello")).encoded())
+        Thread.sleep(forTimeInterval: 0.5)  // a tick to notice, plus slack
         let stalled = ContinuousClock.now
         Thread.sleep(forTimeInterval: 1.0)
         #expect(listener.received(after: stalled).filter { $0 == "WATCHDOG=1" }.isEmpty, "pinged while stalled")
+        #expect(daemon.waitForLog("the routine queue has made no progress"), "\(daemon.tail)")
 
-        // Drain the pipe: the routine moves again, and so do the pings.
-        let pipe = daemon.output.fileHandleForReading
-        let drain = Thread { while !pipe.availableData.isEmpty {} }
-        drain.start()
+        // The routine returns after 2 s: the queue moves again, and so do the pings.
         let moving = ContinuousClock.now
         #expect(eventually { listener.received(after: moving).contains("WATCHDOG=1") }, "no ping after the stall ended")
+        #expect(daemon.terminate() == 0)
     }
 
     @Test("socket activation: the daemon serves the socket systemd-socket-activate passed and binds none")

@@ -11,17 +11,17 @@ struct JournalFieldTests {
         ("event", "MINIFLT_EVENT"), ("weird-key é", "MINIFLT_WEIRD_KEY__"),
     ])
     func fieldNames(key: String, field: String) {
-        #expect(JournalLogHandler.fieldName(key, prefix: "MINIFLT_") == field)
+        #expect(JournalEntry.fieldName(key, prefix: "MINIFLT_") == field)
     }
 
     @Test("levels map to syslog priorities")
     func priorities() {
-        #expect(JournalLogHandler.priority(.critical) == 2)
-        #expect(JournalLogHandler.priority(.error) == 3)
-        #expect(JournalLogHandler.priority(.warning) == 4)
-        #expect(JournalLogHandler.priority(.notice) == 5)
-        #expect(JournalLogHandler.priority(.info) == 6)
-        #expect(JournalLogHandler.priority(.debug) == 7)
+        #expect(JournalEntry.priority(.critical) == 2)
+        #expect(JournalEntry.priority(.error) == 3)
+        #expect(JournalEntry.priority(.warning) == 4)
+        #expect(JournalEntry.priority(.notice) == 5)
+        #expect(JournalEntry.priority(.info) == 6)
+        #expect(JournalEntry.priority(.debug) == 7)
     }
 
     @Test("every event kind has its own MESSAGE_ID, and the catalog explains exactly those")

@@ -58,6 +58,10 @@ int CMiniFltPosix_abstract_name(int fd, uint8_t *name, int capacity);
 /// a socket file left by a stopped process refuses).
 int CMiniFltPosix_datagram_listener_at(const char *path);
 
+/// A close-on-exec datagram socket connected to `address` (`length` bytes: a file-system path, or an
+/// abstract name whose first byte is '\0'), blocking unless `nonblocking`; -1 with errno.
+int CMiniFltPosix_datagram_connect(const char *address, int length, int nonblocking);
+
 /// One fanotify permission event: the opened file (an fd to answer with and close) and the opener's pid.
 typedef struct {
     int32_t fd;
@@ -82,6 +86,17 @@ int CMiniFltPosix_errno(void);
 /// Fixes glibc malloc's thresholds (mallopt M_MMAP_THRESHOLD and M_TRIM_THRESHOLD, which otherwise move
 /// with the program's behaviour); 0 on success.
 int CMiniFltPosix_set_malloc_thresholds(size_t mmap_threshold, size_t trim_threshold);
+
+/// SIGRTMIN and SIGRTMAX (macros that call into glibc, so not imported).
+int CMiniFltPosix_sigrtmin(void);
+int CMiniFltPosix_sigrtmax(void);
+/// Catches each of `numbers` with a handler that writes the signal's number (one byte) to a pipe, and
+/// returns the pipe's blocking, close-on-exec read end (-1 with errno). One pipe serves every signal: a
+/// Dispatch signal source costs a signalfd each. Call once.
+int CMiniFltPosix_signal_pipe(const int *numbers, int count);
+
+/// The signal's abbreviation without "SIG" ("HUP"), or NULL for a number glibc does not name.
+const char *CMiniFltPosix_signal_abbreviation(int number);
 
 /// Names the calling thread (at most 15 bytes show in `top -H`).
 void CMiniFltPosix_set_thread_name(const char *name);

@@ -1,5 +1,6 @@
 import ArgumentParser
 import MiniFltPosix
+import MiniFltSystemd
 
 #if canImport(Glibc)
 import Glibc
@@ -7,19 +8,27 @@ import Glibc
 
 /// Where minifltd's log goes (`--log-target`).
 enum LogTarget: String, ExpressibleByArgument, CaseIterable {
-    /// The journal when stderr is connected to it (JOURNAL_STREAM) or journald listens on its socket, else the
-    /// console. (A socket file alone proves nothing: a stopped journald leaves it behind.)
+    /// The console when stderr is a terminal (a person watching `make run`); else the journal when stderr is
+    /// connected to it (JOURNAL_STREAM) or journald listens on its socket; else the console. (A socket file
+    /// alone proves nothing: a stopped journald leaves it behind.)
     case auto
-    /// Structured entries through sd_journal_sendv.
+    /// Structured entries on the journal's socket; stderr while it cannot be reached.
     case journal
-    /// One line per event on stderr.
+    /// One line per entry on stderr.
     case console
 
     /// `auto` decided for this process.
     var resolved: LogTarget {
         guard self == .auto else { return self }
-        let journalListens = AbstractSocket.hasDatagramListener(at: "/run/systemd/journal/socket")
+        if isatty(2) == 1 { return .console }
+        let journalListens = AbstractSocket.hasDatagramListener(at: LogTarget.journalSocket)
         return LogTarget.stderrIsJournal || journalListens ? .journal : .console
+    }
+
+    /// The journal's socket: `MINIFLTD_JOURNAL_SOCKET` when set (for tests and unusual layouts), else
+    /// systemd's.
+    static var journalSocket: String {
+        getenv("MINIFLTD_JOURNAL_SOCKET").map { String(cString: $0) } ?? JournalLogWriter.defaultSocketPath
     }
 
     /// True when JOURNAL_STREAM names the device and inode of stderr, as systemd sets it for a service
