@@ -26,7 +26,7 @@ public final class LogQueue: Sendable {
         var writing = false
     }
 
-    /// Entries queued at most; more are dropped until the writer catches up.
+    /// Entries waiting at most, besides the batch the writer holds; more are dropped until it catches up.
     public let capacity: Int
     /// The label and metadata of the warning the queue writes itself about drops.
     private let label: String

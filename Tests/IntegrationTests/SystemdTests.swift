@@ -103,8 +103,8 @@ struct SystemdTests {
 
     @Test("journald: structured entries with MESSAGE_ID and the client's pid, read back with journalctl")
     func journal() throws {
-        let journald = try Journald.ensureRunning()
-        defer { journald.stop() }
+        let journald = try Journald.acquire()
+        defer { journald.release() }
         let daemon = try Daemon(arguments: ["--log-target", "journal"])
         let client = try FilterPort.connect(to: daemon.port)
         _ = try client.send(userToFilter("Hello, MiniFilter"), outputCapacity: 4096)

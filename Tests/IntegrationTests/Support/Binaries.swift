@@ -1,4 +1,5 @@
 import Foundation
+import Testing
 
 /// The built executables, found beside the test bundle (or where MINIFLTD_BIN_DIR says).
 enum Binaries {
@@ -62,6 +63,21 @@ func runProgram(_ executable: String, _ arguments: [String], environment: [Strin
         standardOutput: String(decoding: outputData, as: UTF8.self),
         standardError: String(decoding: errorData, as: UTF8.self)
     )
+}
+
+/// Runs a program and waits at most `limit` for it; its exit status, or nil (and it is killed) when it
+/// takes longer: a hang must fail the test, not stall the suite.
+func runProgram(_ executable: String, _ arguments: [String], within limit: Duration) throws -> Int32? {
+    let child = try ChildProcess(executable, arguments, mergeStandardOutput: true)
+    let output = LogBuffer()
+    output.collect(from: child.output.fileHandleForReading)
+    let process = child.process
+    guard eventually(timeout: limit, { !process.isRunning }) else {
+        _ = child.stop(SIGKILL)
+        Issue.record("\(executable) \(arguments.joined(separator: " ")) did not finish within \(limit)")
+        return nil
+    }
+    return child.waitForExit()
 }
 
 /// Runs `minifltctl` as another uid (and the same gid), through setpriv.
