@@ -4,11 +4,16 @@
 Round trips per second and p50/p99 latency of a hello exchange (SIZE bytes in, "Hello, User" back) for
 16 B, 4 KiB and 64 KiB messages, with 1 and 8 clients, for:
   - the floor: a plain C epoll server speaking the same framing (c-floor-server.c), via libfltlib;
-  - minifltd via libfltlib (the same C client as the floor, so the ratio is the server's);
-  - minifltd via the Swift client (minifltctl send --clients);
+  - minifltd with its default options (as `make run` and the unit run it; only --max-connections 8 and the
+    port are given), via libfltlib (the same C client as the floor, so the ratio is the server's);
+  - minifltd with --log-level warning, via libfltlib;
+  - minifltd via the Swift client (minifltctl send --clients), default options;
   - D-Bus method calls through sd-bus, peer to peer and through a private dbus-daemon.
-One pass with every process pinned to CPU 0, one unpinned. Then minifltd's idle RSS, its RSS with 1,000
-connected clients, and its time from start to READY=1. Prints one markdown report.
+Then 32 SENDs in flight on one connection (bench_pipelined.c) to the floor and to the default minifltd,
+each against the floor's 1-client synchronous rate. One pass with every process pinned to CPU 0, one
+unpinned. Then minifltd's memory idle and with 1,000 connected clients (RSS, and the private part: RssAnon
+and PSS, since most of RSS is shared library pages), and its time from start to READY=1. Prints one
+markdown report.
 
 Usage: bench.py --bin DIR --minifltd PATH --minifltctl PATH [--seconds S] [--out FILE]
 """
@@ -27,6 +32,8 @@ import time
 SIZES = [16, 4096, 65536]
 CLIENT_COUNTS = [1, 8]
 MINIFLTD_PORT = "\\MiniFltBench"
+QUIET_PORT = "\\MiniFltBenchQuiet"
+PIPELINE_DEPTH = 32
 FLOOR_PORT = "\\MiniFltBenchFloor"
 P2P_NAME = "minifltbench-dbus-p2p"
 BUS_NAME = "minifltbench-dbus-daemon"
@@ -114,8 +121,10 @@ def measure_pass(args, pin):
     quiet = {"stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
     rows = []
     try:
-        daemon = servers.start(prefix + [args.minifltd, "--port", MINIFLTD_PORT, "--max-connections", "8",
-                                         "--log-level", "warning", "--log-target", "console"], **quiet)
+        # The default daemon's stderr goes nowhere, but its log target is its own choice (`auto`), as shipped.
+        daemon = servers.start(prefix + [args.minifltd, "--port", MINIFLTD_PORT, "--max-connections", "8"], **quiet)
+        quiet_daemon = servers.start(prefix + [args.minifltd, "--port", QUIET_PORT, "--max-connections", "8",
+                                               "--log-level", "warning", "--log-target", "console"], **quiet)
         floor = servers.start(prefix + [os.path.join(args.bin, "c-floor-server"), FLOOR_PORT], **quiet)
         p2p = servers.start(prefix + [os.path.join(args.bin, "bench_dbus"), "serve-p2p", P2P_NAME], **quiet)
         config = os.path.join(args.bin, "bench-bus.conf")
@@ -131,10 +140,12 @@ def measure_pass(args, pin):
         if bus_server.stdout.readline().strip() != "ready":
             sys.exit("bench: the D-Bus server did not take its name on dbus-daemon")
         wait_listening(MINIFLTD_PORT.lower(), daemon)
+        wait_listening(QUIET_PORT.lower(), quiet_daemon)
         wait_listening(FLOOR_PORT.lower(), floor)
         wait_listening(P2P_NAME, p2p)
 
         fltlib = os.path.join(args.bin, "bench_fltlib")
+        pipelined = os.path.join(args.bin, "bench_pipelined")
         dbus = os.path.join(args.bin, "bench_dbus")
         seconds = str(args.seconds)
         for size in SIZES:
@@ -142,6 +153,7 @@ def measure_pass(args, pin):
                 n = str(clients)
                 floor_result = parse_c(run(prefix + [fltlib, FLOOR_PORT, str(size), n, seconds]))
                 c_result = parse_c(run(prefix + [fltlib, MINIFLTD_PORT, str(size), n, seconds]))
+                quiet_result = parse_c(run(prefix + [fltlib, QUIET_PORT, str(size), n, seconds]))
                 # minifltctl counts sends rather than seconds: as many as the C client managed in the time.
                 repeat = max(1000, int(c_result["rt"] * args.seconds / clients))
                 swift_result = parse_minifltctl(run(prefix + [
@@ -150,26 +162,41 @@ def measure_pass(args, pin):
                 p2p_result = parse_c(run(prefix + [dbus, "call", f"unix:abstract={P2P_NAME}", "p2p", str(size), n, seconds]))
                 bus_result = parse_c(run(prefix + [dbus, "call", bus_address, "bus", str(size), n, seconds]))
                 for name, result in [("C epoll floor (libfltlib client)", floor_result),
-                                     ("minifltd, libfltlib client", c_result),
+                                     ("minifltd default options, libfltlib client", c_result),
+                                     ("minifltd --log-level warning, libfltlib client", quiet_result),
                                      ("minifltd, Swift client", swift_result),
                                      ("D-Bus peer to peer (sd-bus)", p2p_result),
                                      ("D-Bus via dbus-daemon (sd-bus)", bus_result)]:
                     rows.append({"pin": pin, "size": size, "clients": clients, "name": name, **result,
                                  "floor": floor_result, "bus": bus_result})
                 print(f"bench: {'pinned' if pin else 'unpinned'} {size} B x {clients}: floor {floor_result['rt']:.0f}, "
-                      f"minifltd C {c_result['rt']:.0f}, Swift {swift_result['rt']:.0f}, "
+                      f"minifltd C {c_result['rt']:.0f}, warning {quiet_result['rt']:.0f}, Swift {swift_result['rt']:.0f}, "
                       f"D-Bus p2p {p2p_result['rt']:.0f}, dbus-daemon {bus_result['rt']:.0f} rt/s", file=sys.stderr)
+                if clients == 1:
+                    depth = str(PIPELINE_DEPTH)
+                    for name, port in [("C epoll floor, 32 in flight on 1 connection", FLOOR_PORT),
+                                       ("minifltd default options, 32 in flight on 1 connection", MINIFLTD_PORT)]:
+                        result = parse_c(run(prefix + [pipelined, port, str(size), depth, seconds]))
+                        rows.append({"pin": pin, "size": size, "clients": 1, "name": name, **result,
+                                     "floor": floor_result, "bus": bus_result})
     finally:
         servers.stop()
     return rows
 
 
-def resident_kib(pid):
+def memory_kib(pid):
+    """RSS, its anonymous (private) part, and the proportional set size, in KiB."""
+    fields = {}
     with open(f"/proc/{pid}/status") as status:
         for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1])
-    return -1
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "RssAnon"):
+                fields[key] = int(value.split()[0])
+    with open(f"/proc/{pid}/smaps_rollup") as rollup:
+        for line in rollup:
+            if line.startswith("Pss:"):
+                fields["Pss"] = int(line.split()[1])
+    return {"rss": fields.get("VmRSS", -1), "anon": fields.get("RssAnon", -1), "pss": fields.get("Pss", -1)}
 
 
 def memory_and_startup(args):
@@ -179,11 +206,11 @@ def memory_and_startup(args):
     servers = Servers()
     try:
         daemon = servers.start([args.minifltd, "--port", MINIFLTD_PORT, "--max-connections", "1000",
-                                "--max-pending-handshakes", "1000", "--log-level", "warning", "--log-target", "console"],
+                                "--max-pending-handshakes", "1000"],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_listening(MINIFLTD_PORT.lower(), daemon)
         time.sleep(0.5)
-        idle = resident_kib(daemon.pid)
+        idle = memory_kib(daemon.pid)
         connections = []
         address = b"\0" + MINIFLTD_PORT.lower().encode()
         for _ in range(1000):
@@ -196,7 +223,7 @@ def memory_and_startup(args):
             if answer[:6] != struct.pack("<IH", 4, 2) or answer[16:20] != b"\0\0\0\0":
                 sys.exit(f"bench: a client of the 1,000 was not connected: {answer!r}")
         time.sleep(0.5)
-        loaded = resident_kib(daemon.pid)
+        loaded = memory_kib(daemon.pid)
         for connection in connections:
             connection.close()
     finally:
@@ -238,11 +265,12 @@ def report(rows, seconds, idle, loaded, ready_ms):
                          f"{row['rt'] / row['bus']['rt']:.2f}x |")
         lines.append("")
     lines += ["## minifltd itself", "",
-              "| measure | value |", "|---|---:|",
-              f"| RSS idle | {idle / 1024:.1f} MiB |",
-              f"| RSS with 1,000 connected clients (`--max-connections 1000`) | {loaded / 1024:.1f} MiB |",
-              f"| per connected client | {(loaded - idle) / 1000:.1f} KiB |",
-              f"| start to READY=1 (median of 5) | {ready_ms:.1f} ms |", ""]
+              "| measure | RSS | private (RssAnon) | PSS |", "|---|---:|---:|---:|"]
+    for label, numbers in [("idle", idle), ("with 1,000 connected clients (`--max-connections 1000`)", loaded)]:
+        lines.append(f"| {label} | {numbers['rss'] / 1024:.1f} MiB | {numbers['anon'] / 1024:.1f} MiB | {numbers['pss'] / 1024:.1f} MiB |")
+    lines += [f"| per connected client | {(loaded['rss'] - idle['rss']) / 1000:.1f} KiB | "
+              f"{(loaded['anon'] - idle['anon']) / 1000:.1f} KiB | {(loaded['pss'] - idle['pss']) / 1000:.1f} KiB |", "",
+              f"Start to READY=1 (median of 5): {ready_ms:.1f} ms.", ""]
     return "\n".join(lines)
 
 
@@ -254,7 +282,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=1.0, help="how long each cell runs (default 1)")
     parser.add_argument("--out", help="also write the report here")
     args = parser.parse_args()
-    for name in [MINIFLTD_PORT.lower(), FLOOR_PORT.lower(), P2P_NAME, BUS_NAME]:
+    for name in [MINIFLTD_PORT.lower(), QUIET_PORT.lower(), FLOOR_PORT.lower(), P2P_NAME, BUS_NAME]:
         if listening(name):
             sys.exit(f"bench: something already listens at @{name}; stop it first")
     rows = measure_pass(args, pin=True) + measure_pass(args, pin=False)

@@ -19,6 +19,8 @@ final class ServiceMonitor: Sendable {
         var ioAnswered: UInt64 = 0
         var lastStatus = ""
         var stalled = false
+        /// READY=1 reached the service manager (a full notification queue makes a send fail; it is retried).
+        var readySent = false
     }
 
     private let port: ServerPort
@@ -53,8 +55,11 @@ final class ServiceMonitor: Sendable {
     func start() {
         guard notifier.isEnabled else { return }
         let status = statusLine
-        state.withLock { $0.lastStatus = status }
-        notifier.ready(status: status)
+        let sent = notifier.ready(status: status)
+        state.withLock {
+            $0.lastStatus = status
+            $0.readySent = sent
+        }
         logger.event(.info, .ready, "ready: \(status)")
         let watchdog = ServiceNotifier.watchdogInterval
         // Ping at half the watchdog interval; refresh the status line at least every second.
@@ -74,11 +79,20 @@ final class ServiceMonitor: Sendable {
 
     private func refreshStatus() {
         let status = statusLine
+        if !state.withLock({ $0.readySent }) {
+            let sent = notifier.ready(status: status)
+            state.withLock {
+                $0.readySent = sent
+                $0.lastStatus = status
+            }
+            return
+        }
         let changed = state.withLock { state in
             defer { state.lastStatus = status }
             return state.lastStatus != status
         }
-        if changed { notifier.status(status) }
+        // A status the full queue did not take is sent again at the next tick.
+        if changed, !notifier.status(status) { state.withLock { $0.lastStatus = "" } }
     }
 
     private func checkProgressAndPing() {
