@@ -98,7 +98,7 @@ let package = Package(
         ),
         .testTarget(
             name: "MiniFltLoggingTests",
-            dependencies: ["MiniFltLogging", "MiniFltPosix", .product(name: "Logging", package: "swift-log")]
+            dependencies: ["MiniFltLogging", "MiniFltPosix", "MiniFltWire", .product(name: "Logging", package: "swift-log")]
         ),
         .testTarget(
             name: "IntegrationTests",

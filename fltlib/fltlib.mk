@@ -6,7 +6,7 @@
 #                        pkg-config, run the wire-vector test and replay the fuzz inputs (fuzz_client.c); the
 #                        integration tests run the programs
 
-FLTLIB_VERSION := 1.0.0
+FLTLIB_VERSION := 1.1.0
 FLTLIB_SONAME := libfltlib.so.1
 FLTLIB_BUILD := .build/fltlib
 FLTLIB_LIB := $(FLTLIB_BUILD)/libfltlib.so.$(FLTLIB_VERSION)
@@ -76,7 +76,8 @@ fltlib-tests: $(FLTLIB_LIB)
 		fltlib/tests/seed_client.cpp $$libs $$rpath
 	@echo "  CC   $(FLTLIB_TEST_BIN)/wire_vectors (library sources)"
 	@$(CC) $(FLTLIB_TEST_CFLAGS) -Ifltlib/include -Ifltlib/src -o $(FLTLIB_TEST_BIN)/wire_vectors \
-		fltlib/tests/wire_vectors.c fltlib/src/wire.c fltlib/src/status.c fltlib/src/port_name.c
+		fltlib/tests/wire_vectors.c fltlib/src/wire.c fltlib/src/status.c fltlib/src/port_name.c \
+		fltlib/src/wide_path.c fltlib/src/last_error.c
 	./$(FLTLIB_TEST_BIN)/wire_vectors Tests/WireVectors/wire-vectors.txt
 	@echo "  CC   $(FLTLIB_TEST_BIN)/fuzz_client_replay (library sources)"
 	@$(CC) $(FLTLIB_TEST_CFLAGS) -DFLTLIB_FUZZ_REPLAY -Ifltlib/include -Ifltlib/src -o $(FLTLIB_TEST_BIN)/fuzz_client_replay \

@@ -1,4 +1,5 @@
 import Logging
+import MiniFltPosix
 
 #if canImport(Glibc)
 import Glibc
@@ -12,7 +13,7 @@ public struct ConsoleLogWriter: LogWriter {
     public init(fd: Int32 = 2) { self.fd = fd }
 
     public mutating func write(_ record: LogRecord) {
-        ConsoleLogWriter.writeAll(fd, Array(ConsoleLogWriter.line(for: record).utf8))
+        writeAll(fd, Array(ConsoleLogWriter.line(for: record).utf8))
     }
 
     /// The line for `record`, ending in a newline.
@@ -33,18 +34,5 @@ public struct ConsoleLogWriter: LogWriter {
         var buffer = [CChar](repeating: 0, count: 32)
         let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
         return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// Writes all of `bytes`, waiting as long as the descriptor makes it wait; gives up on an error.
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8]) {
-        var offset = 0
-        bytes.withUnsafeBytes { raw in
-            while offset < raw.count, let base = raw.baseAddress {
-                let written = Glibc.write(fd, base + offset, raw.count - offset)
-                if written < 0, errno == EINTR { continue }
-                if written <= 0 { return }
-                offset += written
-            }
-        }
     }
 }

@@ -10,59 +10,26 @@ public enum LogEscaping {
     /// `text` with every control or reordering character escaped.
     public static func escape(_ text: String) -> String {
         guard text.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F || $0 >= 0xC2 }) else { return text }
-        var escaped = String.UnicodeScalarView()
-        for scalar in text.unicodeScalars {
-            guard needsEscape(scalar) else {
-                escaped.append(scalar)
-                continue
-            }
-            escaped.append(contentsOf: replacement(for: scalar).unicodeScalars)
-        }
-        return String(escaped)
+        return escape(codePoints: text.unicodeScalars.lazy.map(\.value))
     }
 
-    /// `bytes` as text: valid UTF-8 as it is (escaped as by ``escape(_:)``), each byte of an invalid
-    /// sequence as `\xHH`, so that two different names never log alike.
-    public static func escape(bytes: some Collection<UInt8>) -> String {
-        let bytes = Array(bytes)
+    /// Code points as text, escaped as by ``escape(_:)``. The lone surrogates U+DC80-U+DCFF, which stand for
+    /// the bytes of ill-formed UTF-8 in a path (`WidePath.codePoints`), show as those bytes, `\xHH`, so that
+    /// two different names never log alike; other values that are no scalar show as `\u{HHHH}`.
+    public static func escape(codePoints: some Sequence<UInt32>) -> String {
         var text = String.UnicodeScalarView()
-        var index = 0
-        while index < bytes.count {
-            if let (scalar, length) = scalar(in: bytes, at: index) {
+        for point in codePoints {
+            if let scalar = Unicode.Scalar(point), !needsEscape(scalar) {
                 text.append(scalar)
-                index += length
+            } else if let scalar = Unicode.Scalar(point) {
+                text.append(contentsOf: replacement(for: scalar).unicodeScalars)
+            } else if (0xDC80...0xDCFF).contains(point) {
+                text.append(contentsOf: ("\\x" + hex(UInt8(point - 0xDC00))).unicodeScalars)
             } else {
-                text.append(contentsOf: ("\\x" + hex(bytes[index])).unicodeScalars)
-                index += 1
+                text.append(contentsOf: ("\\u{" + String(point, radix: 16, uppercase: true) + "}").unicodeScalars)
             }
         }
-        return escape(String(text))
-    }
-
-    /// The scalar of the well-formed UTF-8 sequence at `index` and its length, or nil (Unicode's table 3-7).
-    private static func scalar(in bytes: [UInt8], at index: Int) -> (Unicode.Scalar, Int)? {
-        let lead = bytes[index]
-        if lead < 0x80 { return (Unicode.Scalar(lead), 1) }
-        let length: Int
-        var second: ClosedRange<UInt8> = 0x80...0xBF
-        switch lead {
-        case 0xC2...0xDF: length = 2
-        case 0xE0: length = 3; second = 0xA0...0xBF
-        case 0xE1...0xEC, 0xEE...0xEF: length = 3
-        case 0xED: length = 3; second = 0x80...0x9F
-        case 0xF0: length = 4; second = 0x90...0xBF
-        case 0xF1...0xF3: length = 4
-        case 0xF4: length = 4; second = 0x80...0x8F
-        default: return nil
-        }
-        guard index + length <= bytes.count, second.contains(bytes[index + 1]) else { return nil }
-        var value = UInt32(lead) & (0x7F >> length)
-        for offset in 1..<length {
-            let byte = bytes[index + offset]
-            guard offset == 1 || (0x80...0xBF).contains(byte) else { return nil }
-            value = value << 6 | UInt32(byte & 0x3F)
-        }
-        return Unicode.Scalar(value).map { ($0, length) }
+        return String(text)
     }
 
     private static func needsEscape(_ scalar: Unicode.Scalar) -> Bool {

@@ -9,8 +9,8 @@ import Glibc
 #endif
 
 /// `minifltctl listen`: the seed client's second half. Receives each FLT_TO_USER message (a wide-string
-/// path), prints it, and answers FLT_TO_USER_REPLY with block = 1 when the path contains a `--block`
-/// substring.
+/// path, docs/protocol.md section 8), prints its bytes as the file system has them, and answers
+/// FLT_TO_USER_REPLY with block = 1 when the path contains a `--block` substring.
 struct Listen: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Receive the filter's messages and answer whether to block each opened file.",
@@ -49,10 +49,9 @@ struct Listen: ParsableCommand {
                 do throws(FilterPortError) {
                     while true {
                         let message = try connection.getMessage(bufferSize: FilterMessage.headerSize + 4096)
-                        let path = WideString.decode(message.bytes, as: size)
-                        let block = blocked.contains { path.contains($0) }
-                        var output = StandardOutput()
-                        print(block ? "\(path) will be blocked" : path, to: &output)
+                        let path = WidePath.decode(message.bytes, as: size)
+                        let block = blocked.contains { path.contains(Array($0.utf8)) }
+                        StandardOutput.write(bytes: path + Array((block ? " will be blocked\n" : "\n").utf8))
                         if message.replyLength >= 4 {
                             var reply: [UInt8] = []
                             reply.appendLittleEndian(UInt32(block ? 1 : 0))

@@ -1,4 +1,5 @@
 import MiniFltLogging
+import MiniFltWire
 import Testing
 
 @Suite("Logged values cannot forge lines or drive a terminal")
@@ -43,6 +44,6 @@ struct LogEscapingTests {
 
     @Test("invalid UTF-8 bytes show as \\xHH, so different names never log alike", arguments: byteCases)
     func bytes(input: [UInt8], expected: String) {
-        #expect(LogEscaping.escape(bytes: input) == expected)
+        #expect(LogEscaping.escape(codePoints: WidePath.codePoints(input)) == expected)
     }
 }

@@ -30,7 +30,7 @@ struct SharedVectorTests {
 
     @Test("the file has every kind of vector")
     func fileIsComplete() {
-        for kind in ["status", "name", "connect", "send", "reply", "server"] {
+        for kind in ["status", "name", "connect", "send", "reply", "server", "path"] {
             #expect(!SharedVectorTests.vectors(kind).isEmpty, "no \(kind) vectors")
         }
     }
@@ -48,6 +48,18 @@ struct SharedVectorTests {
             #expect(throws: PortNameError.self) { try PortName(vector.fields[0]) }
         } else {
             #expect(try PortName(vector.fields[0]).addressBytes == bytes(vector.fields[1]))
+        }
+    }
+
+    @Test("file paths travel losslessly as wide text, and decode to the same bytes", arguments: vectors("path"))
+    func path(_ vector: Vector) throws {
+        let path = try bytes(vector.fields[0])
+        for (size, text) in [(WideCharacterSize.utf16, try bytes(vector.fields[1])), (.utf32, try bytes(vector.fields[2]))] {
+            let (encoded, shortened) = WidePath.encodeTerminated(path, as: size, length: 4096)
+            #expect(!shortened)
+            #expect(Array(encoded.prefix(text.count)) == text, "\(size)")
+            #expect(encoded.dropFirst(text.count).allSatisfy { $0 == 0 })
+            #expect(WidePath.decode(text, as: size) == path, "\(size)")
         }
     }
 

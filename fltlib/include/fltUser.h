@@ -28,6 +28,8 @@
 
 #ifndef FLTLIB_NO_WINTYPES
 #include "fltWinTypes.h"
+
+#include <stddef.h>
 #endif
 
 #ifdef __cplusplus
@@ -146,6 +148,23 @@ HRESULT WINAPI FilterGetPollDescriptor(HANDLE hPort, int *pDescriptor);
  *         there yet.
  */
 HRESULT WINAPI FilterTryGetMessage(HANDLE hPort, PFILTER_MESSAGE_HEADER lpMessageBuffer, DWORD dwMessageBufferSize);
+
+/**
+ * The bytes of a path that a message carried as wide text, such as the example filter's FLT_TO_USER (the
+ * file being opened). Linux paths are bytes and need not be UTF-8: each byte that is not part of valid UTF-8
+ * travels as the lone surrogate U+DC80 + (byte - 0x80), which this call turns back into the byte, so the
+ * result opens the very file. A path whose first character is U+2026 was too long for the message and holds
+ * only its end (docs/protocol.md section 8).
+ *
+ * @param lpPath    the NUL-terminated wide path.
+ * @param lpBuffer  receives the bytes and a NUL.
+ * @param cbBuffer  its size in bytes.
+ * @param pcbPath   receives the path's length in bytes without the NUL (also when the buffer is too small);
+ *                  may be NULL.
+ * @return S_OK; HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER) (0x8007007A) when cbBuffer is not more than
+ *         *pcbPath; E_INVALIDARG for a NULL lpPath, or a NULL lpBuffer with a size.
+ */
+HRESULT WINAPI FilterWidePathToBytes(LPCWSTR lpPath, char *lpBuffer, size_t cbBuffer, size_t *pcbPath);
 
 /**
  * Why the calling thread's last failed fltlib call failed, and what to do about it, as a sentence for a

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "fltUser.h"
 #include "port_name.h"
 #include "status.h"
 #include "wire.h"
@@ -150,6 +151,32 @@ static void check_server(char *rest) {
           "server frame %s has another payload", hex);
 }
 
+/* path BYTES UTF16 UTF32: FilterWidePathToBytes gives the bytes back from the UTF-32 text (wchar_t on Linux). */
+static void check_path(char *rest) {
+    const char *bytes_hex = field(&rest);
+    (void)field(&rest);
+    const char *utf32_hex = field(&rest);
+    uint8_t expected[512], utf32[2048];
+    long expected_length = unhex(bytes_hex, expected, sizeof expected);
+    long utf32_length = unhex(utf32_hex, utf32, sizeof utf32 - sizeof(wchar_t));
+    if (expected_length < 0 || utf32_length < 0 || utf32_length % 4 != 0) {
+        CHECK(0, "bad hex in a path vector");
+        return;
+    }
+    wchar_t wide[512] = {0};
+    memcpy(wide, utf32, (size_t)utf32_length);
+    char path[512];
+    size_t length = 0;
+    HRESULT result = FilterWidePathToBytes(wide, path, sizeof path, &length);
+    CHECK(result == S_OK, "FilterWidePathToBytes(%s) failed with 0x%08x", utf32_hex, (unsigned)result);
+    CHECK(length == (size_t)expected_length && memcmp(path, expected, length) == 0 && path[length] == 0,
+          "path %s decodes to other bytes (%zu of them)", utf32_hex, length);
+    char small[2];
+    result = FilterWidePathToBytes(wide, small, sizeof small, &length);
+    CHECK(result == (HRESULT)0x8007007A && length == (size_t)expected_length,
+          "path %s in a 2-byte buffer: 0x%08x, length %zu", utf32_hex, (unsigned)result, length);
+}
+
 int main(int argc, char **argv) {
     if (argc != 2) {
         fprintf(stderr, "usage: wire_vectors PATH-TO-wire-vectors.txt\n");
@@ -174,6 +201,7 @@ int main(int argc, char **argv) {
         else if (strcmp(kind, "connect") == 0 || strcmp(kind, "send") == 0 || strcmp(kind, "reply") == 0)
             check_client_frame(kind, rest);
         else if (strcmp(kind, "server") == 0) check_server(rest);
+        else if (strcmp(kind, "path") == 0) check_path(rest);
         else CHECK(0, "unknown vector kind '%s'", kind);
         checked++;
     }

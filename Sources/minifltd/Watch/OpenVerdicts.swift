@@ -11,8 +11,9 @@ import Glibc
 #endif
 
 /// The seed example's second half on Linux: each open of a watched file is sent to the connected client as
-/// FLT_TO_USER (the full path, a 4096-byte wide string in the client's wchar size) with a reply capacity of
-/// 4 (FLT_TO_USER_REPLY: a u32 `block`). A reply with block != 0 fails the open with EPERM; anything else
+/// FLT_TO_USER (the path, a 4096-byte wide string in the client's wchar size, as docs/protocol.md section 8
+/// lays out: lossless for any bytes, marked when too long) with a reply capacity of 4 (FLT_TO_USER_REPLY: a
+/// u32 `block`). A reply with block != 0 fails the open with EPERM; anything else
 /// (no client, a timeout, an error) lets it proceed, and says so in the log.
 ///
 /// Opens by minifltd itself and by the connected client's process are never sent: the client may open files
@@ -97,8 +98,9 @@ final class OpenVerdicts: Sendable {
         unwatched.store(false, ordering: .relaxed)
         guard event.pid != client.peer.pid else { return monitor.answer(event, allow: true) }
         let pathBytes = monitor.pathBytes(of: event)
-        let path = pathBytes.map { String(decoding: $0, as: UTF8.self) } ?? "(unknown file)"
-        let message = WideString.encodeTerminated(path, as: client.wcharSize, length: OpenVerdicts.messageSize)
+        let (message, shortened) = WidePath.encodeTerminated(
+            pathBytes ?? Array("(unknown file)".utf8), as: client.wcharSize, length: OpenVerdicts.messageSize
+        )
         let result = client.send(message, replyCapacity: OpenVerdicts.replySize, timeout: timeout)
         switch result {
         case .replied(.success, let reply) where reply.count == OpenVerdicts.replySize:
@@ -123,11 +125,15 @@ final class OpenVerdicts: Sendable {
             counters.opensLogged.add(1, ordering: .relaxed)
             logger.warning("\(OpenVerdicts.printable(pathBytes)) opened by pid \(event.pid): no usable verdict (\(result)); allowing it")
         }
+        // After the answer, as every line here.
+        if shortened {
+            logger.notice("\(OpenVerdicts.printable(pathBytes)) opened by pid \(event.pid): the path does not fit FLT_TO_USER; the client got \u{2026} and the path's end")
+        }
     }
 
     /// A path for the log: its bytes as they are, invalid UTF-8 and control characters escaped.
     private static func printable(_ path: [UInt8]?) -> String {
-        path.map { LogEscaping.escape(bytes: $0) } ?? "(unknown file)"
+        path.map { LogEscaping.escape(codePoints: WidePath.codePoints($0)) } ?? "(unknown file)"
     }
 }
 
