@@ -29,7 +29,7 @@ fuzz-build: setup
 		-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library
 	@counters=$$(MINIFLT_FUZZ_TARGET=sddl $(FUZZ_BUILD)/release/minifltfuzz -runs=0 2>&1 | sed -n 's/.*(\([0-9]*\) inline 8-bit counters).*/\1/p'); \
 		[ "$${counters:-0}" -gt 1000 ] || { echo "fuzz: minifltfuzz has $${counters:-no} coverage counters; it was not built for fuzzing"; exit 1; }
-	$(FUZZ_CC) -O1 -g -fsanitize=fuzzer,address -pthread -Ifltlib/include -Ifltlib/src \
+	$(FUZZ_CC) -O1 -g -fsanitize=fuzzer,address -pthread $(FLTLIB_INTERNAL_INCLUDES) \
 		-o $(FUZZ_BUILD)/fltlib-client-frames fltlib/tests/fuzz_client.c $(FLTLIB_SOURCES)
 
 fuzz: fuzz-build

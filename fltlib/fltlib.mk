@@ -10,14 +10,22 @@ FLTLIB_VERSION := 1.0.0
 FLTLIB_SONAME := libfltlib.so.1
 FLTLIB_BUILD := .build/fltlib
 FLTLIB_LIB := $(FLTLIB_BUILD)/libfltlib.so.$(FLTLIB_VERSION)
-FLTLIB_SOURCES := $(wildcard fltlib/src/*.c)
-FLTLIB_OBJECTS := $(patsubst fltlib/src/%.c,$(FLTLIB_BUILD)/obj/%.o,$(FLTLIB_SOURCES))
+# Port names fold with the lowercase table the Swift libraries use (docs/protocol.md section 1): one file, compiled
+# into both.
+FLTLIB_LOWERCASE := Sources/CMiniFltLowercase
+FLTLIB_LOWERCASE_SOURCES := $(wildcard $(FLTLIB_LOWERCASE)/*.c)
+FLTLIB_SOURCES := $(wildcard fltlib/src/*.c) $(FLTLIB_LOWERCASE_SOURCES)
+FLTLIB_OBJECTS := $(patsubst %.c,$(FLTLIB_BUILD)/obj/%.o,$(notdir $(FLTLIB_SOURCES)))
+FLTLIB_LOWERCASE_HEADERS := $(wildcard $(FLTLIB_LOWERCASE)/*.h $(FLTLIB_LOWERCASE)/include/*.h)
+# What a program built from the library's sources, rather than against the installed library, includes.
+FLTLIB_INTERNAL_INCLUDES := -Ifltlib/include -Ifltlib/src -I$(FLTLIB_LOWERCASE)/include
 FLTLIB_HEADERS := fltlib/include/fltUser.h fltlib/include/fltWinTypes.h
 
 CC ?= cc
 CXX ?= c++
 FLTLIB_WARNINGS := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-FLTLIB_CFLAGS := -std=c11 -O2 -g -fPIC -fvisibility=hidden -pthread $(FLTLIB_WARNINGS) -Wstrict-prototypes -Ifltlib/include
+FLTLIB_CFLAGS := -std=c11 -O2 -g -fPIC -fvisibility=hidden -pthread $(FLTLIB_WARNINGS) -Wstrict-prototypes -Ifltlib/include \
+	-I$(FLTLIB_LOWERCASE)/include
 FLTLIB_LDFLAGS := -shared -pthread -Wl,-soname,$(FLTLIB_SONAME) -Wl,--version-script=fltlib/libfltlib.map \
 	-Wl,-z,defs -Wl,-z,relro -Wl,-z,now
 
@@ -36,7 +44,11 @@ FLTLIB_TEST_CFLAGS := -std=c11 -O2 -g -pthread $(FLTLIB_WARNINGS)
 
 fltlib: $(FLTLIB_LIB)
 
-$(FLTLIB_BUILD)/obj/%.o: fltlib/src/%.c fltlib/src/*.h $(FLTLIB_HEADERS)
+$(FLTLIB_BUILD)/obj/%.o: fltlib/src/%.c fltlib/src/*.h $(FLTLIB_HEADERS) $(FLTLIB_LOWERCASE_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FLTLIB_CFLAGS) -c -o $@ $<
+
+$(FLTLIB_BUILD)/obj/%.o: $(FLTLIB_LOWERCASE)/%.c $(FLTLIB_LOWERCASE_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(FLTLIB_CFLAGS) -c -o $@ $<
 
@@ -75,10 +87,11 @@ fltlib-tests: $(FLTLIB_LIB)
 	$(CXX) -std=c++17 -O2 -g $(FLTLIB_WARNINGS) $$flags -o $(FLTLIB_TEST_BIN)/seed_client \
 		fltlib/tests/seed_client.cpp $$libs $$rpath
 	@echo "  CC   $(FLTLIB_TEST_BIN)/wire_vectors (library sources)"
-	@$(CC) $(FLTLIB_TEST_CFLAGS) -Ifltlib/include -Ifltlib/src -o $(FLTLIB_TEST_BIN)/wire_vectors \
-		fltlib/tests/wire_vectors.c fltlib/src/wire.c fltlib/src/status.c fltlib/src/port_name.c
+	@$(CC) $(FLTLIB_TEST_CFLAGS) $(FLTLIB_INTERNAL_INCLUDES) -o $(FLTLIB_TEST_BIN)/wire_vectors \
+		fltlib/tests/wire_vectors.c fltlib/src/wire.c fltlib/src/status.c fltlib/src/port_name.c \
+		$(FLTLIB_LOWERCASE_SOURCES)
 	./$(FLTLIB_TEST_BIN)/wire_vectors Tests/WireVectors/wire-vectors.txt
 	@echo "  CC   $(FLTLIB_TEST_BIN)/fuzz_client_replay (library sources)"
-	@$(CC) $(FLTLIB_TEST_CFLAGS) -DFLTLIB_FUZZ_REPLAY -Ifltlib/include -Ifltlib/src -o $(FLTLIB_TEST_BIN)/fuzz_client_replay \
+	@$(CC) $(FLTLIB_TEST_CFLAGS) -DFLTLIB_FUZZ_REPLAY $(FLTLIB_INTERNAL_INCLUDES) -o $(FLTLIB_TEST_BIN)/fuzz_client_replay \
 		fltlib/tests/fuzz_client.c $(FLTLIB_SOURCES)
 	./$(FLTLIB_TEST_BIN)/fuzz_client_replay Fuzz/Corpus/client-frames/* $(wildcard Fuzz/Regressions/fltlib-client-frames/*)

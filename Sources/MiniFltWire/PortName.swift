@@ -1,8 +1,9 @@
 /// A communication port's name, `\MiniFilterPort_Example`, and the abstract socket address it maps to.
 ///
 /// Names are case-insensitive (the seed creates its port with `OBJ_CASE_INSENSITIVE`): the address is the name
-/// case-folded to lowercase and UTF-8 encoded, so `\miniFILTERport_example` reaches `\MiniFilterPort_Example`
-/// at `@\minifilterport_example`.
+/// lowercased character by character with Unicode's simple mapping (``PortName/unicodeVersion``) and UTF-8
+/// encoded, so `\miniFILTERport_example` reaches `\MiniFilterPort_Example` at `@\minifilterport_example`
+/// (docs/protocol.md section 1).
 public struct PortName: Hashable, Sendable, CustomStringConvertible {
     /// The most bytes an abstract socket name holds (108 in `sun_path`, less the leading NUL).
     public static let maximumAddressLength = 107
@@ -17,7 +18,7 @@ public struct PortName: Hashable, Sendable, CustomStringConvertible {
     public init(_ name: String) throws(PortNameError) {
         guard name.hasPrefix("\\") else { throw .notRooted(name) }
         guard !name.utf8.contains(0) else { throw .containsNUL(name) }
-        let bytes = Array(name.lowercased().utf8)
+        let bytes = PortName.lowercasedUTF8(name)
         guard bytes.count <= PortName.maximumAddressLength else { throw .tooLong(name, bytes.count) }
         self.name = name
         self.addressBytes = bytes

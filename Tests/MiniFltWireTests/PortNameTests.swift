@@ -1,3 +1,4 @@
+import Foundation
 import MiniFltWire
 import Testing
 
@@ -9,6 +10,17 @@ struct PortNameTests {
         #expect(name.address == "@\\minifilterport_example")
         #expect(name.addressBytes == Array("\\minifilterport_example".utf8))
         #expect(try PortName("\\miniFILTERport_example").addressBytes == name.addressBytes)
+    }
+
+    @Test("the table's Unicode version is the one docs/protocol.md section 1 names")
+    func unicodeVersion() throws {
+        let url = URL(fileURLWithPath: #filePath)
+            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("docs/protocol.md")
+        let protocolText = try String(contentsOf: url, encoding: .utf8)
+        let sectionOne = try #require(protocolText.components(separatedBy: "\n## 2.").first)
+        #expect(PortName.unicodeVersion == "17.0.0")
+        #expect(sectionOne.contains("Unicode \(PortName.unicodeVersion)"))
     }
 
     @Test("names must start with a backslash")
