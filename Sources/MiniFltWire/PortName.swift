@@ -16,7 +16,9 @@ public struct PortName: Hashable, Sendable, CustomStringConvertible {
     /// Checks a Windows object name.
     /// - Throws: ``PortNameError`` (`STATUS_OBJECT_NAME_INVALID` on the server, 0x8007007B on the client).
     public init(_ name: String) throws(PortNameError) {
-        guard name.hasPrefix("\\") else { throw .notRooted(name) }
+        // The first scalar, not the first Character: `\` followed by a combining mark is one Character that is not
+        // `\`, but it is a rooted name to libfltlib and on the wire.
+        guard name.unicodeScalars.first == "\\" else { throw .notRooted(name) }
         guard !name.utf8.contains(0) else { throw .containsNUL(name) }
         let bytes = PortName.lowercasedUTF8(name)
         guard bytes.count <= PortName.maximumAddressLength else { throw .tooLong(name, bytes.count) }
