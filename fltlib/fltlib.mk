@@ -4,7 +4,7 @@
 #   make install         also installs the library, its headers (under include/fltlib) and fltlib.pc
 #   make fltlib-tests    install into a staging prefix, build the C and C++ test programs against it with
 #                        pkg-config, run the wire-vector test and replay the fuzz inputs (fuzz_client.c); the
-#                        integration tests run the programs
+#                        integration tests run the programs (port_name_foldings too)
 
 FLTLIB_VERSION := 1.0.0
 FLTLIB_SONAME := libfltlib.so.1
@@ -91,6 +91,9 @@ fltlib-tests: $(FLTLIB_LIB)
 		fltlib/tests/wire_vectors.c fltlib/src/wire.c fltlib/src/status.c fltlib/src/port_name.c \
 		$(FLTLIB_LOWERCASE_SOURCES)
 	./$(FLTLIB_TEST_BIN)/wire_vectors Tests/WireVectors/wire-vectors.txt
+	@echo "  CC   $(FLTLIB_TEST_BIN)/port_name_foldings (library sources)"
+	@$(CC) $(FLTLIB_TEST_CFLAGS) $(FLTLIB_INTERNAL_INCLUDES) -o $(FLTLIB_TEST_BIN)/port_name_foldings \
+		fltlib/tests/port_name_foldings.c fltlib/src/port_name.c $(FLTLIB_LOWERCASE_SOURCES)
 	@echo "  CC   $(FLTLIB_TEST_BIN)/fuzz_client_replay (library sources)"
 	@$(CC) $(FLTLIB_TEST_CFLAGS) -DFLTLIB_FUZZ_REPLAY $(FLTLIB_INTERNAL_INCLUDES) -o $(FLTLIB_TEST_BIN)/fuzz_client_replay \
 		fltlib/tests/fuzz_client.c $(FLTLIB_SOURCES)

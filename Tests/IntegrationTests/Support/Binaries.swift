@@ -91,7 +91,7 @@ enum FltLibPrograms {
 
     static let directory: Result<URL, FltLibBuildError> = {
         let folder = packageRoot.appendingPathComponent(".build/fltlib-tests")
-        let names = ["flt_send", "flt_threads", "flt_api", "flt_listen", "seed_client"]
+        let names = ["flt_send", "flt_threads", "flt_api", "flt_listen", "seed_client", "port_name_foldings"]
         if names.allSatisfy({ FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent($0).path) }) {
             return .success(folder)
         }
