@@ -4,6 +4,8 @@
 #   make test       set up (Debian packages) and run every test
 #   make soak       the slow hostile-client runs (100,000 refused connects, ...), with fd and RSS figures
 #   make fuzz       libFuzzer over the decoders and the SDDL parser (FUZZ_SECONDS=N per target; Fuzz/fuzz.mk)
+#   make fuzz-smoke every fuzz target for 20 s, as CI runs it (.ci/run)
+#   make fltlib-sanitize  libfltlib and its tests under AddressSanitizer and UBSan (fltlib/fltlib.mk)
 #   make sanitize   the test suite under AddressSanitizer, then ThreadSanitizer
 #   make bench      the benchmark table against a C epoll floor and D-Bus (Benchmarks/)
 #   make lowercase-table   regenerate the port-name lowercase table (Tools/generate-lowercase-table.swift)
