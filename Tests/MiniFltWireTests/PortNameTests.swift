@@ -14,10 +14,7 @@ struct PortNameTests {
 
     @Test("the table's Unicode version is the one docs/protocol.md section 1 names")
     func unicodeVersion() throws {
-        let url = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("docs/protocol.md")
-        let protocolText = try String(contentsOf: url, encoding: .utf8)
+        let protocolText = try RepositoryFile.text("docs/protocol.md")
         let sectionOne = try #require(protocolText.components(separatedBy: "\n## 2.").first)
         #expect(PortName.unicodeVersion == "17.0.0")
         #expect(sectionOne.contains("Unicode \(PortName.unicodeVersion)"))
