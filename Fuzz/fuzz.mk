@@ -8,7 +8,7 @@
 #
 # Targets: frame-decoder, sddl and client-frames (Swift, Fuzz/Targets, one `minifltfuzz` binary that
 # MINIFLT_FUZZ_TARGET points at a target), and fltlib-client-frames (libfltlib, fltlib/tests/fuzz_client.c,
-# which shares client-frames' corpus). A crash file is a finding: fix it, then keep the file in
+# which shares client-frames' corpus; built with UndefinedBehaviorSanitizer too, halting on a finding). A crash file is a finding: fix it, then keep the file in
 # Fuzz/Regressions/TARGET, where `make test` replays it. Reproduce one with
 # MINIFLT_FUZZ_TARGET=TARGET .build-fuzz/release/minifltfuzz CRASH_FILE (or .build-fuzz/fltlib-client-frames CRASH_FILE).
 
@@ -31,7 +31,7 @@ fuzz-build: setup
 		-Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING -Xswiftc -parse-as-library
 	@counters=$$(MINIFLT_FUZZ_TARGET=sddl $(FUZZ_BUILD)/release/minifltfuzz -runs=0 2>&1 | sed -n 's/.*(\([0-9]*\) inline 8-bit counters).*/\1/p'); \
 		[ "$${counters:-0}" -gt 1000 ] || { echo "fuzz: minifltfuzz has $${counters:-no} coverage counters; it was not built for fuzzing"; exit 1; }
-	$(FUZZ_CC) -O1 -g -fsanitize=fuzzer,address -pthread $(FLTLIB_INTERNAL_INCLUDES) \
+	$(FUZZ_CC) -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all -pthread $(FLTLIB_INTERNAL_INCLUDES) \
 		-o $(FUZZ_BUILD)/fltlib-client-frames fltlib/tests/fuzz_client.c $(FLTLIB_SOURCES)
 
 fuzz: fuzz-build
