@@ -71,7 +71,8 @@ lowercase-table-check: setup
 	@mkdir -p .build
 	@$(SWIFT) Tools/generate-lowercase-table.swift > .build/lowercase_table.c
 	@diff -u $(LOWERCASE_TABLE) .build/lowercase_table.c || \
-		{ echo "$(LOWERCASE_TABLE) is not what Tools/generate-lowercase-table.swift writes: fix the generator or run make lowercase-table"; exit 1; }
+		{ echo "$(LOWERCASE_TABLE) is not what its generator writes: fix Tools/generate-lowercase-table.swift"; \
+		  echo "or run make lowercase-table"; exit 1; }
 	@echo "lowercase table: $(LOWERCASE_TABLE) matches its generator"
 
 # The slow hostile cases (Tests/IntegrationTests/SoakTests.swift): 100,000 refused connects and more.

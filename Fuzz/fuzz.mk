@@ -8,8 +8,8 @@
 #
 # Targets: frame-decoder, sddl and client-frames (Swift, Fuzz/Targets, one `minifltfuzz` binary that
 # MINIFLT_FUZZ_TARGET points at a target), and fltlib-client-frames (libfltlib, fltlib/tests/fuzz_client.c,
-# which shares client-frames' corpus; built with UndefinedBehaviorSanitizer too, halting on a finding). A crash file is a finding: fix it, then keep the file in
-# Fuzz/Regressions/TARGET, where `make test` replays it. Reproduce one with
+# which shares client-frames' corpus; built with UndefinedBehaviorSanitizer too, halting on a finding). A crash
+# file is a finding: fix it, then keep the file in Fuzz/Regressions/TARGET, where `make test` replays it. Reproduce one with
 # MINIFLT_FUZZ_TARGET=TARGET .build-fuzz/release/minifltfuzz CRASH_FILE (or .build-fuzz/fltlib-client-frames CRASH_FILE).
 
 FUZZ_SECONDS ?= 60

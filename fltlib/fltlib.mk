@@ -28,10 +28,10 @@ CXX ?= c++
 # Sanitizer flags for the library and every test program; empty but for fltlib-sanitize.
 FLTLIB_SANITIZE ?=
 FLTLIB_WARNINGS := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-FLTLIB_CFLAGS := -std=c11 -O2 -g -fPIC -fvisibility=hidden -pthread $(FLTLIB_WARNINGS) -Wstrict-prototypes -Ifltlib/include \
-	-I$(FLTLIB_LOWERCASE)/include $(FLTLIB_SANITIZE)
-FLTLIB_LDFLAGS := $(FLTLIB_SANITIZE) -shared -pthread -Wl,-soname,$(FLTLIB_SONAME) -Wl,--version-script=fltlib/libfltlib.map \
-	-Wl,-z,defs -Wl,-z,relro -Wl,-z,now
+FLTLIB_CFLAGS := -std=c11 -O2 -g -fPIC -fvisibility=hidden -pthread $(FLTLIB_WARNINGS) -Wstrict-prototypes \
+	-Ifltlib/include -I$(FLTLIB_LOWERCASE)/include $(FLTLIB_SANITIZE)
+FLTLIB_LDFLAGS := $(FLTLIB_SANITIZE) -shared -pthread -Wl,-soname,$(FLTLIB_SONAME) \
+	-Wl,--version-script=fltlib/libfltlib.map -Wl,-z,defs -Wl,-z,relro -Wl,-z,now
 
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -99,8 +99,8 @@ fltlib-tests: $(FLTLIB_LIB)
 	@$(CC) $(FLTLIB_TEST_CFLAGS) $(FLTLIB_INTERNAL_INCLUDES) -o $(FLTLIB_TEST_BIN)/port_name_foldings \
 		fltlib/tests/port_name_foldings.c fltlib/src/port_name.c $(FLTLIB_LOWERCASE_SOURCES)
 	@echo "  CC   $(FLTLIB_TEST_BIN)/fuzz_client_replay (library sources)"
-	@$(CC) $(FLTLIB_TEST_CFLAGS) -DFLTLIB_FUZZ_REPLAY $(FLTLIB_INTERNAL_INCLUDES) -o $(FLTLIB_TEST_BIN)/fuzz_client_replay \
-		fltlib/tests/fuzz_client.c $(FLTLIB_SOURCES)
+	@$(CC) $(FLTLIB_TEST_CFLAGS) -DFLTLIB_FUZZ_REPLAY $(FLTLIB_INTERNAL_INCLUDES) \
+		-o $(FLTLIB_TEST_BIN)/fuzz_client_replay fltlib/tests/fuzz_client.c $(FLTLIB_SOURCES)
 	./$(FLTLIB_TEST_BIN)/fuzz_client_replay Fuzz/Corpus/client-frames/* $(wildcard Fuzz/Regressions/fltlib-client-frames/*)
 
 # Every finding stops the program that made it: UBSan's through -fno-sanitize-recover=all, ASan's by default, and

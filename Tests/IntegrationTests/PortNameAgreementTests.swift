@@ -34,9 +34,8 @@ struct PortNameAgreementTests {
             }
             if swift != nil { swiftFoldings += 1 }
             if swift != libfltlib[value] {
-                differences.append(
-                    "U+\(String(value, radix: 16, uppercase: true)): Swift \(swift ?? "itself"), libfltlib \(libfltlib[value] ?? "itself")"
-                )
+                let code = "U+" + String(value, radix: 16, uppercase: true)
+                differences.append("\(code): Swift \(swift ?? "itself"), libfltlib \(libfltlib[value] ?? "itself")")
             }
         }
         #expect(swiftFoldings == libfltlib.count)
