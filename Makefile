@@ -4,8 +4,11 @@
 #   make test       set up (Debian packages) and run every test
 #   make soak       the slow hostile-client runs (100,000 refused connects, ...), with fd and RSS figures
 #   make fuzz       libFuzzer over the decoders and the SDDL parser (FUZZ_SECONDS=N per target; Fuzz/fuzz.mk)
+#   make fuzz-smoke every fuzz target for 20 s, as CI runs it (.ci/run)
+#   make fltlib-sanitize  libfltlib and its tests under AddressSanitizer and UBSan (fltlib/fltlib.mk)
 #   make sanitize   the test suite under AddressSanitizer, then ThreadSanitizer
 #   make bench      the benchmark table against a C epoll floor and D-Bus (Benchmarks/)
+#   make lowercase-table   regenerate the port-name lowercase table (Tools/generate-lowercase-table.swift)
 #   make run        set up, build and run minifltd in the foreground (as root)
 #   make install    install the binaries, libfltlib (fltUser.h, fltlib.pc), the systemd units and the journal
 #                   catalog under $(DESTDIR)$(PREFIX)
@@ -27,7 +30,7 @@ RUN_ARGS ?=
 # iproute2 for ss in the README's demo; gcc and g++ for libfltlib and its C and C++ tests.
 DEB_PACKAGES := libsystemd-dev pkg-config systemd util-linux python3 iproute2 gcc g++
 
-.PHONY: all build setup test soak sanitize run install uninstall clean
+.PHONY: all build setup test soak sanitize run install uninstall clean lowercase-table lowercase-table-check
 
 all: build
 
@@ -50,10 +53,27 @@ setup:
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "swift is not on PATH: install the Swift 6 toolchain (swift.org) first"; exit 1; }
 
-test: setup
+test: setup lowercase-table-check
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory fltlib-tests
 	$(SWIFT) test
+
+# The table port names fold with (docs/protocol.md section 1), written from the Swift toolchain's Unicode
+# properties. `make test` regenerates it and fails when that differs from the committed file.
+LOWERCASE_TABLE := Sources/CMiniFltLowercase/lowercase_table.c
+
+lowercase-table: setup
+	@mkdir -p .build
+	$(SWIFT) Tools/generate-lowercase-table.swift > .build/lowercase_table.c
+	mv .build/lowercase_table.c $(LOWERCASE_TABLE)
+
+lowercase-table-check: setup
+	@mkdir -p .build
+	@$(SWIFT) Tools/generate-lowercase-table.swift > .build/lowercase_table.c
+	@diff -u $(LOWERCASE_TABLE) .build/lowercase_table.c || \
+		{ echo "$(LOWERCASE_TABLE) is not what its generator writes: fix Tools/generate-lowercase-table.swift"; \
+		  echo "or run make lowercase-table"; exit 1; }
+	@echo "lowercase table: $(LOWERCASE_TABLE) matches its generator"
 
 # The slow hostile cases (Tests/IntegrationTests/SoakTests.swift): 100,000 refused connects and more.
 soak: setup

@@ -4,22 +4,34 @@
 #   make install         also installs the library, its headers (under include/fltlib) and fltlib.pc
 #   make fltlib-tests    install into a staging prefix, build the C and C++ test programs against it with
 #                        pkg-config, run the wire-vector test and replay the fuzz inputs (fuzz_client.c); the
-#                        integration tests run the programs
+#                        integration tests run the programs (port_name_foldings too)
+#   make fltlib-sanitize the same, library and programs built with AddressSanitizer and UndefinedBehaviorSanitizer
+#                        in .build/fltlib-sanitize, then the integration tests that run the programs
 
 FLTLIB_VERSION := 1.1.0
 FLTLIB_SONAME := libfltlib.so.1
 FLTLIB_BUILD := .build/fltlib
 FLTLIB_LIB := $(FLTLIB_BUILD)/libfltlib.so.$(FLTLIB_VERSION)
-FLTLIB_SOURCES := $(wildcard fltlib/src/*.c)
-FLTLIB_OBJECTS := $(patsubst fltlib/src/%.c,$(FLTLIB_BUILD)/obj/%.o,$(FLTLIB_SOURCES))
+# Port names fold with the lowercase table the Swift libraries use (docs/protocol.md section 1): one file, compiled
+# into both.
+FLTLIB_LOWERCASE := Sources/CMiniFltLowercase
+FLTLIB_LOWERCASE_SOURCES := $(wildcard $(FLTLIB_LOWERCASE)/*.c)
+FLTLIB_SOURCES := $(wildcard fltlib/src/*.c) $(FLTLIB_LOWERCASE_SOURCES)
+FLTLIB_OBJECTS := $(patsubst %.c,$(FLTLIB_BUILD)/obj/%.o,$(notdir $(FLTLIB_SOURCES)))
+FLTLIB_LOWERCASE_HEADERS := $(wildcard $(FLTLIB_LOWERCASE)/*.h $(FLTLIB_LOWERCASE)/include/*.h)
+# What a program built from the library's sources, rather than against the installed library, includes.
+FLTLIB_INTERNAL_INCLUDES := -Ifltlib/include -Ifltlib/src -I$(FLTLIB_LOWERCASE)/include
 FLTLIB_HEADERS := fltlib/include/fltUser.h fltlib/include/fltWinTypes.h
 
 CC ?= cc
 CXX ?= c++
+# Sanitizer flags for the library and every test program; empty but for fltlib-sanitize.
+FLTLIB_SANITIZE ?=
 FLTLIB_WARNINGS := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-FLTLIB_CFLAGS := -std=c11 -O2 -g -fPIC -fvisibility=hidden -pthread $(FLTLIB_WARNINGS) -Wstrict-prototypes -Ifltlib/include
-FLTLIB_LDFLAGS := -shared -pthread -Wl,-soname,$(FLTLIB_SONAME) -Wl,--version-script=fltlib/libfltlib.map \
-	-Wl,-z,defs -Wl,-z,relro -Wl,-z,now
+FLTLIB_CFLAGS := -std=c11 -O2 -g -fPIC -fvisibility=hidden -pthread $(FLTLIB_WARNINGS) -Wstrict-prototypes \
+	-Ifltlib/include -I$(FLTLIB_LOWERCASE)/include $(FLTLIB_SANITIZE)
+FLTLIB_LDFLAGS := $(FLTLIB_SANITIZE) -shared -pthread -Wl,-soname,$(FLTLIB_SONAME) \
+	-Wl,--version-script=fltlib/libfltlib.map -Wl,-z,defs -Wl,-z,relro -Wl,-z,now
 
 LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
@@ -30,13 +42,17 @@ FLTLIB_TEST_BIN := .build/fltlib-tests
 FLTLIB_PKG := PKG_CONFIG_PATH=$(FLTLIB_STAGE)/lib/pkgconfig pkg-config
 FLTLIB_TEST_PROGRAMS := $(FLTLIB_TEST_BIN)/flt_send $(FLTLIB_TEST_BIN)/flt_threads $(FLTLIB_TEST_BIN)/flt_api \
 	$(FLTLIB_TEST_BIN)/flt_listen $(FLTLIB_TEST_BIN)/seed_client
-FLTLIB_TEST_CFLAGS := -std=c11 -O2 -g -pthread $(FLTLIB_WARNINGS)
+FLTLIB_TEST_CFLAGS := -std=c11 -O2 -g -pthread $(FLTLIB_WARNINGS) $(FLTLIB_SANITIZE)
 
-.PHONY: fltlib install-fltlib uninstall-fltlib fltlib-tests
+.PHONY: fltlib install-fltlib uninstall-fltlib fltlib-tests fltlib-sanitize
 
 fltlib: $(FLTLIB_LIB)
 
-$(FLTLIB_BUILD)/obj/%.o: fltlib/src/%.c fltlib/src/*.h $(FLTLIB_HEADERS)
+$(FLTLIB_BUILD)/obj/%.o: fltlib/src/%.c fltlib/src/*.h $(FLTLIB_HEADERS) $(FLTLIB_LOWERCASE_HEADERS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FLTLIB_CFLAGS) -c -o $@ $<
+
+$(FLTLIB_BUILD)/obj/%.o: $(FLTLIB_LOWERCASE)/%.c $(FLTLIB_LOWERCASE_HEADERS)
 	@mkdir -p $(dir $@)
 	$(CC) $(FLTLIB_CFLAGS) -c -o $@ $<
 
@@ -72,14 +88,31 @@ fltlib-tests: $(FLTLIB_LIB)
 		$(CC) $(FLTLIB_TEST_CFLAGS) $$flags -o $(FLTLIB_TEST_BIN)/$$program fltlib/tests/$$program.c $$libs $$rpath; \
 	done; \
 	echo "  CXX  $(FLTLIB_TEST_BIN)/seed_client (pkg-config fltlib)"; \
-	$(CXX) -std=c++17 -O2 -g $(FLTLIB_WARNINGS) $$flags -o $(FLTLIB_TEST_BIN)/seed_client \
+	$(CXX) -std=c++17 -O2 -g $(FLTLIB_WARNINGS) $(FLTLIB_SANITIZE) $$flags -o $(FLTLIB_TEST_BIN)/seed_client \
 		fltlib/tests/seed_client.cpp $$libs $$rpath
 	@echo "  CC   $(FLTLIB_TEST_BIN)/wire_vectors (library sources)"
-	@$(CC) $(FLTLIB_TEST_CFLAGS) -Ifltlib/include -Ifltlib/src -o $(FLTLIB_TEST_BIN)/wire_vectors \
+	@$(CC) $(FLTLIB_TEST_CFLAGS) $(FLTLIB_INTERNAL_INCLUDES) -o $(FLTLIB_TEST_BIN)/wire_vectors \
 		fltlib/tests/wire_vectors.c fltlib/src/wire.c fltlib/src/status.c fltlib/src/port_name.c \
-		fltlib/src/wide_path.c fltlib/src/last_error.c
+		fltlib/src/wide_path.c fltlib/src/last_error.c $(FLTLIB_LOWERCASE_SOURCES)
 	./$(FLTLIB_TEST_BIN)/wire_vectors Tests/WireVectors/wire-vectors.txt
+	@echo "  CC   $(FLTLIB_TEST_BIN)/port_name_foldings (library sources)"
+	@$(CC) $(FLTLIB_TEST_CFLAGS) $(FLTLIB_INTERNAL_INCLUDES) -o $(FLTLIB_TEST_BIN)/port_name_foldings \
+		fltlib/tests/port_name_foldings.c fltlib/src/port_name.c $(FLTLIB_LOWERCASE_SOURCES)
 	@echo "  CC   $(FLTLIB_TEST_BIN)/fuzz_client_replay (library sources)"
-	@$(CC) $(FLTLIB_TEST_CFLAGS) -DFLTLIB_FUZZ_REPLAY -Ifltlib/include -Ifltlib/src -o $(FLTLIB_TEST_BIN)/fuzz_client_replay \
-		fltlib/tests/fuzz_client.c $(FLTLIB_SOURCES)
+	@$(CC) $(FLTLIB_TEST_CFLAGS) -DFLTLIB_FUZZ_REPLAY $(FLTLIB_INTERNAL_INCLUDES) \
+		-o $(FLTLIB_TEST_BIN)/fuzz_client_replay fltlib/tests/fuzz_client.c $(FLTLIB_SOURCES)
 	./$(FLTLIB_TEST_BIN)/fuzz_client_replay Fuzz/Corpus/client-frames/* $(wildcard Fuzz/Regressions/fltlib-client-frames/*)
+
+# Every finding stops the program that made it: UBSan's through -fno-sanitize-recover=all, ASan's by default, and
+# LeakSanitizer's at exit. So a finding fails the static tests here, and the integration tests that run the sanitized
+# programs against a daemon (FltLibTests, on ports of their own) through MINIFLT_FLTLIB_TEST_BIN.
+FLTLIB_SANITIZE_BUILD := .build/fltlib-sanitize
+FLTLIB_SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
+fltlib-sanitize: setup
+	$(MAKE) --no-print-directory fltlib-tests FLTLIB_SANITIZE="$(FLTLIB_SANITIZE_FLAGS)" \
+		FLTLIB_BUILD=$(FLTLIB_SANITIZE_BUILD) FLTLIB_STAGE=$(CURDIR)/$(FLTLIB_SANITIZE_BUILD)/stage \
+		FLTLIB_TEST_BIN=$(FLTLIB_SANITIZE_BUILD)/tests
+	$(SWIFT) build --build-tests
+	MINIFLT_FLTLIB_TEST_BIN=$(CURDIR)/$(FLTLIB_SANITIZE_BUILD)/tests \
+		$(SWIFT) test --skip-build --filter 'FltLibTests|PortNameAgreementTests'

@@ -53,9 +53,9 @@ public struct PermissionDescriptor: Hashable, Sendable, CustomStringConvertible 
         return PermissionDescriptor(dacl: dacl, isProtected: isProtected)
     }
 
-    /// The descriptor in SDDL.
+    /// The descriptor in SDDL. A protected NULL DACL keeps its `P` (`D:PNO_ACCESS_CONTROL`), so that the text
+    /// parses back to this descriptor.
     public var description: String {
-        guard let dacl else { return "D:NO_ACCESS_CONTROL" }
-        return "D:" + (isProtected ? "P" : "") + dacl.map(\.description).joined()
+        "D:" + (isProtected ? "P" : "") + (dacl.map { $0.map(\.description).joined() } ?? "NO_ACCESS_CONTROL")
     }
 }

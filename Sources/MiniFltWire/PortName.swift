@@ -1,8 +1,9 @@
 /// A communication port's name, `\MiniFilterPort_Example`, and the abstract socket address it maps to.
 ///
 /// Names are case-insensitive (the seed creates its port with `OBJ_CASE_INSENSITIVE`): the address is the name
-/// case-folded to lowercase and UTF-8 encoded, so `\miniFILTERport_example` reaches `\MiniFilterPort_Example`
-/// at `@\minifilterport_example`.
+/// lowercased character by character with Unicode's simple mapping (``PortName/unicodeVersion``) and UTF-8
+/// encoded, so `\miniFILTERport_example` reaches `\MiniFilterPort_Example` at `@\minifilterport_example`
+/// (docs/protocol.md section 1).
 public struct PortName: Hashable, Sendable, CustomStringConvertible {
     /// The most bytes an abstract socket name holds (108 in `sun_path`, less the leading NUL).
     public static let maximumAddressLength = 107
@@ -15,9 +16,11 @@ public struct PortName: Hashable, Sendable, CustomStringConvertible {
     /// Checks a Windows object name.
     /// - Throws: ``PortNameError`` (`STATUS_OBJECT_NAME_INVALID` on the server, 0x8007007B on the client).
     public init(_ name: String) throws(PortNameError) {
-        guard name.hasPrefix("\\") else { throw .notRooted(name) }
+        // The first scalar, not the first Character: `\` followed by a combining mark is one Character that is not
+        // `\`, but it is a rooted name to libfltlib and on the wire.
+        guard name.unicodeScalars.first == "\\" else { throw .notRooted(name) }
         guard !name.utf8.contains(0) else { throw .containsNUL(name) }
-        let bytes = Array(name.lowercased().utf8)
+        let bytes = PortName.lowercasedUTF8(name)
         guard bytes.count <= PortName.maximumAddressLength else { throw .tooLong(name, bytes.count) }
         self.name = name
         self.addressBytes = bytes

@@ -42,6 +42,15 @@ struct FltLibTests {
         #expect(daemon.waitForLog("event=access-denied"))
     }
 
+    @Test("a port name with letters glibc 2.36 does not lowercase (U+A7CB, Garay U+10D50): libfltlib reaches it")
+    func newerLettersInThePortName() throws {
+        let daemon = try Daemon(port: Binaries.uniquePortName("\u{A7CB}X\u{10D50}"))
+        // flt_send reads its arguments in the locale's encoding.
+        let result = try Self.run("flt_send", ["--port", daemon.port, "Hello"], environment: ["LC_ALL": "C.UTF-8"])
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == "Hello, User\n")
+    }
+
     @Test("no port listening: 0x80070002")
     func portMissing() throws {
         let result = try Self.run("flt_send", ["--port", Binaries.uniquePortName("missing"), "Hello"])

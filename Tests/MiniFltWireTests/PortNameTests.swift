@@ -1,3 +1,4 @@
+import Foundation
 import MiniFltWire
 import Testing
 
@@ -9,6 +10,14 @@ struct PortNameTests {
         #expect(name.address == "@\\minifilterport_example")
         #expect(name.addressBytes == Array("\\minifilterport_example".utf8))
         #expect(try PortName("\\miniFILTERport_example").addressBytes == name.addressBytes)
+    }
+
+    @Test("the table's Unicode version is the one docs/protocol.md section 1 names")
+    func unicodeVersion() throws {
+        let protocolText = try RepositoryFile.text("docs/protocol.md")
+        let sectionOne = try #require(protocolText.components(separatedBy: "\n## 2.").first)
+        #expect(PortName.unicodeVersion == "17.0.0")
+        #expect(sectionOne.contains("Unicode \(PortName.unicodeVersion)"))
     }
 
     @Test("names must start with a backslash")

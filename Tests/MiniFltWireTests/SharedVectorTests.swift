@@ -15,10 +15,7 @@ struct SharedVectorTests {
     }
 
     static let vectors: [Vector] = {
-        let url = URL(fileURLWithPath: #filePath)
-            .deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("WireVectors/wire-vectors.txt")
-        guard let text = try? String(contentsOf: url, encoding: .utf8) else { return [] }
+        guard let text = try? RepositoryFile.text("Tests/WireVectors/wire-vectors.txt") else { return [] }
         return text.split(separator: "\n", omittingEmptySubsequences: false).enumerated().compactMap { index, line in
             guard !line.isEmpty, !line.hasPrefix("#") else { return nil }
             let parts = line.split(separator: " ").map(String.init)

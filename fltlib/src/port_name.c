@@ -1,24 +1,6 @@
-#define _GNU_SOURCE
 #include "port_name.h"
 
-#include <locale.h>
-#include <pthread.h>
-#include <wctype.h>
-
-/* Lowercasing must agree with the daemon's (Swift's String.lowercased(), Unicode's full mapping) for every
- * name, not just ASCII. glibc's C.UTF-8 locale (Debian's libc-bin ships it) has Unicode's simple mapping,
- * which matches the full one everywhere except U+0130, handled below; without that locale only ASCII folds. */
-static locale_t unicode_locale = (locale_t)0;
-static pthread_once_t unicode_locale_once = PTHREAD_ONCE_INIT;
-
-static void load_unicode_locale(void) { unicode_locale = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0); }
-
-static uint32_t lowercase(uint32_t scalar) {
-    if (scalar < 0x80) return (scalar >= 'A' && scalar <= 'Z') ? scalar + 32 : scalar;
-    pthread_once(&unicode_locale_once, load_unicode_locale);
-    if (unicode_locale == (locale_t)0) return scalar;
-    return (uint32_t)towlower_l((wint_t)scalar, unicode_locale);
-}
+#include <CMiniFltLowercase.h>
 
 /* Appends `scalar` as UTF-8 to `out`, which holds `limit` bytes; returns the new length, or -1 when it does not
  * fit. */
@@ -61,13 +43,8 @@ int flt_port_address(const wchar_t *name, uint8_t address[FLT_MAX_ADDRESS_LENGTH
             *why = "holds a wchar_t that is not a Unicode character";
             return -1;
         }
-        if (scalar == 0x130) {
-            /* LATIN CAPITAL LETTER I WITH DOT ABOVE: full lowercasing gives i and COMBINING DOT ABOVE. */
-            length = append_utf8(address, length, FLT_MAX_ADDRESS_LENGTH, 'i');
-            if (length >= 0) length = append_utf8(address, length, FLT_MAX_ADDRESS_LENGTH, 0x307);
-        } else {
-            length = append_utf8(address, length, FLT_MAX_ADDRESS_LENGTH, lowercase(scalar));
-        }
+        /* The daemon folds with the same table (docs/protocol.md section 1), whatever the locale says. */
+        length = append_utf8(address, length, FLT_MAX_ADDRESS_LENGTH, CMiniFltLowercase_simpleLowercase(scalar));
         if (length < 0) {
             *why = "is longer than an abstract socket name can be (107 bytes of UTF-8)";
             return -1;

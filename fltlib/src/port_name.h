@@ -9,9 +9,10 @@
 /* The most bytes an abstract socket name holds: sun_path's 108 less the leading NUL. */
 #define FLT_MAX_ADDRESS_LENGTH 107
 
-/* Case-folds `name` to lowercase and encodes it as UTF-8 into `address` (no NUL, no terminator).
- * Returns the address length, or -1 with `*why` set when `name` is not a port name: it does not start with a
- * backslash, holds a value that is not a Unicode scalar, or needs more than FLT_MAX_ADDRESS_LENGTH bytes. */
+/* Lowercases `name` scalar by scalar (Unicode's simple mapping, docs/protocol.md section 1) and encodes it as
+ * UTF-8 into `address` (no NUL, no terminator). Returns the address length, or -1 with `*why` set when `name`
+ * is not a port name: it does not start with a backslash, holds a value that is not a Unicode scalar, or needs
+ * more than FLT_MAX_ADDRESS_LENGTH bytes. */
 int flt_port_address(const wchar_t *name, uint8_t address[FLT_MAX_ADDRESS_LENGTH], const char **why);
 
 /* `name` as UTF-8 for messages, truncated to fit `size` (with its terminator); values that are not Unicode

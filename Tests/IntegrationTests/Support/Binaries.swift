@@ -101,13 +101,17 @@ func eventually(timeout: Duration = .seconds(5), _ condition: () throws -> Bool)
 
 /// libfltlib's C and C++ test programs (fltlib/tests), built against a staged install through pkg-config by
 /// `make fltlib-tests`, which `make test` runs before the Swift tests. A bare `swift test` builds them here.
+/// MINIFLT_FLTLIB_TEST_BIN names another folder of them, such as `make fltlib-sanitize`'s sanitized build.
 enum FltLibPrograms {
     static let packageRoot = URL(fileURLWithPath: #filePath)
         .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
     static let directory: Result<URL, FltLibBuildError> = {
+        if let override = ProcessInfo.processInfo.environment["MINIFLT_FLTLIB_TEST_BIN"] {
+            return .success(URL(fileURLWithPath: override))
+        }
         let folder = packageRoot.appendingPathComponent(".build/fltlib-tests")
-        let names = ["flt_send", "flt_threads", "flt_api", "flt_listen", "seed_client"]
+        let names = ["flt_send", "flt_threads", "flt_api", "flt_listen", "seed_client", "port_name_foldings"]
         if names.allSatisfy({ FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent($0).path) }) {
             return .success(folder)
         }

@@ -1,5 +1,6 @@
 import Foundation
 import MiniFltPosix
+import MiniFltWire
 import Synchronization
 import Testing
 
@@ -29,7 +30,8 @@ final class Daemon {
             mergeStandardOutput: true
         )
         log.collect(from: child.output.fileHandleForReading)
-        let address = "@" + self.port.lowercased()
+        // PortName's address, not String.lowercased(), which folds some letters otherwise (U+0130).
+        let address = (try? PortName(self.port).address) ?? "@" + self.port
         let process = child.process
         guard eventually({ isListening(address) || !process.isRunning }), process.isRunning else {
             _ = child.stop(SIGKILL)
