@@ -8,7 +8,9 @@ import MiniFltPosix
 /// A caller only appends a captured ``LogRecord`` under a short lock; a thread of the queue's own takes
 /// entries in batches and hands them to its ``LogWriter``. When the writer falls behind by ``capacity``
 /// entries (the journal stopped reading, a stderr pipe is full), new entries are dropped and counted, and
-/// once the writer has caught up it writes one warning with the count. A verdict on a file open can thus be
+/// once the writer has caught up it writes one warning with the count. The last quarter of the queue is
+/// kept for entries of level notice and above, so that a flood of debug or info lines never crowds out the
+/// warning that explains it. A verdict on a file open can thus be
 /// given while journald itself waits on that open.
 ///
 /// # Thread safety
@@ -49,8 +51,9 @@ public final class LogQueue: Sendable {
 
     /// Queues `record`, or drops and counts it when the queue is full. Never blocks on the writer.
     public func enqueue(_ record: LogRecord) {
+        let limit = record.level >= .notice ? capacity : capacity - capacity / 4
         let wake = state.withLock { state -> Bool in
-            guard state.records.count < capacity else {
+            guard state.records.count < limit else {
                 state.dropped += 1
                 state.droppedTotal += 1
                 return false

@@ -49,6 +49,19 @@ struct LogQueueTests {
         #expect(records.last?.metadata["event"] == "log-dropped", "the count comes after the entries it follows")
     }
 
+    @Test("a flood of info lines never crowds out a warning: the last quarter of the queue is kept for notice and above")
+    func warningsKeepRoom() {
+        let writer = GatedWriter()
+        let queue = LogQueue(capacity: 100, label: "test", writer: writer)
+        let logger = Logger(label: "test") { QueuedLogHandler(label: $0, queue: queue) }
+        for index in 0..<1_000 { logger.info("entry \(index)") }
+        logger.warning("the client does not read")
+        writer.release()
+        #expect(queue.flush(timeout: .seconds(5)))
+        #expect(writer.written.messages.contains("the client does not read"))
+        #expect(writer.written.messages.filter { $0.hasPrefix("entry ") }.count <= 100 + 75)
+    }
+
     @Test("entries reach the writer in order, with the handler's metadata merged under the entry's")
     func order() {
         let writer = RecordingWriter()
