@@ -35,7 +35,7 @@ let package = Package(
         .target(
             name: "MiniFltServer",
             dependencies: [
-                "MiniFltWire", "MiniFltPermissions", "MiniFltPosix",
+                "MiniFltWire", "MiniFltPermissions", "MiniFltPosix", "MiniFltLogging",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "HeapModule", package: "swift-collections"),

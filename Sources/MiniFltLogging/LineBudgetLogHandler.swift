@@ -3,7 +3,7 @@ public import Logging
 /// Wraps a log handler so that entries at info and above pass only within a ``LineBudget``; entries of
 /// the kinds in `exempt` (start, stop, summaries: a few per run or per interval by design) always pass.
 /// The first entry to pass after others were left out is preceded by a warning that counts them.
-public struct LineBudgetLogHandler: LogHandler {
+public struct LineBudgetLogHandler: WrappingLogHandler {
     public var wrapped: any LogHandler
     public let budget: LineBudget
     /// The metadata key whose value names an entry's kind.
@@ -19,21 +19,6 @@ public struct LineBudgetLogHandler: LogHandler {
         self.eventKey = eventKey
         self.exempt = exempt
         self.noticeEvent = noticeEvent
-    }
-
-    public var metadata: Logger.Metadata {
-        get { wrapped.metadata }
-        set { wrapped.metadata = newValue }
-    }
-
-    public var logLevel: Logger.Level {
-        get { wrapped.logLevel }
-        set { wrapped.logLevel = newValue }
-    }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { wrapped[metadataKey: key] }
-        set { wrapped[metadataKey: key] = newValue }
     }
 
     public func log(event: LogEvent) {

@@ -1,4 +1,5 @@
 public import Logging
+public import MiniFltLogging
 import MiniFltPosix
 import Synchronization
 
@@ -6,7 +7,7 @@ import Synchronization
 /// above that carry a client uid (refusals, violations, timeouts) pass at most `burst` times per `window` for
 /// that uid; the rest are counted, and the next entry that passes after the window says how many were
 /// dropped. Info lines of working clients are not limited: `--log-level` sets their volume.
-public struct PeerRateLimitedLogHandler: LogHandler {
+public struct PeerRateLimitedLogHandler: WrappingLogHandler {
     /// Counters shared by every copy of the handler (swift-log copies handlers with their metadata).
     public final class Budget: Sendable {
         struct Account {
@@ -57,21 +58,6 @@ public struct PeerRateLimitedLogHandler: LogHandler {
         self.wrapped = wrapped
         self.budget = budget
         self.clock = clock
-    }
-
-    public var metadata: Logger.Metadata {
-        get { wrapped.metadata }
-        set { wrapped.metadata = newValue }
-    }
-
-    public var logLevel: Logger.Level {
-        get { wrapped.logLevel }
-        set { wrapped.logLevel = newValue }
-    }
-
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { wrapped[metadataKey: key] }
-        set { wrapped[metadataKey: key] = newValue }
     }
 
     public func log(event: LogEvent) {
