@@ -1,14 +1,16 @@
 import Foundation
 import MiniFltClient
+import MiniFltPosix
 import MiniFltServer
 import MiniFltWire
+import Synchronization
 import Testing
 
 /// The installed units under a real systemd, as PID 1 of its own pid, mount and cgroup namespaces, booted
 /// the hermetic way (private /tmp, /run and /var/tmp; a unit path holding only the units needed), so that
 /// no boot unit touches the machine. The network namespace is shared: the abstract socket is reachable.
-/// It serves the units' port, `\MiniFilterPort_Example`: a minifltd already running on this machine with
-/// that name makes it fail.
+/// The units are the project's, with a port name of the test's own in place of `\MiniFilterPort_Example`,
+/// so that the test passes while `make run` serves the default port on the same machine.
 @Suite(
     "The units under a real systemd (hermetic sandbox)",
     .serialized,
@@ -22,9 +24,9 @@ struct SystemdSandboxTests {
         let sandbox = try SystemdSandbox()
         defer { sandbox.stop() }
         #expect(sandbox.systemctl(["start", "minifltd.socket"]).status == 0)
-        #expect(eventually { isListening("@\\minifilterport_example") })
+        #expect(eventually { isListening(sandbox.address) })
 
-        let client = try FilterPort.connect(to: "\\MiniFilterPort_Example")
+        let client = try FilterPort.connect(to: sandbox.port)
         #expect(client.server.uid == 0, "the listener clients see is systemd")
         let reply = try client.send(userToFilter("Hello, MiniFilter"), outputCapacity: 4096)
         #expect(WideString.decode(reply, as: .utf16) == "Hello, User")
@@ -35,7 +37,7 @@ struct SystemdSandboxTests {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
         // The status line refreshes once a second: wait for the one after the client left.
-        #expect(eventually { show("StatusText").hasPrefix("listening on @\\minifilterport_example; clients 0/1; messages 1") }, "\(show("StatusText"))")
+        #expect(eventually { show("StatusText").hasPrefix("listening on \(sandbox.address); clients 0/16; messages 1") }, "\(show("StatusText"))")
         #expect(show("ActiveState") == "active")
         #expect(show("SubState") == "running")
         #expect(show("WatchdogUSec") == "10s")
@@ -52,10 +54,68 @@ struct SystemdSandboxTests {
         let stopping = sandbox.run(["journalctl", "-u", "minifltd.service", "--no-pager", "MESSAGE_ID=\(PortEvent.stopped.messageID)"])
         #expect(stopping.standardOutput.contains("stopped"))
     }
+
+    @Test("SIGKILL under socket activation while 8 clients send: each in-flight send fails clearly, none hangs, the unit restarts it, and later connects are served")
+    func crashWhileClientsSend() throws {
+        let sandbox = try SystemdSandbox()
+        defer { sandbox.stop() }
+        #expect(sandbox.systemctl(["start", "minifltd.socket"]).status == 0)
+        #expect(eventually { isListening(sandbox.address) })
+        // The first connection starts the service (the sandbox's unit admits 16 connections).
+        #expect(try FilterPort.connect(to: sandbox.port).send(userToFilter("wake"), outputCapacity: 4096).count == 22)
+
+        final class Counts: Sendable {
+            let refused = Atomic<Int>(0)
+            let served = Atomic<Int>(0)
+        }
+        let failures = StateLock<[FilterPortError]>([])
+        let counts = Counts()
+        let deadline = ContinuousClock.now + .seconds(8)
+        let threads = (0..<8).map { _ in
+            Thread {
+                while ContinuousClock.now < deadline {
+                    do throws(FilterPortError) {
+                        let client = try FilterPort.connect(to: sandbox.port)
+                        defer { client.close() }
+                        while ContinuousClock.now < deadline {
+                            _ = try client.send(userToFilter("Hello"), outputCapacity: 4096)
+                            counts.served.add(1, ordering: .relaxed)
+                        }
+                    } catch {
+                        if error.hresult == HResult(win32: 2) { counts.refused.add(1, ordering: .relaxed) }
+                        failures.withLock { $0.append(error) }
+                    }
+                }
+            }
+        }
+        for thread in threads { thread.start() }
+        #expect(eventually { counts.served.load(ordering: .relaxed) > 1000 })
+        let before = counts.served.load(ordering: .relaxed)
+        #expect(sandbox.systemctl(["kill", "--signal=SIGKILL", "minifltd.service"]).status == 0)
+        // Back within RestartSec=1s and a start: every client is served again.
+        #expect(eventually(timeout: .seconds(6)) { counts.served.load(ordering: .relaxed) > before + 1000 }, "not served after the restart")
+        #expect(eventually(timeout: .seconds(10)) { threads.allSatisfy(\.isFinished) }, "a client hung")
+
+        let errors = failures.withLock { $0 }
+        #expect(!errors.isEmpty, "no client saw the crash")
+        #expect(counts.refused.load(ordering: .relaxed) == 0, "a connect was refused while the service restarted")
+        #expect(errors.allSatisfy { $0.hresult.isFailure && !$0.message.isEmpty }, "\(errors.prefix(3))")
+        let show = { (property: String) in
+            sandbox.systemctl(["show", "-p", property, "--value", "minifltd.service"]).standardOutput
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        #expect(show("NRestarts") == "1")
+        #expect(show("ActiveState") == "active")
+        let journal = sandbox.run(["journalctl", "-u", "minifltd.service", "--no-pager"]).standardOutput
+        #expect(journal.contains("status=9/KILL"), "\(journal.suffix(1500))")
+    }
 }
 
 /// systemd as PID 1 of new pid, mount and cgroup namespaces, with the project's units.
 struct SystemdSandbox {
+    /// The port the sandbox's units serve, and its address.
+    let port = Binaries.uniquePortName("sandbox")
+    var address: String { "@" + port.lowercased() }
     let folder: URL
     let unshare: Process
     let systemdPID: Int32
@@ -77,10 +137,11 @@ struct SystemdSandbox {
             .deletingLastPathComponent()
         let service = try String(contentsOf: repository.appendingPathComponent("systemd/minifltd.service"), encoding: .utf8)
             .replacingOccurrences(of: "@BINDIR@", with: folder.path)
+            .replacingOccurrences(of: "--log-target journal", with: "--log-target journal --port \(port) --max-connections 16")
         try service.write(to: units.appendingPathComponent("minifltd.service"), atomically: true, encoding: .utf8)
-        try manager.copyItem(
-            at: repository.appendingPathComponent("systemd/minifltd.socket"), to: units.appendingPathComponent("minifltd.socket")
-        )
+        let socket = try String(contentsOf: repository.appendingPathComponent("systemd/minifltd.socket"), encoding: .utf8)
+            .replacingOccurrences(of: "ListenStream=@\\minifilterport_example", with: "ListenStream=@" + port.lowercased())
+        try socket.write(to: units.appendingPathComponent("minifltd.socket"), atomically: true, encoding: .utf8)
         try "[Unit]\nDescription=sandbox\nWants=systemd-journald.service\n"
             .write(to: units.appendingPathComponent("sandbox.target"), atomically: true, encoding: .utf8)
         for unit in ["systemd-journald.service", "systemd-journald.socket", "systemd-journald-dev-log.socket"] {
