@@ -220,7 +220,7 @@ final class Connection: @unchecked Sendable {
     }
 
     private func handleConnect(_ request: ConnectRequest) -> CloseRequest? {
-        engine.handshakeFinished()
+        engine.handshakeFinished(self)
         guard request.version == ConnectRequest.currentVersion, request.wcharSize != .unsupported,
             request.options & ~ConnectRequest.knownOptions == 0
         else {
@@ -279,7 +279,7 @@ final class Connection: @unchecked Sendable {
             closeLocked(&state)
             switch state.phase {
             case .handshaking:
-                engine.handshakeFinished()
+                engine.handshakeFinished(self)
                 return .releaseSlot
             case .refused: return .releaseSlot
             case .connecting: return .nothing  // the connect item sees the close and finishes the job

@@ -1,5 +1,4 @@
 import CMiniFltPosix
-import DequeModule
 import Dispatch
 import HeapModule
 import Logging
@@ -45,10 +44,9 @@ final class PortEngine: @unchecked Sendable {
     struct State {
         var connections: [UInt64: Connection] = [:]
         var nextID: UInt64 = 1
-        var pendingHandshakes = 0
-        /// (deadline, connection id) in deadline order: every handshake has the same timeout.
-        var handshakeDeadlines: Deque<(deadline: Int64, id: UInt64)> = []
-        /// At most one per connection (``Connection/frameDeadlineQueued``), soonest first.
+        var handshakes = PendingHandshakes()
+        /// At most one per connection (``Connection/frameDeadlineQueued``), soonest first; entries of closed
+        /// connections wait for their deadline unless ``compactFrameDeadlinesLocked(_:)`` drops them first.
         var frameDeadlines = Heap<FrameDeadline>()
         var timerArmedFor: Int64?
         var listener = ListenerState.armed
@@ -295,11 +293,10 @@ final class PortEngine: @unchecked Sendable {
             state.nextID += 1
             let connection = Connection(id: id, fd: fd, peer: peer, engine: self)
             state.connections[id] = connection
-            state.pendingHandshakes += 1
             let deadline = MonotonicClock.now + handshakeTimeoutNanoseconds
-            state.handshakeDeadlines.append((deadline, id))
+            state.handshakes.insert(id, deadline: deadline)
             scheduleTimerLocked(&state, at: deadline)
-            return .admitted(connection, pause: state.pendingHandshakes >= configuration.maxPendingHandshakes)
+            return .admitted(connection, pause: state.handshakes.count >= configuration.maxPendingHandshakes)
         }
         switch admission {
         case .full:
@@ -347,13 +344,17 @@ final class PortEngine: @unchecked Sendable {
     // MARK: - Handshakes, deadlines and slots
 
     /// A connection left the handshake (CONNECT arrived, or it closed before): accepting may resume.
-    func handshakeFinished() {
+    func handshakeFinished(_ connection: Connection) {
         state.withLock { state in
-            state.pendingHandshakes -= 1
-            if state.listener == .pausedForHandshakes, state.pendingHandshakes < configuration.maxPendingHandshakes {
-                state.listener = .armed
-                try? epoll.rearm(listenDescriptor, events: .readable, token: Token.listener)
-            }
+            state.handshakes.remove(connection.id)
+            resumeAcceptingLocked(&state)
+        }
+    }
+
+    private func resumeAcceptingLocked(_ state: inout State) {
+        if state.listener == .pausedForHandshakes, state.handshakes.count < configuration.maxPendingHandshakes {
+            state.listener = .armed
+            try? epoll.rearm(listenDescriptor, events: .readable, token: Token.listener)
         }
     }
 
@@ -378,11 +379,8 @@ final class PortEngine: @unchecked Sendable {
         let (expired, stalled) = state.withLock { state -> ([Connection], [Connection]) in
             let now = MonotonicClock.now
             state.timerArmedFor = nil
-            var expired: [Connection] = []
-            while let first = state.handshakeDeadlines.first, first.deadline <= now {
-                state.handshakeDeadlines.removeFirst()
-                if let connection = state.connections[first.id] { expired.append(connection) }
-            }
+            let expired = state.handshakes.removeExpired(asOf: now).compactMap { state.connections[$0] }
+            resumeAcceptingLocked(&state)
             var stalled: [Connection] = []
             while let first = state.frameDeadlines.min, first.deadline <= now {
                 state.frameDeadlines.removeMin()
@@ -404,7 +402,7 @@ final class PortEngine: @unchecked Sendable {
                     scheduleTimerLocked(&state, at: until)
                 }
             }
-            if let next = state.handshakeDeadlines.first { scheduleTimerLocked(&state, at: next.deadline) }
+            if let next = state.handshakes.nextDeadline() { scheduleTimerLocked(&state, at: next) }
             if let next = state.frameDeadlines.min { scheduleTimerLocked(&state, at: next.deadline) }
             return (expired, stalled)
         }
@@ -432,8 +430,22 @@ final class PortEngine: @unchecked Sendable {
         state.withLock { state in
             guard state.connections.removeValue(forKey: connection.id) != nil else { return }
             if wasConnected { statistics.recordDisconnected() }
+            compactFrameDeadlinesLocked(&state)
         }
         state.broadcast()
+    }
+
+    /// Drops the frame deadlines of closed connections once they outnumber the open ones: with a long frame
+    /// timeout they would otherwise pile up under churn for as long as the timeout.
+    private func compactFrameDeadlinesLocked(_ state: inout State) {
+        guard state.frameDeadlines.count > 2 * state.connections.count + 32 else { return }
+        let connections = state.connections
+        state.frameDeadlines = Heap(state.frameDeadlines.unordered.filter { connections[$0.id] != nil })
+    }
+
+    /// Deadline entries held (handshakes, partial frames), live or stale: what the deadlines cost, for tests.
+    var storedDeadlineCount: (handshakes: Int, frames: Int) {
+        state.withLock { ($0.handshakes.storedEntryCount, $0.frameDeadlines.count) }
     }
 
     // MARK: - Shutdown

@@ -51,6 +51,23 @@ struct SoakTests {
         #expect(Self.residentKiB(daemon.pid) - rss < 4096, "RSS grew by more than 4 MiB")
     }
 
+    @Test("20 s of connect, CONNECT and close churn with hour-long timeouts: memory flat (issue 17, point 8)")
+    func churnWithLongTimeouts() throws {
+        let daemon = try Daemon(arguments: ["--log-level", "error", "--max-connections", "4", "--handshake-timeout", "3600", "--frame-timeout", "3600"])
+        for _ in 0..<2000 { try connectRetrying(daemon.port).close() }
+        let fds = daemon.settledDescriptorCount
+        let rss = Self.residentKiB(daemon.pid)
+        let start = ContinuousClock.now
+        var cycles = 0
+        while ContinuousClock.now - start < .seconds(20) {
+            try connectRetrying(daemon.port).close()
+            cycles += 1
+        }
+        #expect(eventually { daemon.openDescriptorCount == fds }, "fds \(fds) before, \(daemon.openDescriptorCount) after")
+        Self.report("\(cycles) connect-and-close cycles in 20 s, handshake timeout 3600 s", daemon, fds: fds, rss: rss)
+        #expect(Self.residentKiB(daemon.pid) - rss < 2048, "RSS grew by more than 2 MiB")
+    }
+
     @Test("300 clients that stall mid-frame at once: all cut off at the frame timeout, a bystander served throughout")
     func stallingCrowd() throws {
         let daemon = try Daemon(arguments: ["--log-level", "error", "--max-connections", "400", "--frame-timeout", "1"])
