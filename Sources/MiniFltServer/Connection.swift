@@ -221,15 +221,20 @@ final class Connection: @unchecked Sendable {
 
     private func handleConnect(_ request: ConnectRequest) -> CloseRequest? {
         engine.handshakeFinished(self)
-        guard request.version == ConnectRequest.currentVersion, request.wcharSize != .unsupported,
-            request.options & ~ConnectRequest.knownOptions == 0
-        else {
-            state.withLock { $0.phase = .refused }
+        let valid = request.version == ConnectRequest.currentVersion && request.wcharSize != .unsupported
+            && request.options & ~ConnectRequest.knownOptions == 0
+        // The engine may have ended the handshake (timed out, or shed) just before: that ending stands.
+        let ended = state.withLock { state -> CloseRequest? in
+            if let request = state.closeRequest { return request }
+            state.phase = valid ? .connecting : .refused
+            return nil
+        }
+        if let ended { return ended }
+        guard valid else {
             write(.connectResult(.invalidParameter))
             log(.notice, .protocolViolation, "refused a CONNECT with version \(request.version), wchar size \(request.wcharSize.rawValue), options 0x\(String(request.options, radix: 16)): version 1 takes wchar size 2 or 4 and option 0x1", status: .invalidParameter)
             return CloseRequest(status: nil, reason: "refused CONNECT")
         }
-        state.withLock { $0.phase = .connecting }
         engine.runner.submit(.connect(self, request))
         return nil
     }
@@ -358,6 +363,16 @@ final class Connection: @unchecked Sendable {
     /// Asks the holder to close this connection, sending DISCONNECT with `status` first.
     func requestClose(sending status: NTStatus?, reason: String) {
         state.withLock { requestCloseLocked(&$0, CloseRequest(status: status, reason: reason)) }
+    }
+
+    /// ``requestClose(sending:reason:)`` for a connection still waiting for CONNECT; true if it was (a CONNECT
+    /// that came first wins, and the connection goes on).
+    func endHandshake(sending status: NTStatus, reason: String) -> Bool {
+        state.withLock { state in
+            guard state.phase == .handshaking, state.descriptorOpen, state.closeRequest == nil else { return false }
+            requestCloseLocked(&state, CloseRequest(status: status, reason: reason))
+            return true
+        }
     }
 
     private func requestCloseLocked(_ state: inout State, _ request: CloseRequest) {

@@ -34,8 +34,6 @@ final class PortEngine: @unchecked Sendable {
     enum ListenerState: Equatable {
         case armed
         case processing
-        /// Not re-armed until enough handshakes finish.
-        case pausedForHandshakes
         /// Not re-armed until the deadline (monotonic ns): accept failed for lack of descriptors or memory.
         case backingOff(until: Int64)
         case closed
@@ -247,10 +245,7 @@ final class PortEngine: @unchecked Sendable {
                 next = .backingOff(until: MonotonicClock.now + 100_000_000)
                 break
             }
-            if !admit(fd) {
-                next = .pausedForHandshakes
-                break
-            }
+            admit(fd)
         }
         state.withLock { state in
             if state.listenerCloseRequested {
@@ -266,8 +261,9 @@ final class PortEngine: @unchecked Sendable {
         }
     }
 
-    /// Checks the permission descriptor, then the connection count; returns false when accepting must pause.
-    private func admit(_ fd: Int32) -> Bool {
+    /// Checks the permission descriptor, then the connection count; with every pending-handshake place taken,
+    /// sheds the oldest handshake of the uid that holds the most, so that no uid can lock others out.
+    private func admit(_ fd: Int32) {
         let peer: PeerIdentity
         do {
             let credentials = try AbstractSocket.peerCredentials(of: fd)
@@ -279,31 +275,38 @@ final class PortEngine: @unchecked Sendable {
         } catch {
             logger.warning("cannot read a client's credentials: \(error); closing it")
             closeDescriptor(fd)
-            return true
+            return
         }
         guard configuration.permissions.grants(.connect, to: peer) else {
             statistics.recordDenied()
             refuse(fd, peer, .accessDenied, .accessDenied, "access denied to pid \(peer.pid) uid \(peer.uid) gid \(peer.gid) by the permission descriptor")
-            return true
+            return
         }
-        enum Admission { case admitted(Connection, pause: Bool), full }
+        enum Admission { case admitted(Connection, shedding: Connection?), full }
         let admission = state.withLock { state -> Admission in
             guard state.connections.count < configuration.maxConnections else { return .full }
             let id = state.nextID
             state.nextID += 1
             let connection = Connection(id: id, fd: fd, peer: peer, engine: self)
             state.connections[id] = connection
+            var shed: Connection?
+            if state.handshakes.count >= configuration.maxPendingHandshakes, let oldest = state.handshakes.oldestOfLargestShare() {
+                state.handshakes.remove(oldest)
+                shed = state.connections[oldest]
+            }
             let deadline = MonotonicClock.now + handshakeTimeoutNanoseconds
-            state.handshakes.insert(id, deadline: deadline)
+            state.handshakes.insert(id, uid: peer.uid, deadline: deadline)
             scheduleTimerLocked(&state, at: deadline)
-            return .admitted(connection, pause: state.handshakes.count >= configuration.maxPendingHandshakes)
+            return .admitted(connection, shedding: shed)
         }
         switch admission {
         case .full:
             statistics.recordLimitRefusal()
             refuse(fd, peer, .connectionCountLimit, .connectionLimit, "connection refused: \(configuration.maxConnections) of \(configuration.maxConnections) connections in use")
-            return true
-        case .admitted(let connection, let pause):
+        case .admitted(let connection, let shed):
+            if let shed, shed.endHandshake(sending: .insufficientResources, reason: "shed for a newer connection") {
+                shed.log(.notice, .limitHit, "\(configuration.maxPendingHandshakes) connections wait for CONNECT; ending the oldest of uid \(shed.peer.uid), which has the most, for a connection of uid \(peer.uid)", status: .insufficientResources)
+            }
             do {
                 try epoll.addEdgeTriggered(fd, events: [.readable, .readHangUp], token: Token.read(connection.id))
             } catch {
@@ -311,7 +314,6 @@ final class PortEngine: @unchecked Sendable {
                 connection.requestClose(sending: .insufficientResources, reason: "epoll_ctl failed")
                 connection.handleReadable(hangUp: false, scratch: UnsafeMutableRawBufferPointer(start: nil, count: 0))
             }
-            return !pause
         }
     }
 
@@ -343,19 +345,9 @@ final class PortEngine: @unchecked Sendable {
 
     // MARK: - Handshakes, deadlines and slots
 
-    /// A connection left the handshake (CONNECT arrived, or it closed before): accepting may resume.
+    /// A connection left the handshake (CONNECT arrived, or it closed before): its place is free.
     func handshakeFinished(_ connection: Connection) {
-        state.withLock { state in
-            state.handshakes.remove(connection.id)
-            resumeAcceptingLocked(&state)
-        }
-    }
-
-    private func resumeAcceptingLocked(_ state: inout State) {
-        if state.listener == .pausedForHandshakes, state.handshakes.count < configuration.maxPendingHandshakes {
-            state.listener = .armed
-            try? epoll.rearm(listenDescriptor, events: .readable, token: Token.listener)
-        }
+        state.withLock { _ = $0.handshakes.remove(connection.id) }
     }
 
     /// Watches the partial frame that `connection` began receiving at `since` (monotonic ns): the rest must
@@ -380,7 +372,6 @@ final class PortEngine: @unchecked Sendable {
             let now = MonotonicClock.now
             state.timerArmedFor = nil
             let expired = state.handshakes.removeExpired(asOf: now).compactMap { state.connections[$0] }
-            resumeAcceptingLocked(&state)
             var stalled: [Connection] = []
             while let first = state.frameDeadlines.min, first.deadline <= now {
                 state.frameDeadlines.removeMin()
@@ -406,9 +397,8 @@ final class PortEngine: @unchecked Sendable {
             if let next = state.frameDeadlines.min { scheduleTimerLocked(&state, at: next.deadline) }
             return (expired, stalled)
         }
-        for connection in expired where connection.state.withLock({ $0.phase == .handshaking }) {
+        for connection in expired where connection.endHandshake(sending: .ioTimeout, reason: "handshake timeout") {
             logger.event(.notice, .handshakeTimeout, "no CONNECT within the handshake timeout of \(configuration.handshakeTimeout); disconnecting", peer: connection.peer, status: .ioTimeout)
-            connection.requestClose(sending: .ioTimeout, reason: "handshake timeout")
         }
         for connection in stalled {
             connection.logLimitOnce("frame-timeout", "a frame was not complete within the frame timeout of \(configuration.frameTimeout); disconnecting")

@@ -24,7 +24,9 @@ public struct ServerPortConfiguration: Sendable {
     /// How long the rest of a frame may take once its first bytes arrived (a client that trickles a frame,
     /// or sends a header and falls silent, is disconnected). Default 5 s.
     public var frameTimeout: Duration = .seconds(5)
-    /// Connections accepted and not yet through CONNECT; accepting pauses (the listener stays) at this many.
+    /// Connections accepted and not yet through CONNECT at once. Past this many, a new connection ends the
+    /// oldest pending one of the uid that holds the most (DISCONNECT `STATUS_INSUFFICIENT_RESOURCES`), so that
+    /// one uid's silent sockets never keep another uid out; accepting never pauses for them. Default 64.
     public var maxPendingHandshakes: Int = 64
     /// SENDs of one connection waiting for their result; more are answered `STATUS_INSUFFICIENT_RESOURCES`.
     public var maxOutstandingSends: Int = 128
