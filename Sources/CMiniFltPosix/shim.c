@@ -169,3 +169,7 @@ int CMiniFltPosix_set_malloc_thresholds(size_t mmap_threshold, size_t trim_thres
     if (mmap_threshold > INT_MAX || trim_threshold > INT_MAX) return -1;
     return mallopt(M_MMAP_THRESHOLD, (int)mmap_threshold) == 1 && mallopt(M_TRIM_THRESHOLD, (int)trim_threshold) == 1 ? 0 : -1;
 }
+
+int CMiniFltPosix_trim_malloc(void) {
+    return malloc_trim(0);
+}

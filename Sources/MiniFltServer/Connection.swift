@@ -79,6 +79,9 @@ final class Connection: @unchecked Sendable {
     /// Whether the engine holds this connection's frame deadline: at most one at a time, so a client whose
     /// reads keep ending mid-frame costs one deadline per timeout, not one per read.
     private let frameDeadlineQueued = Atomic<Bool>(false)
+    /// Whether a read or write of ``PortEngine/largeBufferBytes`` or more happened: the memory such buffers
+    /// take is freed only when the connection goes, and the engine must look again at freed memory then.
+    let movedLargeBuffers = Atomic<Bool>(false)
 
     init(id: UInt64, fd: Int32, peer: PeerIdentity, engine: PortEngine) {
         self.id = id
@@ -134,6 +137,7 @@ final class Connection: @unchecked Sendable {
             }
             guard let count else { return closeIfRequested() }
             if count == 0 { return finish(CloseRequest(status: nil, reason: "the client closed the connection")) }
+            if count >= PortEngine.largeBufferBytes { noteLargeBuffer() }
             var closing: CloseRequest?
             var decoded = false
             do {
@@ -325,6 +329,7 @@ final class Connection: @unchecked Sendable {
     /// ``write(_:)`` for a caller that holds the lock already.
     func writeLocked(_ state: inout State, _ bytes: [UInt8]) {
         guard state.descriptorOpen, state.closeRequest == nil else { return }
+        if bytes.count >= PortEngine.largeBufferBytes { noteLargeBuffer() }
         if state.output.isEmpty {
             // The common case: the socket takes it all, and nothing is copied into the queue.
             do {
@@ -406,6 +411,11 @@ final class Connection: @unchecked Sendable {
         }
         state.writeDescriptor = duplicate
         engine.addWrite(self, descriptor: duplicate)
+    }
+
+    private func noteLargeBuffer() {
+        movedLargeBuffers.store(true, ordering: .relaxed)
+        engine.noteLargeBuffer()
     }
 
     func logLimitOnce(_ limit: String, _ message: String) {

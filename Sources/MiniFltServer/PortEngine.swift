@@ -47,6 +47,9 @@ final class PortEngine: @unchecked Sendable {
         /// connections wait for their deadline unless ``compactFrameDeadlinesLocked(_:)`` drops them first.
         var frameDeadlines = Heap<FrameDeadline>()
         var timerArmedFor: Int64?
+        /// When to look whether large buffers stopped coming, so that the memory they freed can go back.
+        var freedMemoryCheck: Int64?
+        var lastLargeBuffer: Int64 = 0
         var listener = ListenerState.armed
         var listenerCloseRequested = false
         var acceptFailureLogged = false
@@ -87,6 +90,7 @@ final class PortEngine: @unchecked Sendable {
     private let timer: TimerFD
     private let handshakeTimeoutNanoseconds: Int64
     private let frameTimeoutNanoseconds: Int64
+    private let freedMemoryReturnDelay: Int64?
     private var threads: [PosixThread] = []
 
     init(
@@ -103,6 +107,7 @@ final class PortEngine: @unchecked Sendable {
         self.listenDescriptor = listenDescriptor
         self.handshakeTimeoutNanoseconds = configuration.handshakeTimeout.nanoseconds
         self.frameTimeoutNanoseconds = configuration.frameTimeout.nanoseconds
+        self.freedMemoryReturnDelay = configuration.freedMemoryReturnDelay?.nanoseconds
         epoll = try Epoll()
         do {
             wake = try EventFD()
@@ -360,6 +365,36 @@ final class PortEngine: @unchecked Sendable {
         }
     }
 
+    // MARK: - Freed memory
+
+    /// A read or write this large allocated buffers glibc keeps after they are freed (``MallocTuning``).
+    static let largeBufferBytes = 64 << 10
+
+    /// Notes a read or write of ``largeBufferBytes`` or more, or the end of a connection that made one: once
+    /// none has come for the return delay, the timer gives freed memory back to the kernel. Not called for
+    /// smaller messages, whose path stays as it was.
+    func noteLargeBuffer() {
+        guard let delay = freedMemoryReturnDelay else { return }
+        let now = MonotonicClock.now
+        state.withLock { state in
+            state.lastLargeBuffer = now
+            guard state.freedMemoryCheck == nil else { return }
+            state.freedMemoryCheck = now + delay
+            scheduleTimerLocked(&state, at: now + delay)
+        }
+    }
+
+    /// At a freed-memory check: true when large buffers have stopped coming; else the check moves on.
+    private func freedMemoryDueLocked(_ state: inout State, now: Int64) -> Bool {
+        guard let delay = freedMemoryReturnDelay, let check = state.freedMemoryCheck, check <= now else { return false }
+        if now - state.lastLargeBuffer >= delay {
+            state.freedMemoryCheck = nil
+            return true
+        }
+        state.freedMemoryCheck = state.lastLargeBuffer + delay
+        return false
+    }
+
     private func scheduleTimerLocked(_ state: inout State, at deadline: Int64) {
         if let armed = state.timerArmedFor, armed <= deadline { return }
         state.timerArmedFor = deadline
@@ -368,9 +403,10 @@ final class PortEngine: @unchecked Sendable {
 
     private func handleTimer() {
         timer.drain()
-        let (expired, stalled) = state.withLock { state -> ([Connection], [Connection]) in
+        let (expired, stalled, returnFreedMemory) = state.withLock { state -> ([Connection], [Connection], Bool) in
             let now = MonotonicClock.now
             state.timerArmedFor = nil
+            let returnFreedMemory = freedMemoryDueLocked(&state, now: now)
             let expired = state.handshakes.removeExpired(asOf: now).compactMap { state.connections[$0] }
             var stalled: [Connection] = []
             while let first = state.frameDeadlines.min, first.deadline <= now {
@@ -395,7 +431,13 @@ final class PortEngine: @unchecked Sendable {
             }
             if let next = state.handshakes.nextDeadline() { scheduleTimerLocked(&state, at: next) }
             if let next = state.frameDeadlines.min { scheduleTimerLocked(&state, at: next.deadline) }
-            return (expired, stalled)
+            if let next = state.freedMemoryCheck { scheduleTimerLocked(&state, at: next) }
+            return (expired, stalled, returnFreedMemory)
+        }
+        if returnFreedMemory {
+            let start = MonotonicClock.now
+            MallocTuning.returnFreedMemory()
+            logger.debug("large messages stopped: gave freed memory back to the kernel in \((MonotonicClock.now - start) / 1000) us")
         }
         for connection in expired where connection.endHandshake(sending: .ioTimeout, reason: "handshake timeout") {
             logger.event(.notice, .handshakeTimeout, "no CONNECT within the handshake timeout of \(configuration.handshakeTimeout); disconnecting", peer: connection.peer, status: .ioTimeout)
@@ -423,6 +465,8 @@ final class PortEngine: @unchecked Sendable {
             compactFrameDeadlinesLocked(&state)
         }
         state.broadcast()
+        // Its buffers go with it, possibly after the check that followed its last large read.
+        if connection.movedLargeBuffers.load(ordering: .relaxed) { noteLargeBuffer() }
     }
 
     /// Drops the frame deadlines of closed connections once they outnumber the open ones: with a long frame

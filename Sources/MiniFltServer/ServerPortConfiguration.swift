@@ -32,6 +32,10 @@ public struct ServerPortConfiguration: Sendable {
     public var maxOutstandingSends: Int = 128
     /// Bytes queued towards a client that does not read; past this it is disconnected. Default 4 MiB.
     public var maxQueuedOutputBytes: Int = 4 << 20
+    /// How long after the last large buffer (a read or write of 64 KiB or more) the port gives the process's
+    /// freed memory back to the kernel (`malloc_trim`), so that a burst of large messages does not leave its
+    /// peak resident; nil never does. Default 250 ms.
+    public var freedMemoryReturnDelay: Duration? = .milliseconds(250)
     /// Where the listening socket comes from. Default: bind.
     public var listener: Listener = .bind
     /// The uid and gid that stand for "unmapped" peers (`/proc/sys/kernel/overflowuid` and `overflowgid`).

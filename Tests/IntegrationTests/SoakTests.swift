@@ -68,6 +68,25 @@ struct SoakTests {
         #expect(Self.residentKiB(daemon.pid) - rss < 2048, "RSS grew by more than 2 MiB")
     }
 
+    @Test("five bursts of 200 clients sending six 1 MiB messages each: RSS back within 2x of idle after every one")
+    func burstsOfLargeMessages() throws {
+        let daemon = try Daemon(arguments: ["--log-level", "error", "--max-connections", "256", "--max-pending-handshakes", "256"])
+        _ = try FilterPort.connect(to: daemon.port).send(userToFilter("warm up"), outputCapacity: 4096)
+        let fds = daemon.settledDescriptorCount
+        let rss = Self.residentKiB(daemon.pid)
+        for burst in 1...5 {
+            let result = try runProgram(Binaries.minifltctl.path, [
+                "send", "--port", daemon.port, "--clients", "200", "--size", "\((1 << 20) - 4)", "--repeat", "6", "Hello",
+            ])
+            #expect(result.status == 0, "\(result.standardError)")
+            let peak = Self.residentKiB(daemon.pid)
+            #expect(eventually(timeout: .milliseconds(1500)) { Self.residentKiB(daemon.pid) <= 2 * rss }, "burst \(burst): RSS \(Self.residentKiB(daemon.pid)) KiB, idle \(rss) KiB")
+            print("soak: burst \(burst) of 200 clients x six 1 MiB messages: RSS \(peak / 1024) MiB at its end, \(Self.residentKiB(daemon.pid) / 1024) MiB once settled")
+        }
+        #expect(eventually { daemon.openDescriptorCount == fds }, "fds \(fds) before, \(daemon.openDescriptorCount) after")
+        Self.report("5 bursts of 1 MiB messages", daemon, fds: fds, rss: rss)
+    }
+
     @Test("300 clients that stall mid-frame at once: all cut off at the frame timeout, a bystander served throughout")
     func stallingCrowd() throws {
         let daemon = try Daemon(arguments: ["--log-level", "error", "--max-connections", "400", "--frame-timeout", "1"])

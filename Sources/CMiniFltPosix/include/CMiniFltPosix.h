@@ -83,6 +83,9 @@ int CMiniFltPosix_errno(void);
 /// with the program's behaviour); 0 on success.
 int CMiniFltPosix_set_malloc_thresholds(size_t mmap_threshold, size_t trim_threshold);
 
+/// Gives the free pages of every malloc arena back to the kernel (malloc_trim(0)); 1 if any went back.
+int CMiniFltPosix_trim_malloc(void);
+
 /// Names the calling thread (at most 15 bytes show in `top -H`).
 void CMiniFltPosix_set_thread_name(const char *name);
 
