@@ -12,7 +12,7 @@ import DequeModule
 /// Each uid's share is kept too, in the same way, so that a full cap costs the uid holding the most its
 /// oldest handshake (protocol section 3) instead of pausing the listener for everyone: one admitted uid that
 /// held the cap with silent sockets kept root out for as long as it liked.
-struct PendingHandshakes {
+package struct PendingHandshakes {
     /// One uid's pending handshakes, in admission order; `ids` may hold ended ones.
     private struct Share {
         var count = 0
@@ -26,14 +26,16 @@ struct PendingHandshakes {
     /// Only uids with a live handshake.
     private var shares: [UInt32: Share] = [:]
 
+    package init() {}
+
     /// Handshakes pending now.
-    var count: Int { live.count }
+    package var count: Int { live.count }
 
     /// Entries held, live or stale: what the pending handshakes cost.
-    var storedEntryCount: Int { deadlines.count + shares.values.reduce(0) { $0 + $1.ids.count } }
+    package var storedEntryCount: Int { deadlines.count + shares.values.reduce(0) { $0 + $1.ids.count } }
 
     /// Adds a handshake; `deadline` must not be earlier than any added before.
-    mutating func insert(_ id: UInt64, uid: UInt32, deadline: Int64) {
+    package mutating func insert(_ id: UInt64, uid: UInt32, deadline: Int64) {
         live[id] = uid
         deadlines.append((deadline, id))
         shares[uid, default: Share()].count += 1
@@ -42,7 +44,7 @@ struct PendingHandshakes {
 
     /// Ends a handshake; false when it had ended already (it expired, or was shed).
     @discardableResult
-    mutating func remove(_ id: UInt64) -> Bool {
+    package mutating func remove(_ id: UInt64) -> Bool {
         guard let uid = live.removeValue(forKey: id) else { return false }
         leaveShare(of: uid)
         if deadlines.count > 2 * live.count + 32 {
@@ -62,7 +64,7 @@ struct PendingHandshakes {
     }
 
     /// Ends and returns the handshakes whose deadline is `now` or earlier, oldest first.
-    mutating func removeExpired(asOf now: Int64) -> [UInt64] {
+    package mutating func removeExpired(asOf now: Int64) -> [UInt64] {
         var expired: [UInt64] = []
         while let first = deadlines.first, first.deadline <= now {
             deadlines.removeFirst()
@@ -75,14 +77,14 @@ struct PendingHandshakes {
     }
 
     /// The deadline of the oldest pending handshake.
-    mutating func nextDeadline() -> Int64? {
+    package mutating func nextDeadline() -> Int64? {
         while let first = deadlines.first, live[first.id] == nil { deadlines.removeFirst() }
         return deadlines.first?.deadline
     }
 
     /// The handshake to shed when the cap is full: the oldest of the uid that holds the most (of those that
     /// hold equally many, the one waiting longest). Costs one look per uid with a pending handshake.
-    mutating func oldestOfLargestShare() -> UInt64? {
+    package mutating func oldestOfLargestShare() -> UInt64? {
         var chosen: (count: Int, id: UInt64)?
         for uid in Array(shares.keys) {
             guard var share = shares[uid] else { continue }
