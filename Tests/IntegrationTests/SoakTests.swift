@@ -78,10 +78,13 @@ struct SoakTests {
             let result = try runProgram(Binaries.minifltctl.path, [
                 "send", "--port", daemon.port, "--clients", "200", "--size", "\((1 << 20) - 4)", "--repeat", "6", "Hello",
             ])
+            let ended = ContinuousClock.now
             #expect(result.status == 0, "\(result.standardError)")
             let peak = Self.residentKiB(daemon.pid)
             #expect(eventually(timeout: .milliseconds(1500)) { Self.residentKiB(daemon.pid) <= 2 * rss }, "burst \(burst): RSS \(Self.residentKiB(daemon.pid)) KiB, idle \(rss) KiB")
-            print("soak: burst \(burst) of 200 clients x six 1 MiB messages: RSS \(peak / 1024) MiB at its end, \(Self.residentKiB(daemon.pid) / 1024) MiB once settled")
+            let back = ContinuousClock.now - ended
+            usleep(500_000)
+            print("soak: burst \(burst) of 200 clients x six 1 MiB messages: RSS \(peak / 1024) MiB at its end, within 2x of idle \(back) later, \(Self.residentKiB(daemon.pid) / 1024) MiB 0.5 s after that")
         }
         #expect(eventually { daemon.openDescriptorCount == fds }, "fds \(fds) before, \(daemon.openDescriptorCount) after")
         Self.report("5 bursts of 1 MiB messages", daemon, fds: fds, rss: rss)
