@@ -226,3 +226,7 @@ int CMiniFltPosix_sigrtmin(void) { return SIGRTMIN; }
 int CMiniFltPosix_sigrtmax(void) { return SIGRTMAX; }
 
 const char *CMiniFltPosix_signal_abbreviation(int number) { return sigabbrev_np(number); }
+
+int CMiniFltPosix_trim_malloc(void) {
+    return malloc_trim(0);
+}

@@ -79,6 +79,9 @@ final class Connection: @unchecked Sendable {
     /// Whether the engine holds this connection's frame deadline: at most one at a time, so a client whose
     /// reads keep ending mid-frame costs one deadline per timeout, not one per read.
     private let frameDeadlineQueued = Atomic<Bool>(false)
+    /// Whether a read or write of ``PortEngine/largeBufferBytes`` or more happened: the memory such buffers
+    /// take is freed only when the connection goes, and the engine must look again at freed memory then.
+    let movedLargeBuffers = Atomic<Bool>(false)
 
     init(id: UInt64, fd: Int32, peer: PeerIdentity, engine: PortEngine) {
         self.id = id
@@ -134,6 +137,7 @@ final class Connection: @unchecked Sendable {
             }
             guard let count else { return closeIfRequested() }
             if count == 0 { return finish(CloseRequest(status: nil, reason: "the client closed the connection")) }
+            if count >= PortEngine.largeBufferBytes { noteLargeBuffer() }
             var closing: CloseRequest?
             var decoded = false
             do {
@@ -220,16 +224,21 @@ final class Connection: @unchecked Sendable {
     }
 
     private func handleConnect(_ request: ConnectRequest) -> CloseRequest? {
-        engine.handshakeFinished()
-        guard request.version == ConnectRequest.currentVersion, request.wcharSize != .unsupported,
-            request.options & ~ConnectRequest.knownOptions == 0
-        else {
-            state.withLock { $0.phase = .refused }
+        engine.handshakeFinished(self)
+        let valid = request.version == ConnectRequest.currentVersion && request.wcharSize != .unsupported
+            && request.options & ~ConnectRequest.knownOptions == 0
+        // The engine may have ended the handshake (timed out, or shed) just before: that ending stands.
+        let ended = state.withLock { state -> CloseRequest? in
+            if let request = state.closeRequest { return request }
+            state.phase = valid ? .connecting : .refused
+            return nil
+        }
+        if let ended { return ended }
+        guard valid else {
             write(.connectResult(.invalidParameter))
             log(.notice, .protocolViolation, "refused a CONNECT with version \(request.version), wchar size \(request.wcharSize.rawValue), options 0x\(String(request.options, radix: 16)): version 1 takes wchar size 2 or 4 and option 0x1", status: .invalidParameter)
             return CloseRequest(status: nil, reason: "refused CONNECT")
         }
-        state.withLock { $0.phase = .connecting }
         engine.runner.submit(.connect(self, request))
         return nil
     }
@@ -279,7 +288,7 @@ final class Connection: @unchecked Sendable {
             closeLocked(&state)
             switch state.phase {
             case .handshaking:
-                engine.handshakeFinished()
+                engine.handshakeFinished(self)
                 return .releaseSlot
             case .refused: return .releaseSlot
             case .connecting: return .nothing  // the connect item sees the close and finishes the job
@@ -320,6 +329,7 @@ final class Connection: @unchecked Sendable {
     /// ``write(_:)`` for a caller that holds the lock already.
     func writeLocked(_ state: inout State, _ bytes: [UInt8]) {
         guard state.descriptorOpen, state.closeRequest == nil else { return }
+        if bytes.count >= PortEngine.largeBufferBytes { noteLargeBuffer() }
         if state.output.isEmpty {
             // The common case: the socket takes it all, and nothing is copied into the queue.
             do {
@@ -360,6 +370,16 @@ final class Connection: @unchecked Sendable {
         state.withLock { requestCloseLocked(&$0, CloseRequest(status: status, reason: reason)) }
     }
 
+    /// ``requestClose(sending:reason:)`` for a connection still waiting for CONNECT; true if it was (a CONNECT
+    /// that came first wins, and the connection goes on).
+    func endHandshake(sending status: NTStatus, reason: String) -> Bool {
+        state.withLock { state in
+            guard state.phase == .handshaking, state.descriptorOpen, state.closeRequest == nil else { return false }
+            requestCloseLocked(&state, CloseRequest(status: status, reason: reason))
+            return true
+        }
+    }
+
     private func requestCloseLocked(_ state: inout State, _ request: CloseRequest) {
         guard state.descriptorOpen, state.closeRequest == nil else { return }
         state.closeRequest = request
@@ -391,6 +411,11 @@ final class Connection: @unchecked Sendable {
         }
         state.writeDescriptor = duplicate
         engine.addWrite(self, descriptor: duplicate)
+    }
+
+    private func noteLargeBuffer() {
+        movedLargeBuffers.store(true, ordering: .relaxed)
+        engine.noteLargeBuffer()
     }
 
     func logLimitOnce(_ limit: String, _ message: String) {

@@ -1,5 +1,4 @@
 import CMiniFltPosix
-import DequeModule
 import Dispatch
 import HeapModule
 import Logging
@@ -35,8 +34,6 @@ final class PortEngine: @unchecked Sendable {
     enum ListenerState: Equatable {
         case armed
         case processing
-        /// Not re-armed until enough handshakes finish.
-        case pausedForHandshakes
         /// Not re-armed until the deadline (monotonic ns): accept failed for lack of descriptors or memory.
         case backingOff(until: Int64)
         case closed
@@ -45,12 +42,14 @@ final class PortEngine: @unchecked Sendable {
     struct State {
         var connections: [UInt64: Connection] = [:]
         var nextID: UInt64 = 1
-        var pendingHandshakes = 0
-        /// (deadline, connection id) in deadline order: every handshake has the same timeout.
-        var handshakeDeadlines: Deque<(deadline: Int64, id: UInt64)> = []
-        /// At most one per connection (``Connection/frameDeadlineQueued``), soonest first.
+        var handshakes = PendingHandshakes()
+        /// At most one per connection (``Connection/frameDeadlineQueued``), soonest first; entries of closed
+        /// connections wait for their deadline unless ``compactFrameDeadlinesLocked(_:)`` drops them first.
         var frameDeadlines = Heap<FrameDeadline>()
         var timerArmedFor: Int64?
+        /// When to look whether large buffers stopped coming, so that the memory they freed can go back.
+        var freedMemoryCheck: Int64?
+        var lastLargeBuffer: Int64 = 0
         var listener = ListenerState.armed
         var listenerCloseRequested = false
         var acceptFailureLogged = false
@@ -91,6 +90,7 @@ final class PortEngine: @unchecked Sendable {
     private let timer: TimerFD
     private let handshakeTimeoutNanoseconds: Int64
     private let frameTimeoutNanoseconds: Int64
+    private let freedMemoryReturnDelay: Int64?
     private var threads: [PosixThread] = []
 
     init(
@@ -107,6 +107,7 @@ final class PortEngine: @unchecked Sendable {
         self.listenDescriptor = listenDescriptor
         self.handshakeTimeoutNanoseconds = configuration.handshakeTimeout.nanoseconds
         self.frameTimeoutNanoseconds = configuration.frameTimeout.nanoseconds
+        self.freedMemoryReturnDelay = configuration.freedMemoryReturnDelay?.nanoseconds
         epoll = try Epoll()
         do {
             wake = try EventFD()
@@ -249,10 +250,7 @@ final class PortEngine: @unchecked Sendable {
                 next = .backingOff(until: MonotonicClock.now + 100_000_000)
                 break
             }
-            if !admit(fd) {
-                next = .pausedForHandshakes
-                break
-            }
+            admit(fd)
         }
         state.withLock { state in
             if state.listenerCloseRequested {
@@ -268,8 +266,9 @@ final class PortEngine: @unchecked Sendable {
         }
     }
 
-    /// Checks the permission descriptor, then the connection count; returns false when accepting must pause.
-    private func admit(_ fd: Int32) -> Bool {
+    /// Checks the permission descriptor, then the connection count; with every pending-handshake place taken,
+    /// sheds the oldest handshake of the uid that holds the most, so that no uid can lock others out.
+    private func admit(_ fd: Int32) {
         let peer: PeerIdentity
         do {
             let credentials = try AbstractSocket.peerCredentials(of: fd)
@@ -281,32 +280,38 @@ final class PortEngine: @unchecked Sendable {
         } catch {
             logger.warning("cannot read a client's credentials: \(error); closing it")
             closeDescriptor(fd)
-            return true
+            return
         }
         guard configuration.permissions.grants(.connect, to: peer) else {
             statistics.recordDenied()
             refuse(fd, peer, .accessDenied, .accessDenied, "access denied to pid \(peer.pid) uid \(peer.uid) gid \(peer.gid) by the permission descriptor")
-            return true
+            return
         }
-        enum Admission { case admitted(Connection, pause: Bool), full }
+        enum Admission { case admitted(Connection, shedding: Connection?), full }
         let admission = state.withLock { state -> Admission in
             guard state.connections.count < configuration.maxConnections else { return .full }
             let id = state.nextID
             state.nextID += 1
             let connection = Connection(id: id, fd: fd, peer: peer, engine: self)
             state.connections[id] = connection
-            state.pendingHandshakes += 1
+            var shed: Connection?
+            if state.handshakes.count >= configuration.maxPendingHandshakes, let oldest = state.handshakes.oldestOfLargestShare() {
+                state.handshakes.remove(oldest)
+                shed = state.connections[oldest]
+            }
             let deadline = MonotonicClock.now + handshakeTimeoutNanoseconds
-            state.handshakeDeadlines.append((deadline, id))
+            state.handshakes.insert(id, uid: peer.uid, deadline: deadline)
             scheduleTimerLocked(&state, at: deadline)
-            return .admitted(connection, pause: state.pendingHandshakes >= configuration.maxPendingHandshakes)
+            return .admitted(connection, shedding: shed)
         }
         switch admission {
         case .full:
             statistics.recordLimitRefusal()
             refuse(fd, peer, .connectionCountLimit, .connectionLimit, "connection refused: \(configuration.maxConnections) of \(configuration.maxConnections) connections in use")
-            return true
-        case .admitted(let connection, let pause):
+        case .admitted(let connection, let shed):
+            if let shed, shed.endHandshake(sending: .insufficientResources, reason: "shed for a newer connection") {
+                shed.log(.notice, .limitHit, "\(configuration.maxPendingHandshakes) connections wait for CONNECT; ending the oldest of uid \(shed.peer.uid), which has the most, for a connection of uid \(peer.uid)", status: .insufficientResources)
+            }
             do {
                 try epoll.addEdgeTriggered(fd, events: [.readable, .readHangUp], token: Token.read(connection.id))
             } catch {
@@ -314,7 +319,6 @@ final class PortEngine: @unchecked Sendable {
                 connection.requestClose(sending: .insufficientResources, reason: "epoll_ctl failed")
                 connection.handleReadable(hangUp: false, scratch: UnsafeMutableRawBufferPointer(start: nil, count: 0))
             }
-            return !pause
         }
     }
 
@@ -346,15 +350,9 @@ final class PortEngine: @unchecked Sendable {
 
     // MARK: - Handshakes, deadlines and slots
 
-    /// A connection left the handshake (CONNECT arrived, or it closed before): accepting may resume.
-    func handshakeFinished() {
-        state.withLock { state in
-            state.pendingHandshakes -= 1
-            if state.listener == .pausedForHandshakes, state.pendingHandshakes < configuration.maxPendingHandshakes {
-                state.listener = .armed
-                try? epoll.rearm(listenDescriptor, events: .readable, token: Token.listener)
-            }
-        }
+    /// A connection left the handshake (CONNECT arrived, or it closed before): its place is free.
+    func handshakeFinished(_ connection: Connection) {
+        state.withLock { _ = $0.handshakes.remove(connection.id) }
     }
 
     /// Watches the partial frame that `connection` began receiving at `since` (monotonic ns): the rest must
@@ -367,6 +365,36 @@ final class PortEngine: @unchecked Sendable {
         }
     }
 
+    // MARK: - Freed memory
+
+    /// A read or write this large allocated buffers glibc keeps after they are freed (``MallocTuning``).
+    static let largeBufferBytes = 64 << 10
+
+    /// Notes a read or write of ``largeBufferBytes`` or more, or the end of a connection that made one: once
+    /// none has come for the return delay, the timer gives freed memory back to the kernel. Not called for
+    /// smaller messages, whose path stays as it was.
+    func noteLargeBuffer() {
+        guard let delay = freedMemoryReturnDelay else { return }
+        let now = MonotonicClock.now
+        state.withLock { state in
+            state.lastLargeBuffer = now
+            guard state.freedMemoryCheck == nil else { return }
+            state.freedMemoryCheck = now + delay
+            scheduleTimerLocked(&state, at: now + delay)
+        }
+    }
+
+    /// At a freed-memory check: true when large buffers have stopped coming; else the check moves on.
+    private func freedMemoryDueLocked(_ state: inout State, now: Int64) -> Bool {
+        guard let delay = freedMemoryReturnDelay, let check = state.freedMemoryCheck, check <= now else { return false }
+        if now - state.lastLargeBuffer >= delay {
+            state.freedMemoryCheck = nil
+            return true
+        }
+        state.freedMemoryCheck = state.lastLargeBuffer + delay
+        return false
+    }
+
     private func scheduleTimerLocked(_ state: inout State, at deadline: Int64) {
         if let armed = state.timerArmedFor, armed <= deadline { return }
         state.timerArmedFor = deadline
@@ -375,14 +403,11 @@ final class PortEngine: @unchecked Sendable {
 
     private func handleTimer() {
         timer.drain()
-        let (expired, stalled) = state.withLock { state -> ([Connection], [Connection]) in
+        let (expired, stalled, returnFreedMemory) = state.withLock { state -> ([Connection], [Connection], Bool) in
             let now = MonotonicClock.now
             state.timerArmedFor = nil
-            var expired: [Connection] = []
-            while let first = state.handshakeDeadlines.first, first.deadline <= now {
-                state.handshakeDeadlines.removeFirst()
-                if let connection = state.connections[first.id] { expired.append(connection) }
-            }
+            let returnFreedMemory = freedMemoryDueLocked(&state, now: now)
+            let expired = state.handshakes.removeExpired(asOf: now).compactMap { state.connections[$0] }
             var stalled: [Connection] = []
             while let first = state.frameDeadlines.min, first.deadline <= now {
                 state.frameDeadlines.removeMin()
@@ -404,13 +429,18 @@ final class PortEngine: @unchecked Sendable {
                     scheduleTimerLocked(&state, at: until)
                 }
             }
-            if let next = state.handshakeDeadlines.first { scheduleTimerLocked(&state, at: next.deadline) }
+            if let next = state.handshakes.nextDeadline() { scheduleTimerLocked(&state, at: next) }
             if let next = state.frameDeadlines.min { scheduleTimerLocked(&state, at: next.deadline) }
-            return (expired, stalled)
+            if let next = state.freedMemoryCheck { scheduleTimerLocked(&state, at: next) }
+            return (expired, stalled, returnFreedMemory)
         }
-        for connection in expired where connection.state.withLock({ $0.phase == .handshaking }) {
+        if returnFreedMemory {
+            let start = MonotonicClock.now
+            MallocTuning.returnFreedMemory()
+            logger.debug("large messages stopped: gave freed memory back to the kernel in \((MonotonicClock.now - start) / 1000) us")
+        }
+        for connection in expired where connection.endHandshake(sending: .ioTimeout, reason: "handshake timeout") {
             logger.event(.notice, .handshakeTimeout, "no CONNECT within the handshake timeout of \(configuration.handshakeTimeout); disconnecting", peer: connection.peer, status: .ioTimeout)
-            connection.requestClose(sending: .ioTimeout, reason: "handshake timeout")
         }
         for connection in stalled {
             connection.logLimitOnce("frame-timeout", "a frame was not complete within the frame timeout of \(configuration.frameTimeout); disconnecting")
@@ -432,8 +462,24 @@ final class PortEngine: @unchecked Sendable {
         state.withLock { state in
             guard state.connections.removeValue(forKey: connection.id) != nil else { return }
             if wasConnected { statistics.recordDisconnected() }
+            compactFrameDeadlinesLocked(&state)
         }
         state.broadcast()
+        // Its buffers go with it, possibly after the check that followed its last large read.
+        if connection.movedLargeBuffers.load(ordering: .relaxed) { noteLargeBuffer() }
+    }
+
+    /// Drops the frame deadlines of closed connections once they outnumber the open ones: with a long frame
+    /// timeout they would otherwise pile up under churn for as long as the timeout.
+    private func compactFrameDeadlinesLocked(_ state: inout State) {
+        guard state.frameDeadlines.count > 2 * state.connections.count + 32 else { return }
+        let connections = state.connections
+        state.frameDeadlines = Heap(state.frameDeadlines.unordered.filter { connections[$0.id] != nil })
+    }
+
+    /// Deadline entries held (handshakes, partial frames), live or stale: what the deadlines cost, for tests.
+    var storedDeadlineCount: (handshakes: Int, frames: Int) {
+        state.withLock { ($0.handshakes.storedEntryCount, $0.frameDeadlines.count) }
     }
 
     // MARK: - Shutdown

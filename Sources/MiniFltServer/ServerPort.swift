@@ -82,6 +82,10 @@ public final class ServerPort: Sendable {
         engine.probe(completion)
     }
 
+    /// Deadline entries the port holds, live or stale (handshakes, partial frames), which must stay bounded
+    /// by the open connections whatever the timeouts. For tests.
+    package var storedDeadlineCount: (handshakes: Int, frames: Int) { engine.storedDeadlineCount }
+
     /// The abstract address, as `ss -xl` shows it: `@\minifilterport_example`.
     public var address: String { configuration.name.address }
 

@@ -24,12 +24,18 @@ public struct ServerPortConfiguration: Sendable {
     /// How long the rest of a frame may take once its first bytes arrived (a client that trickles a frame,
     /// or sends a header and falls silent, is disconnected). Default 5 s.
     public var frameTimeout: Duration = .seconds(5)
-    /// Connections accepted and not yet through CONNECT; accepting pauses (the listener stays) at this many.
+    /// Connections accepted and not yet through CONNECT at once. Past this many, a new connection ends the
+    /// oldest pending one of the uid that holds the most (DISCONNECT `STATUS_INSUFFICIENT_RESOURCES`), so that
+    /// one uid's silent sockets never keep another uid out; accepting never pauses for them. Default 64.
     public var maxPendingHandshakes: Int = 64
     /// SENDs of one connection waiting for their result; more are answered `STATUS_INSUFFICIENT_RESOURCES`.
     public var maxOutstandingSends: Int = 128
     /// Bytes queued towards a client that does not read; past this it is disconnected. Default 4 MiB.
     public var maxQueuedOutputBytes: Int = 4 << 20
+    /// How long after the last large buffer (a read or write of 64 KiB or more) the port gives the process's
+    /// freed memory back to the kernel (`malloc_trim`), so that a burst of large messages does not leave its
+    /// peak resident; nil never does. Default 250 ms.
+    public var freedMemoryReturnDelay: Duration? = .milliseconds(250)
     /// Where the listening socket comes from. Default: bind.
     public var listener: Listener = .bind
     /// The uid and gid that stand for "unmapped" peers (`/proc/sys/kernel/overflowuid` and `overflowgid`).

@@ -51,7 +51,7 @@ struct Minifltd: ParsableCommand {
     @Option(help: "Seconds the rest of a frame may take once its first bytes arrived.")
     var frameTimeout = 5.0
 
-    @Option(help: "Connections waiting for their handshake before accepting pauses.")
+    @Option(help: "Connections waiting for their handshake; past this many the uid with the most loses its oldest.")
     var maxPendingHandshakes = 64
 
     @Option(help: "Sends one connection may have outstanding; more are answered STATUS_INSUFFICIENT_RESOURCES.")

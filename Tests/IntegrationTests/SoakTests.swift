@@ -51,6 +51,45 @@ struct SoakTests {
         #expect(Self.residentKiB(daemon.pid) - rss < 4096, "RSS grew by more than 4 MiB")
     }
 
+    @Test("20 s of connect, CONNECT and close churn with hour-long timeouts: memory flat (issue 17, point 8)")
+    func churnWithLongTimeouts() throws {
+        let daemon = try Daemon(arguments: ["--log-level", "error", "--max-connections", "4", "--handshake-timeout", "3600", "--frame-timeout", "3600"])
+        for _ in 0..<2000 { try connectRetrying(daemon.port).close() }
+        let fds = daemon.settledDescriptorCount
+        let rss = Self.residentKiB(daemon.pid)
+        let start = ContinuousClock.now
+        var cycles = 0
+        while ContinuousClock.now - start < .seconds(20) {
+            try connectRetrying(daemon.port).close()
+            cycles += 1
+        }
+        #expect(eventually { daemon.openDescriptorCount == fds }, "fds \(fds) before, \(daemon.openDescriptorCount) after")
+        Self.report("\(cycles) connect-and-close cycles in 20 s, handshake timeout 3600 s", daemon, fds: fds, rss: rss)
+        #expect(Self.residentKiB(daemon.pid) - rss < 2048, "RSS grew by more than 2 MiB")
+    }
+
+    @Test("five bursts of 200 clients sending six 1 MiB messages each: RSS back within 2x of idle after every one")
+    func burstsOfLargeMessages() throws {
+        let daemon = try Daemon(arguments: ["--log-level", "error", "--max-connections", "256", "--max-pending-handshakes", "256"])
+        _ = try FilterPort.connect(to: daemon.port).send(userToFilter("warm up"), outputCapacity: 4096)
+        let fds = daemon.settledDescriptorCount
+        let rss = Self.residentKiB(daemon.pid)
+        for burst in 1...5 {
+            let result = try runProgram(Binaries.minifltctl.path, [
+                "send", "--port", daemon.port, "--clients", "200", "--size", "\((1 << 20) - 4)", "--repeat", "6", "Hello",
+            ])
+            let ended = ContinuousClock.now
+            #expect(result.status == 0, "\(result.standardError)")
+            let peak = Self.residentKiB(daemon.pid)
+            #expect(eventually(timeout: .milliseconds(1500)) { Self.residentKiB(daemon.pid) <= 2 * rss }, "burst \(burst): RSS \(Self.residentKiB(daemon.pid)) KiB, idle \(rss) KiB")
+            let back = ContinuousClock.now - ended
+            usleep(500_000)
+            print("soak: burst \(burst) of 200 clients x six 1 MiB messages: RSS \(peak / 1024) MiB at its end, within 2x of idle \(back) later, \(Self.residentKiB(daemon.pid) / 1024) MiB 0.5 s after that")
+        }
+        #expect(eventually { daemon.openDescriptorCount == fds }, "fds \(fds) before, \(daemon.openDescriptorCount) after")
+        Self.report("5 bursts of 1 MiB messages", daemon, fds: fds, rss: rss)
+    }
+
     @Test("300 clients that stall mid-frame at once: all cut off at the frame timeout, a bystander served throughout")
     func stallingCrowd() throws {
         let daemon = try Daemon(arguments: ["--log-level", "error", "--max-connections", "400", "--frame-timeout", "1"])

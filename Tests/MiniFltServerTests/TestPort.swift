@@ -34,11 +34,18 @@ final class TestPort: Sendable {
     /// Every client port the connect routine was given, held weakly: each must be freed once released.
     let clientPorts = WeakClientPorts()
 
-    init(_ tag: String = #function, maxConnections: Int = 8, handshakeTimeout: Duration = .seconds(5), behaviour: Behaviour = Behaviour()) throws {
+    init(
+        _ tag: String = #function,
+        maxConnections: Int = 8,
+        handshakeTimeout: Duration = .seconds(5),
+        frameTimeout: Duration = .seconds(5),
+        behaviour: Behaviour = Behaviour()
+    ) throws {
         name = "\\MiniFltServerTest_\(tag.prefix { $0 != "(" })_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
         var configuration = ServerPortConfiguration(name: try PortName(name))
         configuration.maxConnections = maxConnections
         configuration.handshakeTimeout = handshakeTimeout
+        configuration.frameTimeout = frameTimeout
         let queue = self.queue
         let events = self.events
         let clientPorts = self.clientPorts

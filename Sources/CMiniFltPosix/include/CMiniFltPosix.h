@@ -97,6 +97,8 @@ int CMiniFltPosix_signal_pipe(const int *numbers, int count);
 
 /// The signal's abbreviation without "SIG" ("HUP"), or NULL for a number glibc does not name.
 const char *CMiniFltPosix_signal_abbreviation(int number);
+/// Gives the free pages of every malloc arena back to the kernel (malloc_trim(0)); 1 if any went back.
+int CMiniFltPosix_trim_malloc(void);
 
 /// Names the calling thread (at most 15 bytes show in `top -H`).
 void CMiniFltPosix_set_thread_name(const char *name);
