@@ -8,7 +8,7 @@ public struct ConnectOptions: Sendable, Hashable {
     public var wcharSize: WideCharacterSize = .utf16
     /// FilterConnectCommunicationPort's options (`FLT_PORT_FLAG_SYNC_HANDLE` = 0x1).
     public var options: UInt32 = 0
-    /// A uid besides 0 that the listening process may have (spec section 2). Anyone can bind a free abstract
+    /// A uid besides 0 that the listening process may have (docs/protocol.md section 1). Anyone can bind a free abstract
     /// name, so a server whose uid is neither 0 nor this is refused with ``MiniFltWire/HResult/serverIdentityMismatch``.
     public var expectedServerUID: UInt32? = nil
     /// How long to wait for the server's answer to CONNECT. Default 30 s.

@@ -2,7 +2,7 @@ public import MiniFltWire
 
 /// A failed client call: the HRESULT fltlib would return, and a sentence saying what failed and what to do.
 public struct FilterPortError: Error, Hashable, Sendable, CustomStringConvertible {
-    /// What fltlib returns for the same failure (spec section 8).
+    /// What fltlib returns for the same failure (docs/protocol.md section 7).
     public var hresult: HResult
     /// What failed and what to do, for a person.
     public var message: String

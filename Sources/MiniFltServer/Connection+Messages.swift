@@ -2,7 +2,7 @@ import MiniFltPosix
 import MiniFltWire
 import Synchronization
 
-/// FltSendMessage on one connection: MESSAGE out, REPLY in, matched by message id (spec section 7).
+/// FltSendMessage on one connection: MESSAGE out, REPLY in, matched by message id (docs/protocol.md section 5).
 extension Connection {
     /// Sends a MESSAGE and, when `replyCapacity` is above 0, waits for the client's REPLY.
     ///

@@ -6,7 +6,7 @@ import Synchronization
 
 /// The routine calls for one connection, run by a ``RoutineRunner`` drainer on the routine queue.
 ///
-/// Each guarantee of spec section 4 has one place here: the connect routine runs only if the client is still
+/// Each guarantee of docs/protocol.md section 10 has one place here: the connect routine runs only if the client is still
 /// there; a successful one leads to exactly one disconnect routine (run here if the client left while it ran,
 /// else queued by the holder's tear-down); the disconnect routine waits for message routines in flight and no
 /// message routine starts once it started; the slot is released only after it returned.

@@ -9,7 +9,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// One accepted client: its socket, its place in the life cycle of spec section 4, and its output queue.
+/// One accepted client: its socket, its place in the life cycle of docs/protocol.md section 10, and its output queue.
 ///
 /// # Thread safety
 /// - The read registration is edge-triggered, so a message costs no `epoll_ctl`. While the standby thread

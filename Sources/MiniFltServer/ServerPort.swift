@@ -12,7 +12,7 @@ import Glibc
 ///
 /// The port listens on the abstract Unix socket its name maps to (``MiniFltWire/PortName``), checks each
 /// connecting peer against the permission descriptor and the connection limit, and runs the routines on the
-/// given Dispatch queue. See spec sections 2 to 6 and 10.
+/// given Dispatch queue. See docs/protocol.md sections 1 to 6 and 10.
 ///
 /// ```swift
 /// let port = try ServerPort(

@@ -1,7 +1,7 @@
 public import MiniFltPermissions
 public import MiniFltWire
 
-/// How a server port listens and what it tolerates; the defaults are the daemon's (spec section 10).
+/// How a server port listens and what it tolerates; the defaults are the daemon's (README, "minifltd options").
 public struct ServerPortConfiguration: Sendable {
     /// Where the listening socket comes from.
     public enum Listener: Sendable, Hashable {

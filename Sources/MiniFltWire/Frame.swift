@@ -1,4 +1,4 @@
-/// One decoded frame, its body split into the fields that spec section 5 gives each type.
+/// One decoded frame, its body split into the fields that docs/protocol.md section 2 gives each type.
 public enum Frame: Hashable, Sendable {
     case connect(ConnectRequest)
     case connectResult(NTStatus)

@@ -1,6 +1,6 @@
 /// Splits a byte stream into frames, checking each header before its body is buffered.
 ///
-/// A header that breaks spec section 5 is rejected as soon as its 16 bytes are in: a length field of 4 GiB
+/// A header that breaks docs/protocol.md section 2 is rejected as soon as its 16 bytes are in: a length field of 4 GiB
 /// fails before any memory is set aside for the body. The decoder buffers at most one frame beyond what was
 /// already decoded, so its memory is bounded by the size limit.
 public struct FrameDecoder: Sendable {

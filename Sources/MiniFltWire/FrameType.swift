@@ -1,4 +1,4 @@
-/// The type field of a frame header (spec section 5).
+/// The type field of a frame header (docs/protocol.md section 2).
 public enum FrameType: UInt16, Sendable, CaseIterable {
     /// Client to server: u16 version, u16 wchar size, u32 options, then the connection context.
     case connect = 1

@@ -42,7 +42,7 @@ public struct HResult: RawRepresentable, Hashable, Sendable, CustomStringConvert
     public static let waitTimeout = HResult(rawValue: 0x8007_0102)
     /// `HRESULT_FROM_WIN32(ERROR_SERVER_SID_MISMATCH)` (0x80070274): the process listening at the port's
     /// address is not the one the client trusts (its uid is neither 0 nor the expected uid), so the client
-    /// refused to talk to it. minifltd's choice; spec section 2.
+    /// refused to talk to it. minifltd's choice; docs/protocol.md section 1.
     public static let serverIdentityMismatch = HResult(rawValue: 0x8007_0274)
     /// `HRESULT_FROM_WIN32(ERROR_CONNECTION_COUNT_LIMIT)` (0x800704D6).
     public static let connectionCountLimit = HResult(rawValue: 0x8007_04D6)

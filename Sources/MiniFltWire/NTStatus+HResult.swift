@@ -1,5 +1,5 @@
 extension NTStatus {
-    /// The HRESULT a client sees for this status (spec section 8).
+    /// The HRESULT a client sees for this status (docs/protocol.md section 7).
     ///
     /// Filter Manager statuses (facility 0x1C) map to `(status & 0x8000FFFF) | 0x001F0000`; others to
     /// `HRESULT_FROM_WIN32` of their Win32 error where ``win32Errors`` knows it, else `HRESULT_FROM_NT`

@@ -68,7 +68,7 @@ struct BackpressureTests {
         #expect(try port.send([], outputCapacity: 4096).count == 22)
     }
 
-    @Test("a client that does not know the server's smaller limit loses its connection, as the spec says")
+    @Test("a client that does not know the server's smaller limit loses its connection, as docs/protocol.md section 6 says")
     func serverSideLimit() throws {
         let daemon = try Daemon(arguments: ["--max-message-size", "65536"])
         let port = try FilterPort.connect(to: daemon.port)

@@ -9,7 +9,7 @@ import MiniFltWire
 import Synchronization
 import Testing
 
-@Suite("Spec section 4's guarantees, with an in-process port")
+@Suite("The routine guarantees of docs/protocol.md section 10, with an in-process port")
 struct RoutineGuaranteeTests {
     @Test("one disconnect routine per successful connect, none after a refused one, no message after it")
     func exactlyOnce() throws {

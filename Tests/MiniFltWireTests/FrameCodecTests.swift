@@ -34,7 +34,7 @@ struct FrameCodecTests {
         #expect(decoded == [frame, frame])
     }
 
-    @Test("the header is little-endian, 16 bytes, as spec section 5 lays it out")
+    @Test("the header is little-endian, 16 bytes, as docs/protocol.md section 2 lays it out")
     func headerLayout() {
         let bytes = Frame.sendResult(id: 0x0102_0304_0506_0708, status: .accessDenied, output: [0xAA]).encoded()
         #expect(bytes == [

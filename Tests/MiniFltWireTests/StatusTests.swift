@@ -3,7 +3,7 @@ import Testing
 
 @Suite("NTSTATUS to HRESULT")
 struct StatusTests {
-    /// Spec section 8, row by row.
+    /// docs/protocol.md section 7, row by row.
     static let table: [(UInt32, UInt32)] = [
         (0x0000_0000, 0x0000_0000),
         (0x0000_0102, 0x8007_0102),
@@ -20,7 +20,7 @@ struct StatusTests {
         (0xC01C_0020, 0x801F_0020),
     ]
 
-    @Test("the spec's table", arguments: table)
+    @Test("docs/protocol.md section 7's table", arguments: table)
     func specTable(status: UInt32, hresult: UInt32) {
         #expect(NTStatus(rawValue: status).hresult == HResult(rawValue: hresult))
     }

@@ -1,7 +1,7 @@
 import Foundation
 
 /// A minifltd running as uid 65534 that admits everyone: a process posing as the port, which clients must
-/// refuse unless told to trust that uid (spec section 2).
+/// refuse unless told to trust that uid (docs/protocol.md section 1).
 final class Impostor {
     let port = Binaries.uniquePortName("impostor")
     private let child: ChildProcess
