@@ -81,7 +81,7 @@ package enum AbstractSocket {
     /// Writes what fits of `bytes` to a non-blocking socket; returns the count (0 when it would block).
     package static func sendSome(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws(SystemError) -> Int {
         while true {
-            let written = CMiniFltPosix_send(fd, bytes.baseAddress, bytes.count, 1)
+            let written = injectable("send") { CMiniFltPosix_send(fd, bytes.baseAddress, bytes.count, 1) }
             if written >= 0 { return written }
             let error = Glibc.errno
             if error == EINTR { continue }
@@ -111,7 +111,7 @@ package enum AbstractSocket {
     /// Reads into `buffer`; 0 at end of stream, nil when a non-blocking socket has nothing.
     package static func receive(_ fd: Int32, into buffer: UnsafeMutableRawBufferPointer) throws(SystemError) -> Int? {
         while true {
-            let count = recv(fd, buffer.baseAddress, buffer.count, 0)
+            let count = injectable("recv") { recv(fd, buffer.baseAddress, buffer.count, 0) }
             if count >= 0 { return count }
             let error = Glibc.errno
             if error == EINTR { continue }

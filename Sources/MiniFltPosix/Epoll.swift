@@ -69,7 +69,7 @@ package struct TimerFD: Sendable {
     package init() throws(SystemError) { fd = try syscall("timerfd_create") { CMiniFltPosix_timerfd() } }
     /// Fires after `nanoseconds` (at least 1 ns, so that a deadline already past fires at once).
     package func arm(afterNanoseconds nanoseconds: Int64) {
-        _ = CMiniFltPosix_timerfd_arm(fd, max(1, nanoseconds))
+        _ = injectable("timerfd_settime") { CMiniFltPosix_timerfd_arm(fd, max(1, nanoseconds)) }
     }
     package func drain() {
         var value: UInt64 = 0

@@ -19,13 +19,14 @@ package struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
     }
 }
 
-/// Runs a system call, retrying on EINTR; a negative result becomes a ``SystemError``.
+/// Runs a system call through the fault-injection seam (``injectable(_:_:)``), retrying on EINTR; a negative
+/// result becomes a ``SystemError``.
 ///
 /// EBADF and EFAULT are bugs in this program, never a peer's doing: they trap.
 @inline(__always)
 package func syscall<T: FixedWidthInteger>(_ name: @autoclosure () -> String, _ body: () -> T) throws(SystemError) -> T {
     while true {
-        let result = body()
+        let result = injectable(name(), body)
         if result >= 0 { return result }
         let error = Glibc.errno
         if error == EINTR { continue }

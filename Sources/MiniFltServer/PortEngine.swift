@@ -82,6 +82,8 @@ final class PortEngine: @unchecked Sendable {
     let state = ConditionLock(State())
     /// Read by the loop threads after every batch, so kept out of the lock.
     private let stopping = Atomic<Bool>(false)
+    /// epoll_wait is failing (logged once per stretch of failures).
+    private let waitFailing = Atomic<Bool>(false)
     private let listenDescriptor: Int32
     private let wake: EventFD
     /// Raised by ``probe(_:)``; whichever thread serves I/O runs the waiting completions.
@@ -168,8 +170,16 @@ final class PortEngine: @unchecked Sendable {
         do {
             count = try epoll.wait(into: &io.events, timeoutMilliseconds: timeoutMilliseconds)
         } catch {
-            logger.critical("epoll_wait failed: \(error)")
-            return false
+            // Never a reason to stop serving: the errors left once syscall() has trapped on descriptor bugs
+            // and retried EINTR are the kernel's passing troubles. Wait a little and try again.
+            if !waitFailing.exchange(true, ordering: .relaxed) {
+                logger.error("epoll_wait failed: \(error); retrying every 10 ms (logged once)")
+            }
+            PosixThread.sleep(for: .milliseconds(10))
+            return !stopping.load(ordering: .acquiring)
+        }
+        if waitFailing.load(ordering: .relaxed), waitFailing.exchange(false, ordering: .relaxed) {
+            logger.notice("epoll_wait works again")
         }
         for event in io.events[0..<count] {
             dispatch(event, scratch: io.scratch)
@@ -234,7 +244,7 @@ final class PortEngine: @unchecked Sendable {
         guard proceed else { return }
         var next = ListenerState.armed
         for _ in 0..<64 {
-            let fd = CMiniFltPosix_accept(listenDescriptor)
+            let fd = injectable("accept4") { CMiniFltPosix_accept(listenDescriptor) }
             if fd < 0 {
                 let error = CMiniFltPosix_errno()
                 if error == EAGAIN || error == EWOULDBLOCK { break }
