@@ -53,6 +53,8 @@ final class PortEngine: @unchecked Sendable {
         var listener = ListenerState.armed
         var listenerCloseRequested = false
         var acceptFailureLogged = false
+        /// A connection was refused for the descriptor reserve since accepting last had room (logged once).
+        var reserveRefusalLogged = false
     }
 
     /// When a connection's partial frame must be complete.
@@ -93,6 +95,8 @@ final class PortEngine: @unchecked Sendable {
     private let handshakeTimeoutNanoseconds: Int64
     private let frameTimeoutNanoseconds: Int64
     private let freedMemoryReturnDelay: Int64?
+    /// Accepted descriptors from this number on are refused (``ServerPortConfiguration/reservedDescriptors``).
+    private let firstReservedDescriptor: Int32
     private var threads: [PosixThread] = []
 
     init(
@@ -109,6 +113,9 @@ final class PortEngine: @unchecked Sendable {
         self.listenDescriptor = listenDescriptor
         self.handshakeTimeoutNanoseconds = configuration.handshakeTimeout.nanoseconds
         self.frameTimeoutNanoseconds = configuration.frameTimeout.nanoseconds
+        var limit = rlimit()
+        let soft = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 ? Int(clamping: limit.rlim_cur) : Int(Int32.max)
+        self.firstReservedDescriptor = Int32(clamping: max(0, soft - configuration.reservedDescriptors))
         self.freedMemoryReturnDelay = configuration.freedMemoryReturnDelay?.nanoseconds
         epoll = try Epoll()
         do {
@@ -260,6 +267,11 @@ final class PortEngine: @unchecked Sendable {
                 next = .backingOff(until: MonotonicClock.now + 100_000_000)
                 break
             }
+            // The lowest free descriptor is the one accept returns: a high one means the table is nearly full.
+            if fd >= firstReservedDescriptor {
+                refuseForReserve(fd)
+                continue
+            }
             admit(fd)
         }
         state.withLock { state in
@@ -304,6 +316,7 @@ final class PortEngine: @unchecked Sendable {
             state.nextID += 1
             let connection = Connection(id: id, fd: fd, peer: peer, engine: self)
             state.connections[id] = connection
+            state.reserveRefusalLogged = false
             var shed: Connection?
             if state.handshakes.count >= configuration.maxPendingHandshakes, let oldest = state.handshakes.oldestOfLargestShare() {
                 state.handshakes.remove(oldest)
@@ -330,6 +343,19 @@ final class PortEngine: @unchecked Sendable {
                 connection.handleReadable(hangUp: false, scratch: UnsafeMutableRawBufferPointer(start: nil, count: 0))
             }
         }
+    }
+
+    /// Refuses a connection that would eat into the descriptor reserve, and says so once per stretch of them.
+    private func refuseForReserve(_ fd: Int32) {
+        let first = state.withLock { state in
+            defer { state.reserveRefusalLogged = true }
+            return !state.reserveRefusalLogged
+        }
+        if first {
+            logger.event(.error, .limitHit, "refusing connections: only \(configuration.reservedDescriptors) descriptors are left, kept for the open watcher and the log (raise LimitNOFILE= or ulimit -n, or lower --max-connections and --max-pending-handshakes); logged once until one is accepted again", status: .insufficientResources)
+        }
+        _ = try? AbstractSocket.sendSome(fd, Frame.connectResult(.insufficientResources).encoded())
+        closeDescriptor(fd)
     }
 
     /// Logs the refusal, answers CONNECT_RESULT with `status` before the client's CONNECT is read, and closes.

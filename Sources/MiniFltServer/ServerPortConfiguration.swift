@@ -36,6 +36,11 @@ public struct ServerPortConfiguration: Sendable {
     /// freed memory back to the kernel (`malloc_trim`), so that a burst of large messages does not leave its
     /// peak resident; nil never does. Default 250 ms.
     public var freedMemoryReturnDelay: Duration? = .milliseconds(250)
+    /// Descriptors kept free for the rest of the process: a connection whose descriptor falls among the last
+    /// this many of the process's limit (RLIMIT_NOFILE) is refused at once with CONNECT_RESULT
+    /// `STATUS_INSUFFICIENT_RESOURCES`, so that clients can never take the descriptors the open watcher
+    /// needs for its events (the kernel denies an open it cannot hand over), nor the journal's. Default 16.
+    public var reservedDescriptors: Int = 16
     /// Where the listening socket comes from. Default: bind.
     public var listener: Listener = .bind
     /// The uid and gid that stand for "unmapped" peers (`/proc/sys/kernel/overflowuid` and `overflowgid`).

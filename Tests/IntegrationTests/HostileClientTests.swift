@@ -204,26 +204,32 @@ struct HostileClientTests {
     }
 
     @Test(
-        "EMFILE on accept: the daemon backs off and retries, the listener stays, and clients are served after",
+        "a nearly full descriptor table: connections past the reserve are refused with 0x800705AA, the listener stays, and clients are served after",
         // ThreadSanitizer's runtime opens /proc/self/maps to start a thread: with no descriptor left it aborts
         // the daemon (CHECK failed in pthread_getattr_np), which says nothing about minifltd.
         .disabled(if: ProcessInfo.processInfo.environment["MINIFLT_SANITIZER"] == "thread", "not under ThreadSanitizer")
     )
-    func acceptWithoutDescriptors() throws {
+    func descriptorReserve() throws {
         let daemon = try Daemon(
             arguments: ["--max-connections", "200", "--max-pending-handshakes", "200", "--handshake-timeout", "30"],
             launcher: ["/usr/bin/prlimit", "--nofile=40:40", "--"]
         )
         var held: [RawClient] = []
         for _ in 0..<60 { held.append(try RawClient(port: daemon.port)) }
-        #expect(daemon.waitForLog("event=accept-failure"), "\(daemon.tail)")
-        #expect(daemon.waitForLog("pausing accepts"))
+        #expect(daemon.waitForLog("refusing connections: only 16 descriptors are left"), "\(daemon.tail)")
+        #expect(throws: FilterPortError.self) { try FilterPort.connect(to: daemon.port) }
+        do {
+            _ = try FilterPort.connect(to: daemon.port)
+        } catch {
+            #expect(error.hresult == HResult(rawValue: 0x8007_05AA), "\(error)")
+        }
         #expect(isListening("@" + daemon.port.lowercased()), "running: \(daemon.isRunning)\n\(daemon.tail)")
+        #expect(!daemon.output.contains("event=accept-failure"), "accept ran out of descriptors despite the reserve")
         held.removeAll()
         #expect(
             eventually(timeout: .seconds(10)) { (try? FilterPort.connect(to: daemon.port).send(userToFilter("x"), outputCapacity: 4096).count) == 22 },
             "\(daemon.tail)"
         )
-        #expect(daemon.count("event=accept-failure") == 1, "the failure is logged once")
+        #expect(daemon.count("refusing connections") == 1, "the refusals are logged once")
     }
 }
