@@ -1,5 +1,4 @@
 import CMiniFltPosix
-import MiniFltWire
 
 #if canImport(Glibc)
 import Glibc

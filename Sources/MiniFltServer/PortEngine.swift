@@ -64,14 +64,6 @@ final class PortEngine: @unchecked Sendable {
         static func < (a: FrameDeadline, b: FrameDeadline) -> Bool { a.deadline < b.deadline }
     }
 
-    enum Token {
-        static let listener: UInt64 = 2
-        static let timer: UInt64 = 3
-        static let wake: UInt64 = 4
-        static let probe: UInt64 = 5
-        static func read(_ id: UInt64) -> UInt64 { id << 3 }
-        static func write(_ id: UInt64) -> UInt64 { id << 3 | 1 }
-    }
 
     let configuration: ServerPortConfiguration
     let routines: ErasedRoutines
@@ -124,10 +116,10 @@ final class PortEngine: @unchecked Sendable {
             timer = try TimerFD()
             watchdog = try RoutineWatchdog()
             runner = RoutineRunner(watchdog: watchdog)
-            try epoll.addLevelTriggered(wake.fd, token: Token.wake)
-            try epoll.addLevelTriggered(probeEvent.fd, token: Token.probe)
-            try epoll.addLevelTriggered(timer.fd, token: Token.timer)
-            try epoll.add(listenDescriptor, events: .readable, token: Token.listener)
+            try epoll.addLevelTriggered(wake.fd, token: EpollToken.wake.rawValue)
+            try epoll.addLevelTriggered(probeEvent.fd, token: EpollToken.probe.rawValue)
+            try epoll.addLevelTriggered(timer.fd, token: EpollToken.timer.rawValue)
+            try epoll.add(listenDescriptor, events: .readable, token: EpollToken.listener.rawValue)
         } catch {
             epoll.close()
             throw error
@@ -195,22 +187,20 @@ final class PortEngine: @unchecked Sendable {
     }
 
     private func dispatch(_ event: CMiniFltPosix_EpollEvent, scratch: UnsafeMutableRawBufferPointer) {
-        switch event.data {
-        case Token.wake: return
-        case Token.probe: return answerProbes()
-        case Token.timer: return handleTimer()
-        case Token.listener: return handleListener()
-        default: break
-        }
-        let id = event.data >> 3
-        guard let connection = state.withLock({ $0.connections[id] }) else { return }
-        if event.data & 1 == 1 {
-            connection.handleWritable()
-        } else {
+        switch EpollToken(rawValue: event.data) {
+        case .wake?, nil: return
+        case .probe?: return answerProbes()
+        case .timer?: return handleTimer()
+        case .listener?: return handleListener()
+        case .write(let id)?:
+            connection(id)?.handleWritable()
+        case .read(let id)?:
             let hangUp = Epoll.Events(rawValue: event.events).intersection([.readHangUp, .hangUp, .error])
-            connection.handleReadable(hangUp: !hangUp.isEmpty, scratch: scratch)
+            connection(id)?.handleReadable(hangUp: !hangUp.isEmpty, scratch: scratch)
         }
     }
+
+    private func connection(_ id: UInt64) -> Connection? { state.withLock { $0.connections[id] } }
 
     // MARK: - Health
 
@@ -229,7 +219,7 @@ final class PortEngine: @unchecked Sendable {
 
     func addWrite(_ connection: Connection, descriptor: Int32) {
         do {
-            try epoll.add(descriptor, events: .writable, token: Token.write(connection.id))
+            try epoll.add(descriptor, events: .writable, token: EpollToken.write(connection: connection.id).rawValue)
         } catch {
             logger.error("cannot wait for the client's socket to drain: \(error); disconnecting it")
             shutdown(connection.fd, Int32(SHUT_RDWR))
@@ -237,7 +227,7 @@ final class PortEngine: @unchecked Sendable {
     }
 
     func rearmWrite(_ connection: Connection, descriptor: Int32) {
-        try? epoll.rearm(descriptor, events: .writable, token: Token.write(connection.id))
+        try? epoll.rearm(descriptor, events: .writable, token: EpollToken.write(connection: connection.id).rawValue)
     }
 
     // MARK: - Listener
@@ -281,7 +271,7 @@ final class PortEngine: @unchecked Sendable {
             }
             state.listener = next
             switch next {
-            case .armed: try? epoll.rearm(listenDescriptor, events: .readable, token: Token.listener)
+            case .armed: try? epoll.rearm(listenDescriptor, events: .readable, token: EpollToken.listener.rawValue)
             case .backingOff(let until): scheduleTimerLocked(&state, at: until)
             default: break
             }
@@ -336,7 +326,7 @@ final class PortEngine: @unchecked Sendable {
                 shed.log(.notice, .limitHit, "\(configuration.maxPendingHandshakes) connections wait for CONNECT; ending the oldest of uid \(shed.peer.uid), which has the most, for a connection of uid \(peer.uid)", status: .insufficientResources)
             }
             do {
-                try epoll.addEdgeTriggered(fd, events: [.readable, .readHangUp], token: Token.read(connection.id))
+                try epoll.addEdgeTriggered(fd, events: [.readable, .readHangUp], token: EpollToken.read(connection: connection.id).rawValue)
             } catch {
                 logger.error("cannot watch a client's socket: \(error); closing it")
                 connection.requestClose(sending: .insufficientResources, reason: "epoll_ctl failed")
@@ -460,7 +450,7 @@ final class PortEngine: @unchecked Sendable {
             if case .backingOff(let until) = state.listener {
                 if until <= now {
                     state.listener = .armed
-                    try? epoll.rearm(listenDescriptor, events: .readable, token: Token.listener)
+                    try? epoll.rearm(listenDescriptor, events: .readable, token: EpollToken.listener.rawValue)
                 } else {
                     scheduleTimerLocked(&state, at: until)
                 }
