@@ -86,6 +86,15 @@ let package = Package(
             path: "Fuzz/Targets"
         ),
         .executableTarget(name: "minifltfuzz", dependencies: ["MiniFltFuzzing"], path: "Fuzz/Entry"),
+        // What the test targets share: one way to wait, one way to expect an HRESULT, captured log lines.
+        .target(
+            name: "MiniFltTestSupport",
+            dependencies: [
+                "MiniFltClient", "MiniFltWire",
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ],
+            path: "Tests/MiniFltTestSupport"
+        ),
         .testTarget(name: "MiniFltWireTests", dependencies: ["MiniFltWire"]),
         .testTarget(name: "MiniFltFuzzingTests", dependencies: ["MiniFltFuzzing"]),
         .testTarget(name: "MiniFltPermissionsTests", dependencies: ["MiniFltPermissions"]),
@@ -93,7 +102,9 @@ let package = Package(
             name: "MiniFltServerTests",
             dependencies: [
                 "MiniFltServer", "MiniFltClient", "MiniFltWire", "MiniFltPermissions", "MiniFltPosix", "CMiniFltPosix",
+                "MiniFltTestSupport",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
             ]
         ),
         .testTarget(
@@ -102,11 +113,15 @@ let package = Package(
         ),
         .testTarget(
             name: "MiniFltLoggingTests",
-            dependencies: ["MiniFltLogging", "MiniFltPosix", "MiniFltWire", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "MiniFltLogging", "MiniFltPosix", "MiniFltWire",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "InMemoryLogging", package: "swift-log"),
+            ]
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["MiniFltClient", "MiniFltWire", "MiniFltPosix", "CMiniFltPosix", "MiniFltServer"]
+            dependencies: ["MiniFltClient", "MiniFltWire", "MiniFltPosix", "CMiniFltPosix", "MiniFltServer", "MiniFltTestSupport"]
         ),
     ]
 )

@@ -2,6 +2,7 @@ import Foundation
 import MiniFltClient
 import MiniFltWire
 import Testing
+import MiniFltTestSupport
 
 @Suite("Clients that read late, never read, or send at the size limit")
 struct BackpressureTests {
@@ -59,12 +60,7 @@ struct BackpressureTests {
         options.maxMessageSize = 65536
         let port = try FilterPort.connect(to: daemon.port, options: options)
         #expect(try port.send(Array(repeating: 1, count: 65536 - 4), outputCapacity: 4096).count == 22)
-        do {
-            _ = try port.send(Array(repeating: 1, count: 65536 - 3), outputCapacity: 0)
-            Issue.record("the client sent a message over its limit")
-        } catch {
-            #expect(error.hresult == .invalidArgument)
-        }
+        expectFailure(.invalidArgument, "the client sent a message over its limit") { try port.send(Array(repeating: 1, count: 65536 - 3), outputCapacity: 0) }
         #expect(try port.send([], outputCapacity: 4096).count == 22)
     }
 
@@ -72,18 +68,8 @@ struct BackpressureTests {
     func serverSideLimit() throws {
         let daemon = try Daemon(arguments: ["--max-message-size", "65536"])
         let port = try FilterPort.connect(to: daemon.port)
-        do {
-            _ = try port.send(Array(repeating: 1, count: 65536 - 3), outputCapacity: 0)
-            Issue.record("the server took a body over its limit")
-        } catch {
-            #expect(error.hresult == .invalidArgument)
-        }
-        do {
-            _ = try port.send([], outputCapacity: 0)
-            Issue.record("the connection survived a protocol violation")
-        } catch {
-            #expect(error.hresult == .invalidHandle)
-        }
+        expectFailure(.invalidArgument, "the server took a body over its limit") { try port.send(Array(repeating: 1, count: 65536 - 3), outputCapacity: 0) }
+        expectFailure(.invalidHandle, "the connection survived a protocol violation") { try port.send([], outputCapacity: 0) }
         #expect(daemon.waitForLog("is over the limit of 65536 bytes"))
     }
 }

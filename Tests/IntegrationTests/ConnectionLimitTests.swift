@@ -2,6 +2,7 @@ import Foundation
 import MiniFltClient
 import MiniFltWire
 import Testing
+import MiniFltTestSupport
 
 @Suite("Connection limits against the real daemon")
 struct ConnectionLimitTests {
@@ -9,12 +10,7 @@ struct ConnectionLimitTests {
     func limit(maxConnections: Int) throws {
         let daemon = try Daemon(arguments: ["--max-connections", "\(maxConnections)"])
         var held = try (0..<maxConnections).map { _ in try FilterPort.connect(to: daemon.port) }
-        do {
-            _ = try FilterPort.connect(to: daemon.port)
-            Issue.record("connect over the limit succeeded")
-        } catch {
-            #expect(error.hresult == .connectionCountLimit)
-        }
+        expectFailure(.connectionCountLimit, "connect over the limit succeeded") { try FilterPort.connect(to: daemon.port) }
         #expect(daemon.waitForLog("event=connection-limit"))
         held.removeLast().close()
         let back = eventually { (try? FilterPort.connect(to: daemon.port)).map { held.append($0) } != nil }

@@ -2,6 +2,7 @@ import Foundation
 import MiniFltPosix
 import Synchronization
 import Testing
+import MiniFltTestSupport
 
 /// Faults injected into the real daemon's system calls through the seam (`MINIFLT_INJECT_FAULTS`, debug
 /// builds; `Sources/MiniFltPosix/FaultInjection.swift`): whatever a call fails with, the daemon neither hangs

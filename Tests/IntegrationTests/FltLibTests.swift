@@ -3,6 +3,7 @@ import MiniFltClient
 import MiniFltPosix
 import Synchronization
 import Testing
+import MiniFltTestSupport
 
 /// libfltlib (fltUser.h) against the real daemon, through C and C++ programs built with
 /// `pkg-config --cflags --libs fltlib` against an installed copy (fltlib/tests).

@@ -1,6 +1,7 @@
 import Foundation
 import MiniFltClient
 import Testing
+import MiniFltTestSupport
 
 /// Issue 17, point 7: a burst of large messages must not leave its peak resident (README, "How it is built").
 @Suite(

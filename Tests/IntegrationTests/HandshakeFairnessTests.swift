@@ -4,6 +4,7 @@ import MiniFltPosix
 import MiniFltWire
 import Synchronization
 import Testing
+import MiniFltTestSupport
 
 /// Issue 17, point 3: an admitted uid that holds every pending-handshake place with silent sockets must not
 /// lock root or any other uid out (protocol section 3, "Connecting").

@@ -3,6 +3,7 @@ import MiniFltClient
 import MiniFltPosix
 import MiniFltWire
 import Testing
+import MiniFltTestSupport
 
 /// Clients that attack the port (issue 7's list): each loses only its own connection, the daemon keeps its
 /// descriptors, and other clients are served meanwhile. The slow and long ones are in ``SoakTests``.

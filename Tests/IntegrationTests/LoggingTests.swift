@@ -4,6 +4,7 @@ import MiniFltPosix
 import MiniFltWire
 import Synchronization
 import Testing
+import MiniFltTestSupport
 
 /// The daemon's log as shipped: it never slows the port or a verdict, never floods the journal, and never
 /// vanishes without a word. Every case runs the real daemon binary against real sinks (a standalone

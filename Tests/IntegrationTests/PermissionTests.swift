@@ -2,6 +2,7 @@ import Foundation
 import MiniFltClient
 import MiniFltWire
 import Testing
+import MiniFltTestSupport
 
 @Suite("The permission descriptor, with real other uids")
 struct PermissionTests {
@@ -29,12 +30,7 @@ struct PermissionTests {
     func sddl() throws {
         let allow = try Daemon(arguments: ["--sddl", "D:P(A;;0x1F0001;;;S-1-22-1-23456)"])
         #expect(try runAsUser(23456, ["send", "--port", allow.port, "x"]).standardOutput == "Hello, User\n")
-        do {
-            _ = try FilterPort.connect(to: allow.port)
-            Issue.record("root was admitted by a descriptor that names only uid 23456")
-        } catch {
-            #expect(error.hresult == .accessDenied)
-        }
+        expectFailure(.accessDenied, "root was admitted by a descriptor that names only uid 23456") { try FilterPort.connect(to: allow.port) }
         let deny = try Daemon(arguments: ["--sddl", "D:P(D;;GA;;;S-1-22-1-23456)(A;;GA;;;WD)"])
         #expect(try runAsUser(23456, ["send", "--port", deny.port, "x"]).standardError.contains("0x80070005"))
         #expect(try runAsUser(23457, ["send", "--port", deny.port, "x"]).standardOutput == "Hello, User\n")

@@ -2,6 +2,7 @@ import Foundation
 import MiniFltClient
 import MiniFltWire
 import Testing
+import MiniFltTestSupport
 
 @Suite("Protocol violations and the connection life cycle, against the real daemon")
 struct ProtocolTests {
@@ -111,12 +112,7 @@ struct ProtocolTests {
         #expect(daemon.terminate() == 0)
         #expect(daemon.waitForLog("User-mode application(\(getpid())) disconnect with this filter"))
         #expect(daemon.waitForLog("event=stopped"))
-        do {
-            _ = try port.send([], outputCapacity: 0)
-            Issue.record("a send after the port stopped succeeded")
-        } catch {
-            #expect(error.hresult == .invalidHandle)
-        }
+        expectFailure(.invalidHandle, "a send after the port stopped succeeded") { try port.send([], outputCapacity: 0) }
     }
 
     @Test("a name already bound stops a second daemon with STATUS_OBJECT_NAME_COLLISION")

@@ -2,6 +2,7 @@ import Foundation
 import MiniFltClient
 import MiniFltWire
 import Testing
+import MiniFltTestSupport
 
 /// The slow hostile cases: `make soak` runs them (MINIFLT_SOAK=1); `make test` skips them. Each prints the
 /// daemon's descriptors and resident memory before and after, for the record.

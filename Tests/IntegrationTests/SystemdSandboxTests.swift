@@ -5,6 +5,7 @@ import MiniFltServer
 import MiniFltWire
 import Synchronization
 import Testing
+import MiniFltTestSupport
 
 /// The installed units under a real systemd, as PID 1 of its own pid, mount and cgroup namespaces, booted
 /// the hermetic way (private /tmp, /run and /var/tmp; a unit path holding only the units needed), so that

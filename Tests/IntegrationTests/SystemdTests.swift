@@ -5,6 +5,7 @@ import MiniFltServer
 import MiniFltWire
 import Synchronization
 import Testing
+import MiniFltTestSupport
 
 @Suite("systemd: notification, watchdog, socket activation, journald and the units")
 struct SystemdTests {

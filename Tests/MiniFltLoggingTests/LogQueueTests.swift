@@ -77,3 +77,11 @@ struct LogQueueTests {
         #expect(queue.droppedTotal == 0)
     }
 }
+
+/// A writer that keeps what it is given.
+final class RecordingWriter: LogWriter, Sendable {
+    let stored = Mutex<[LogRecord]>([])
+    func write(_ record: LogRecord) { stored.withLock { $0.append(record) } }
+    var records: [LogRecord] { stored.withLock { $0 } }
+    var messages: [String] { records.map(\.message) }
+}

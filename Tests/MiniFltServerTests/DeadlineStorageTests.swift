@@ -4,6 +4,7 @@ import MiniFltPosix
 import MiniFltServer
 import MiniFltWire
 import Testing
+import MiniFltTestSupport
 
 /// Issue 17, point 8: deadlines must not outlive their handshakes and frames, whatever the timeouts.
 @Suite("Deadline storage stays bounded by the open connections")

@@ -6,6 +6,7 @@ import MiniFltServer
 import MiniFltWire
 import Synchronization
 import Testing
+import MiniFltTestSupport
 
 @Suite("Filter to user: FltSendMessage, FilterGetMessage and FilterReplyMessage, with an in-process port")
 struct FilterMessageTests {
@@ -44,18 +45,8 @@ struct FilterMessageTests {
         #expect(result == .timedOut)
         #expect(result.status == .timeout)
         let message = try client.getMessage(bufferSize: 64)
-        do {
-            try client.reply(to: message.messageID, [0, 0, 0, 1])
-            Issue.record("a late reply was accepted")
-        } catch {
-            #expect(error.hresult == .fltNoWaiterForReply)
-        }
-        do {
-            try client.reply(to: 999_999, [])
-            Issue.record("a reply to an unknown id was accepted")
-        } catch {
-            #expect(error.hresult == .fltNoWaiterForReply)
-        }
+        expectFailure(.fltNoWaiterForReply, "a late reply was accepted") { try client.reply(to: message.messageID, [0, 0, 0, 1]) }
+        expectFailure(.fltNoWaiterForReply, "a reply to an unknown id was accepted") { try client.reply(to: 999_999, []) }
     }
 
     @Test("a reply over the capacity is refused with 0x800700EA and the filter keeps waiting for a proper one")
@@ -66,12 +57,7 @@ struct FilterMessageTests {
         let sender = Thread { let result = port.send([1], replyCapacity: 4, timeout: .seconds(5)); outcome.withLock { $0 = result } }
         sender.start()
         let message = try client.getMessage(bufferSize: 64)
-        do {
-            try client.reply(to: message.messageID, [1, 2, 3, 4, 5])
-            Issue.record("a reply over the capacity was accepted")
-        } catch {
-            #expect(error.hresult == .moreData)
-        }
+        expectFailure(.moreData, "a reply over the capacity was accepted") { try client.reply(to: message.messageID, [1, 2, 3, 4, 5]) }
         try client.reply(to: message.messageID, [9, 9, 9, 9])
         #expect(eventually { outcome.withLock { $0 } == .replied(status: .success, reply: [9, 9, 9, 9]) })
     }
@@ -157,12 +143,7 @@ struct FilterMessageTests {
         let test = try TestPort()
         let (client, port) = try Self.connected(test)
         #expect(port.send(Array(repeating: 5, count: 100)) == .delivered)
-        do {
-            _ = try client.getMessage(bufferSize: 16 + 99)
-            Issue.record("a message fit a buffer too small for it")
-        } catch {
-            #expect(error.hresult == .insufficientBuffer)
-        }
+        expectFailure(.insufficientBuffer, "a message fit a buffer too small for it") { try client.getMessage(bufferSize: 16 + 99) }
         #expect(try client.getMessage(bufferSize: 16 + 100).bytes.count == 100)
     }
 

@@ -1,7 +1,9 @@
+import InMemoryLogging
 import Logging
 import MiniFltPermissions
 import MiniFltPosix
 import MiniFltServer
+import MiniFltTestSupport
 import MiniFltWire
 import Synchronization
 import Testing
@@ -14,11 +16,12 @@ struct PeerRateLimitTests {
 
     @Test("a uid's failures pass up to the burst per window, then one line says how many were dropped")
     func burstThenSummary() {
-        let store = LogStore()
+        var store = InMemoryLogHandler()
+        store.logLevel = .trace
         let clock = Clock()
         let logger = Logger(label: "test") { _ in
             PeerRateLimitedLogHandler(
-                wrapped: CapturingLogHandler(store: store),
+                wrapped: store,
                 budget: PeerRateLimitedLogHandler.Budget(burst: 5, window: .seconds(10)),
                 clock: { clock.now.load(ordering: .relaxed) }
             )
@@ -29,7 +32,7 @@ struct PeerRateLimitTests {
         // Info lines of working clients are never limited.
         for _ in 0..<20 { logger.event(.info, .message, "message", peer: nobody) }
         #expect(store.count("uid 65534") == 0)
-        #expect(store.lines.withLock { $0.filter { $0.hasSuffix(" denied") }.count } == 5)
+        #expect(store.lines.filter { $0.hasSuffix(" denied") }.count == 5)
         #expect(store.count("denied root") == 3)
         #expect(store.count(" message") == 20)
 

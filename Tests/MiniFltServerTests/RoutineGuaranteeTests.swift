@@ -8,6 +8,7 @@ import MiniFltServer
 import MiniFltWire
 import Synchronization
 import Testing
+import MiniFltTestSupport
 
 @Suite("The routine guarantees of docs/protocol.md section 10, with an in-process port")
 struct RoutineGuaranteeTests {
@@ -73,12 +74,7 @@ struct RoutineGuaranteeTests {
         let start = MonotonicClock.now
         first.close()
         #expect(eventually { test.recorded.contains(.disconnect(1)) })
-        do {
-            _ = try FilterPort.connect(to: test.name)
-            Issue.record("connected while the disconnect routine still ran")
-        } catch {
-            #expect(error.hresult == .connectionCountLimit)
-        }
+        expectFailure(.connectionCountLimit, "connected while the disconnect routine still ran") { try FilterPort.connect(to: test.name) }
         var second: FilterPort?
         #expect(eventually { second = try? FilterPort.connect(to: test.name); return second != nil })
         #expect(MonotonicClock.now - start >= 600_000_000)
@@ -101,12 +97,7 @@ struct RoutineGuaranteeTests {
         let start = MonotonicClock.now
 
         // The silent connection holds the third slot: over the limit is refused at once.
-        do {
-            _ = try FilterPort.connect(to: test.name)
-            Issue.record("connected over the limit")
-        } catch {
-            #expect(error.hresult == .connectionCountLimit)
-        }
+        expectFailure(.connectionCountLimit, "connected over the limit") { try FilterPort.connect(to: test.name) }
         // The handshake deadline passes while the routine runs.
         var timeout = timeval(tv_sec: 2, tv_usec: 0)
         setsockopt(silent, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
@@ -168,12 +159,7 @@ struct RoutineGuaranteeTests {
         let test = try TestPort()
         let client = try FilterPort.connect(to: test.name)
         test.port.closeListener()
-        do {
-            _ = try FilterPort.connect(to: test.name)
-            Issue.record("connected after the listener closed")
-        } catch {
-            #expect(error.hresult == .fileNotFound)
-        }
+        expectFailure(.fileNotFound, "connected after the listener closed") { try FilterPort.connect(to: test.name) }
         #expect(try client.send([1, 2, 3], outputCapacity: 8) == [1, 2, 3])
     }
 
@@ -186,12 +172,7 @@ struct RoutineGuaranteeTests {
         #expect(ports.count == 1)
         ports.first?.close()
         #expect(eventually { test.recorded.contains(.disconnect(1)) })
-        do {
-            _ = try client.send([1], outputCapacity: 1)
-            Issue.record("a send on a closed client port succeeded")
-        } catch {
-            #expect(error.hresult == .invalidHandle)
-        }
+        expectFailure(.invalidHandle, "a send on a closed client port succeeded") { try client.send([1], outputCapacity: 1) }
     }
 
     @Test("a port without a message routine fails every send")
@@ -199,12 +180,7 @@ struct RoutineGuaranteeTests {
         let (name, port) = try makePort(message: nil)
         defer { port.shutdown() }
         let client = try FilterPort.connect(to: name)
-        do {
-            _ = try client.send([1], outputCapacity: 1)
-            Issue.record("a send to a port without a message routine succeeded")
-        } catch {
-            #expect(error.hresult == NTStatus.invalidDeviceRequest.hresult)
-        }
+        expectFailure(NTStatus.invalidDeviceRequest.hresult, "a send to a port without a message routine succeeded") { try client.send([1], outputCapacity: 1) }
     }
 
     @Test("an output larger than the capacity is a routine bug: STATUS_BUFFER_OVERFLOW with no data")
@@ -212,12 +188,7 @@ struct RoutineGuaranteeTests {
         let (name, port) = try makePort { _, _, capacity in MessageResult(output: Array(repeating: 7, count: capacity + 1)) }
         defer { port.shutdown() }
         let client = try FilterPort.connect(to: name)
-        do {
-            _ = try client.send([1], outputCapacity: 4)
-            Issue.record("an overflowing output reached the client")
-        } catch {
-            #expect(error.hresult == .moreData)
-        }
+        expectFailure(.moreData, "an overflowing output reached the client") { try client.send([1], outputCapacity: 4) }
     }
 
     /// A port whose connect routine accepts everyone, with the given message routine.
@@ -240,12 +211,3 @@ struct RoutineGuaranteeTests {
     }
 }
 
-/// Polls `condition` every 10 ms until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) rethrows -> Bool {
-    let deadline = MonotonicClock.now + Int64(timeout.seconds * 1e9)
-    while MonotonicClock.now < deadline {
-        if try condition() { return true }
-        usleep(10_000)
-    }
-    return try condition()
-}

@@ -1,6 +1,8 @@
 import Dispatch
 import Foundation
+import InMemoryLogging
 import Logging
+import MiniFltTestSupport
 import MiniFltPosix
 import MiniFltServer
 import MiniFltWire
@@ -30,7 +32,11 @@ final class TestPort: Sendable {
     let name: String
     let queue = DispatchQueue(label: "test.routines")
     let events = EventLog()
-    let log = LogStore()
+    let log: InMemoryLogHandler = {
+        var handler = InMemoryLogHandler()
+        handler.logLevel = .trace
+        return handler
+    }()
     /// Every client port the connect routine was given, held weakly: each must be freed once released.
     let clientPorts = WeakClientPorts()
 
@@ -72,13 +78,13 @@ final class TestPort: Sendable {
                 return MessageResult(output: Array((input ?? []).prefix(capacity)))
             }
         )
-        let store = log
+        let handler = log
         port = try ServerPort(
             configuration: configuration,
             serverCookie: (),
             routines: routines,
             routineQueue: queue,
-            logger: Logger(label: "test") { _ in CapturingLogHandler(store: store) }
+            logger: Logger(label: "test") { _ in handler }
         )
     }
 
@@ -108,28 +114,4 @@ final class WeakClientPorts: Sendable {
 final class EventLog: Sendable {
     let list = StateLock<[TestPort.Event]>([])
     func record(_ event: TestPort.Event) { list.withLock { $0.append(event) } }
-}
-
-/// Log lines captured in memory, so tests can see what the port logged and when.
-final class LogStore: Sendable {
-    let lines = StateLock<[String]>([])
-    func contains(_ text: String) -> Bool { lines.withLock { $0.contains { $0.contains(text) } } }
-    func count(_ text: String) -> Int { lines.withLock { $0.filter { $0.contains(text) }.count } }
-}
-
-struct CapturingLogHandler: LogHandler {
-    let store: LogStore
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        let merged = metadata.merging(event.metadata ?? [:]) { $1 }
-        let fields = merged.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
-        store.lines.withLock { $0.append("\(event.level) \(fields) \(event.message)") }
-    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import MiniFltTestSupport
 
 /// The built executables, found beside the test bundle (or where MINIFLTD_BIN_DIR says).
 enum Binaries {
@@ -88,16 +89,6 @@ func runAsUser(_ uid: UInt32, _ arguments: [String]) throws -> ProcessResult {
     )
 }
 
-/// Polls `condition` every 10 ms until it holds or `timeout` passes.
-func eventually(timeout: Duration = .seconds(5), _ condition: () throws -> Bool) rethrows -> Bool {
-    let clock = ContinuousClock()
-    let deadline = clock.now + timeout
-    while clock.now < deadline {
-        if try condition() { return true }
-        usleep(10_000)
-    }
-    return try condition()
-}
 
 /// libfltlib's C and C++ test programs (fltlib/tests), built against a staged install through pkg-config by
 /// `make fltlib-tests`, which `make test` runs before the Swift tests. A bare `swift test` builds them here.

@@ -3,6 +3,7 @@ import MiniFltPosix
 import MiniFltWire
 import Synchronization
 import Testing
+import MiniFltTestSupport
 
 /// The real `minifltd` binary, started for one test on a port of its own and stopped by PID (through
 /// ``ChildProcess``, which kills it if the test ends without stopping it).

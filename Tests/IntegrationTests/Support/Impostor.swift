@@ -1,4 +1,5 @@
 import Foundation
+import MiniFltTestSupport
 
 /// A minifltd running as uid 65534 that admits everyone: a process posing as the port, which clients must
 /// refuse unless told to trust that uid (docs/protocol.md section 1).

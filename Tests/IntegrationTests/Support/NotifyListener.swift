@@ -2,6 +2,7 @@ import CMiniFltPosix
 import Foundation
 import MiniFltPosix
 import Synchronization
+import MiniFltTestSupport
 
 /// A real NOTIFY_SOCKET: an abstract datagram socket that collects what sd_notify sends.
 final class NotifyListener: Sendable {
