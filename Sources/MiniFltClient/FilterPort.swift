@@ -109,7 +109,7 @@ public final class FilterPort: Sendable {
             case EAGAIN:
                 throw FilterPortError(.insufficientResources, "the port \(name) has too many connections waiting to be accepted; try again")
             default:
-                throw FilterPortError(HResult(win32: 31), "cannot connect to \(portName.address): \(error)")
+                throw FilterPortError(.generalFailure, "cannot connect to \(portName.address): \(error)")
             }
         }
         do {
@@ -250,7 +250,7 @@ public final class FilterPort: Sendable {
         return try result.get()
     }
 
-    private static let cancelled = FilterPortError(HResult(win32: 1223), "the FilterGetMessage call was cancelled")
+    private static let cancelled = FilterPortError(.cancelled, "the FilterGetMessage call was cancelled")
 
     /// Hands queued messages, or the connection's end, to suspended calls; returns their resumptions, to
     /// run once the lock is released.

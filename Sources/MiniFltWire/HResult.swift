@@ -28,6 +28,9 @@ public struct HResult: RawRepresentable, Hashable, Sendable, CustomStringConvert
     public static let accessDenied = HResult(rawValue: 0x8007_0005)
     /// `E_HANDLE` as fltlib reports it (0x80070006): the handle is closed, or the server closed the port.
     public static let invalidHandle = HResult(rawValue: 0x8007_0006)
+    /// `HRESULT_FROM_WIN32(ERROR_GEN_FAILURE)` (0x8007001F): the socket could not be connected for a reason
+    /// other than nobody listening (STATUS_UNSUCCESSFUL's HRESULT).
+    public static let generalFailure = HResult(rawValue: 0x8007_001F)
     /// `E_INVALIDARG` (0x80070057): a bad argument.
     public static let invalidArgument = HResult(rawValue: 0x8007_0057)
     /// `HRESULT_FROM_WIN32(ERROR_SEM_TIMEOUT)` (0x80070079): a deadline passed during the handshake.
@@ -44,6 +47,8 @@ public struct HResult: RawRepresentable, Hashable, Sendable, CustomStringConvert
     /// address is not the one the client trusts (its uid is neither 0 nor the expected uid), so the client
     /// refused to talk to it. minifltd's choice; docs/protocol.md section 1.
     public static let serverIdentityMismatch = HResult(rawValue: 0x8007_0274)
+    /// `HRESULT_FROM_WIN32(ERROR_CANCELLED)` (0x800704C7): the operation was cancelled.
+    public static let cancelled = HResult(rawValue: 0x8007_04C7)
     /// `HRESULT_FROM_WIN32(ERROR_CONNECTION_COUNT_LIMIT)` (0x800704D6).
     public static let connectionCountLimit = HResult(rawValue: 0x8007_04D6)
     /// `HRESULT_FROM_WIN32(ERROR_NO_SYSTEM_RESOURCES)` (0x800705AA).

@@ -83,7 +83,7 @@ struct SystemdSandboxTests {
                             counts.served.add(1, ordering: .relaxed)
                         }
                     } catch {
-                        if error.hresult == HResult(win32: 2) { counts.refused.add(1, ordering: .relaxed) }
+                        if error.hresult == .fileNotFound { counts.refused.add(1, ordering: .relaxed) }
                         failures.withLock { $0.append(error) }
                     }
                 }

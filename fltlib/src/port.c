@@ -131,16 +131,16 @@ static const char *advice_for_status(uint32_t status) {
         return "the port already has its maximum number of connections; close another client or raise minifltd "
                "--max-connections";
     case FLT_STATUS_PORT_DISCONNECTED: return "the server closed this connection; connect again";
-    case 0xC000000Du: return "the server rejected the request as malformed";
-    case 0xC00000B5u: return "the server gave up waiting for the handshake";
-    case 0xC000009Au:
+    case FLT_STATUS_INVALID_PARAMETER: return "the server rejected the request as malformed";
+    case FLT_STATUS_IO_TIMEOUT: return "the server gave up waiting for the handshake";
+    case FLT_STATUS_INSUFFICIENT_RESOURCES:
         return "the server is out of resources or this connection has too many requests outstanding";
-    case 0xC01C0020u:
+    case FLT_STATUS_FLT_NO_WAITER_FOR_REPLY:
         return "nobody waits for a reply to that message any more (the filter's timeout passed, or the id is "
                "unknown)";
-    case 0x80000005u:
+    case FLT_STATUS_BUFFER_OVERFLOW:
         return "the reply is longer than the buffer (or than the ReplyLength the filter gave)";
-    case 0xC0000010u: return "the port has no message routine";
+    case FLT_STATUS_INVALID_DEVICE_REQUEST: return "the port has no message routine";
     default: return "the server answered with that status";
     }
 }
@@ -183,7 +183,7 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
         if (waiter == NULL) break;
         if (payload_length > waiter->capacity) {
             /* The server must not send more than the capacity; refuse rather than truncate. */
-            waiter->status = 0x80000005u;
+            waiter->status = FLT_STATUS_BUFFER_OVERFLOW;
         } else {
             waiter->status = head;
             waiter->returned = payload_length;
