@@ -12,6 +12,7 @@
 #   make run        set up, build and run minifltd in the foreground (as root)
 #   make install    install the binaries, libfltlib (fltUser.h, fltlib.pc), the systemd units and the journal
 #                   catalog under $(DESTDIR)$(PREFIX)
+#   make format     format the Swift sources (swift-format, .swift-format); make format-check is what CI runs
 #   make clean      remove build output
 
 PREFIX ?= /usr/local
@@ -30,7 +31,7 @@ RUN_ARGS ?=
 # iproute2 for ss in the README's demo; gcc and g++ for libfltlib and its C and C++ tests.
 DEB_PACKAGES := libsystemd-dev pkg-config systemd util-linux python3 iproute2 gcc g++
 
-.PHONY: all build setup test soak sanitize run install uninstall clean lowercase-table lowercase-table-check
+.PHONY: all build setup test soak sanitize run install uninstall clean format format-check lowercase-table lowercase-table-check
 
 all: build
 
@@ -94,6 +95,14 @@ sanitize: setup
 		MINIFLT_SANITIZER=$$sanitizer ASAN_OPTIONS=detect_leaks=0 TSAN_OPTIONS=halt_on_error=0 \
 			$(SWIFT) test --skip-build --scratch-path .build-$$sanitizer; \
 	done
+
+# swift-format with swift-nio's configuration (.swift-format: 4 spaces, 120 columns); CI runs format-check.
+SWIFT_FORMAT_PATHS := Sources Tests Fuzz Tools Package.swift
+format:
+	$(SWIFT) format --in-place --recursive --parallel $(SWIFT_FORMAT_PATHS)
+
+format-check:
+	$(SWIFT) format lint --strict --recursive --parallel $(SWIFT_FORMAT_PATHS)
 
 run: setup build
 	./.build/release/minifltd $(RUN_ARGS)

@@ -59,13 +59,16 @@ let package = Package(
         // The systemd glue: readiness and watchdog notification, socket activation, the journal's writer.
         .target(
             name: "MiniFltSystemd",
-            dependencies: ["CSystemd", "MiniFltLogging", "MiniFltPosix", .product(name: "Logging", package: "swift-log")]
+            dependencies: [
+                "CSystemd", "MiniFltLogging", "MiniFltPosix", .product(name: "Logging", package: "swift-log"),
+            ]
         ),
         // The daemon: the seed's example filter on a server port.
         .executableTarget(
             name: "minifltd",
             dependencies: [
-                "MiniFltServer", "MiniFltWire", "MiniFltPermissions", "MiniFltPosix", "MiniFltSystemd", "MiniFltLogging",
+                "MiniFltServer", "MiniFltWire", "MiniFltPermissions", "MiniFltPosix", "MiniFltSystemd",
+                "MiniFltLogging",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -121,7 +124,9 @@ let package = Package(
         ),
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["MiniFltClient", "MiniFltWire", "MiniFltPosix", "CMiniFltPosix", "MiniFltServer", "MiniFltTestSupport"]
+            dependencies: [
+                "MiniFltClient", "MiniFltWire", "MiniFltPosix", "CMiniFltPosix", "MiniFltServer", "MiniFltTestSupport",
+            ]
         ),
     ]
 )

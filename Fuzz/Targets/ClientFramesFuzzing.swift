@@ -37,7 +37,10 @@ public enum ClientFramesFuzzing {
             port = try FilterPort.connect(to: server.name, options: options)
         } catch {
             invariant(answersHandshake, "the handshake failed though the listener answered CONNECT with success")
-            invariant(error.hresult.isFailure, "a failed connect reported \(error.hresult), which FAILED() reads as success")
+            invariant(
+                error.hresult.isFailure,
+                "a failed connect reported \(error.hresult), which FAILED() reads as success"
+            )
             return
         }
         defer { port.close() }
@@ -51,7 +54,7 @@ public enum ClientFramesFuzzing {
                 invariant(FilterMessage.headerSize + message.bytes.count <= size, "a message larger than the buffer")
                 let reply = [UInt8](repeating: 0, count: min(message.replyLength, 4))
                 _ = try? port.reply(to: message.messageID, reply)
-            } catch where error.hresult == .insufficientBuffer {
+            } catch  where error.hresult == .insufficientBuffer {
                 size = 1 << 27  // the message stays queued: take it with a buffer it fits
             } catch {
                 break
@@ -62,7 +65,10 @@ public enum ClientFramesFuzzing {
             _ = try port.getMessage(bufferSize: 1 << 27)
             invariant(false, "getMessage succeeded after the stream had ended")
         } catch {
-            invariant(error.hresult.isFailure, "a failed getMessage reported \(error.hresult), which FAILED() reads as success")
+            invariant(
+                error.hresult.isFailure,
+                "a failed getMessage reported \(error.hresult), which FAILED() reads as success"
+            )
         }
     }
 }

@@ -3,7 +3,8 @@ public import Foundation
 /// Runs saved inputs through a target outside libFuzzer: the replay tool and the tests use it.
 public enum FuzzReplay {
     /// The folder with `Corpus/` and `Regressions/`, found from this source file's place in the checkout.
-    public static let fuzzFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    public static let fuzzFolder = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+        .deletingLastPathComponent()
 
     /// Every saved input of `target`: its seed corpus and the crashes kept as regressions.
     public static func savedInputs(of target: FuzzTarget) throws -> [URL] {

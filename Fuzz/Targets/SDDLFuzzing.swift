@@ -18,7 +18,10 @@ public enum SDDLFuzzing {
         do {
             descriptor = try PermissionDescriptor(sddl: text)
         } catch {
-            invariant(error.position >= 1 && error.position <= text.count + 1, "position \(error.position) of \(text.count) characters")
+            invariant(
+                error.position >= 1 && error.position <= text.count + 1,
+                "position \(error.position) of \(text.count) characters"
+            )
             _ = error.description
             return
         }
@@ -27,9 +30,15 @@ public enum SDDLFuzzing {
         do {
             reparsed = try PermissionDescriptor(sddl: printed)
         } catch {
-            return invariant(false, "\(text.debugDescription) printed as \(printed.debugDescription), which does not parse: \(error)")
+            return invariant(
+                false,
+                "\(text.debugDescription) printed as \(printed.debugDescription), which does not parse: \(error)"
+            )
         }
-        invariant(reparsed == descriptor, "\(text.debugDescription) printed as \(printed.debugDescription) parses to \(reparsed)")
+        invariant(
+            reparsed == descriptor,
+            "\(text.debugDescription) printed as \(printed.debugDescription) parses to \(reparsed)"
+        )
         for peer in peers {
             for mask: AccessMask in [.connect, .portAllAccess] {
                 invariant(

@@ -35,7 +35,10 @@ public final class FilterPort: Sendable {
     private let reader: Reader
 
     private struct Shared {
-        enum Pending { case waiting, done(NTStatus, [UInt8]) }
+        enum Pending {
+            case waiting
+            case done(NTStatus, [UInt8])
+        }
         /// SENDs waiting for their SEND_RESULT, by message id.
         var pending: [UInt64: Pending] = [:]
         var nextID: UInt64 = 1
@@ -69,7 +72,14 @@ public final class FilterPort: Sendable {
         deinit { scratch.deallocate() }
     }
 
-    private init(name: PortName, wcharSize: WideCharacterSize, server: (Int32, UInt32), fd: Int32, maxMessageSize: Int, reader: Reader) {
+    private init(
+        name: PortName,
+        wcharSize: WideCharacterSize,
+        server: (Int32, UInt32),
+        fd: Int32,
+        maxMessageSize: Int,
+        reader: Reader
+    ) {
         self.name = name
         self.wcharSize = wcharSize
         self.server = server
@@ -87,7 +97,10 @@ public final class FilterPort: Sendable {
     ///   0x80070002 when nothing listens, 0x80070274 when the listener is neither root nor the expected uid,
     ///   0x80070005 when the permission descriptor refuses this process, 0x800704D6 at the connection limit,
     ///   or the HRESULT of the connect routine's failure status.
-    public static func connect(to name: String, options: ConnectOptions = ConnectOptions()) throws(FilterPortError) -> FilterPort {
+    public static func connect(
+        to name: String,
+        options: ConnectOptions = ConnectOptions()
+    ) throws(FilterPortError) -> FilterPort {
         let portName: PortName
         do {
             portName = try PortName(name)
@@ -105,9 +118,15 @@ public final class FilterPort: Sendable {
         } catch {
             switch error.errno {
             case ECONNREFUSED, ENOENT:
-                throw FilterPortError(.fileNotFound, "no port \(name) is listening at \(portName.address); is minifltd running with --port '\(name)'?")
+                throw FilterPortError(
+                    .fileNotFound,
+                    "no port \(name) is listening at \(portName.address); is minifltd running with --port '\(name)'?"
+                )
             case EAGAIN:
-                throw FilterPortError(.insufficientResources, "the port \(name) has too many connections waiting to be accepted; try again")
+                throw FilterPortError(
+                    .insufficientResources,
+                    "the port \(name) has too many connections waiting to be accepted; try again"
+                )
             default:
                 throw FilterPortError(.generalFailure, "cannot connect to \(portName.address): \(error)")
             }
@@ -120,12 +139,19 @@ public final class FilterPort: Sendable {
         }
     }
 
-    private static func handshake(fd: Int32, name: PortName, options: ConnectOptions) throws(FilterPortError) -> FilterPort {
+    private static func handshake(
+        fd: Int32,
+        name: PortName,
+        options: ConnectOptions
+    ) throws(FilterPortError) -> FilterPort {
         let credentials: (pid: Int32, uid: UInt32, gid: UInt32)
         do {
             credentials = try AbstractSocket.peerCredentials(of: fd)
         } catch {
-            throw FilterPortError(.invalidHandle, "cannot read the credentials of the process at \(name.address): \(error)")
+            throw FilterPortError(
+                .invalidHandle,
+                "cannot read the credentials of the process at \(name.address): \(error)"
+            )
         }
         guard credentials.uid == 0 || credentials.uid == options.expectedServerUID else {
             let expected = options.expectedServerUID.map { "root or uid \($0)" } ?? "root"
@@ -134,7 +160,9 @@ public final class FilterPort: Sendable {
                 "the process listening at \(name.address) (pid \(credentials.pid)) runs as uid \(credentials.uid), not \(expected): it is not the port's server, so nothing was sent to it. Stop that process, or pass its uid as the expected server uid if it is trusted"
             )
         }
-        let request = Frame.connect(ConnectRequest(wcharSize: options.wcharSize, options: options.options, context: options.context))
+        let request = Frame.connect(
+            ConnectRequest(wcharSize: options.wcharSize, options: options.options, context: options.context)
+        )
         // A refusal may already be queued and the socket closed (EPIPE): the CONNECT_RESULT is still readable.
         _ = try? AbstractSocket.sendAll(fd, request.encoded())
 
@@ -145,22 +173,32 @@ public final class FilterPort: Sendable {
         do {
             frame = try readFrame(fd: fd, reader: reader)
         } catch let error as SystemError where error.errno == EAGAIN || error.errno == EWOULDBLOCK {
-            throw FilterPortError(.waitTimeout, "the port \(name) did not answer CONNECT within \(options.handshakeTimeout)")
+            throw FilterPortError(
+                .waitTimeout,
+                "the port \(name) did not answer CONNECT within \(options.handshakeTimeout)"
+            )
         } catch {
             throw FilterPortError(.invalidHandle, "the connection to \(name) failed during the handshake: \(error)")
         }
         switch frame {
         case .connectResult(let status) where status == .success:
             return FilterPort(
-                name: name, wcharSize: options.wcharSize, server: (credentials.pid, credentials.uid), fd: fd,
-                maxMessageSize: options.maxMessageSize, reader: reader
+                name: name,
+                wcharSize: options.wcharSize,
+                server: (credentials.pid, credentials.uid),
+                fd: fd,
+                maxMessageSize: options.maxMessageSize,
+                reader: reader
             )
         case .connectResult(let status), .disconnect(let status):
             throw .server(status, port: name.name, during: "FilterConnectCommunicationPort")
         case nil:
             throw FilterPortError(.invalidHandle, "the port \(name) closed the connection during the handshake")
         case .some(let other):
-            throw FilterPortError(.invalidHandle, "the port \(name) answered CONNECT with \(other.type) instead of CONNECT_RESULT")
+            throw FilterPortError(
+                .invalidHandle,
+                "the port \(name) answered CONNECT with \(other.type) instead of CONNECT_RESULT"
+            )
         }
     }
 
@@ -177,7 +215,9 @@ public final class FilterPort: Sendable {
             throw .invalidArgument("output capacity \(outputCapacity) is out of range (0 to 4294967295)")
         }
         guard input.count + 4 <= maxMessageSize else {
-            throw .invalidArgument("the input is \(input.count) bytes; the port takes at most \(maxMessageSize - 4) bytes per message (ConnectOptions.maxMessageSize)")
+            throw .invalidArgument(
+                "the input is \(input.count) bytes; the port takes at most \(maxMessageSize - 4) bytes per message (ConnectOptions.maxMessageSize)"
+            )
         }
         let id = try shared.withLock { state throws(FilterPortError) -> UInt64 in
             if let failure = state.failure { throw FilterPortError(.invalidHandle, failure.message) }
@@ -208,7 +248,9 @@ public final class FilterPort: Sendable {
     /// later call. The server runs its disconnect routine.
     public func close() {
         let resumes = shared.withLock { state in
-            if state.failure == nil { state.failure = FilterPortError(.invalidHandle, "the handle to \(name) is closed") }
+            if state.failure == nil {
+                state.failure = FilterPortError(.invalidHandle, "the handle to \(name) is closed")
+            }
             return FilterPort.settleAsyncGets(&state)
         }
         shutdown(fd, Int32(SHUT_RDWR))
@@ -227,10 +269,13 @@ public final class FilterPort: Sendable {
             return state.nextAsyncGet
         }
         let result = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Result<FilterMessage, FilterPortError>, Never>) in
+            await withCheckedContinuation {
+                (continuation: CheckedContinuation<Result<FilterMessage, FilterPortError>, Never>) in
                 let (resumes, startReader) = shared.withLock { state -> ([@Sendable () -> Void], Bool) in
                     // Checked under the lock the cancellation handler takes, so neither misses the other.
-                    if Task.isCancelled { return ([{ continuation.resume(returning: .failure(FilterPort.cancelled)) }], false) }
+                    if Task.isCancelled {
+                        return ([{ continuation.resume(returning: .failure(FilterPort.cancelled)) }], false)
+                    }
                     state.asyncGets.append(AsyncGet(id: id, bufferSize: bufferSize, continuation: continuation))
                     let resumes = FilterPort.settleAsyncGets(&state)
                     let start = !state.asyncGets.isEmpty && !state.asyncReaderRunning
@@ -273,10 +318,12 @@ public final class FilterPort: Sendable {
     private static func takeMessage(_ state: inout Shared, bufferSize: Int) -> Result<FilterMessage, FilterPortError>? {
         guard let first = state.messages.first else { return nil }
         guard FilterMessage.headerSize + first.bytes.count <= bufferSize else {
-            return .failure(FilterPortError(
-                .insufficientBuffer,
-                "the message is \(first.bytes.count) bytes and a \(FilterMessage.headerSize)-byte header; a buffer of \(bufferSize) bytes cannot take it (it stays queued)"
-            ))
+            return .failure(
+                FilterPortError(
+                    .insufficientBuffer,
+                    "the message is \(first.bytes.count) bytes and a \(FilterMessage.headerSize)-byte header; a buffer of \(bufferSize) bytes cannot take it (it stays queued)"
+                )
+            )
         }
         state.messages.removeFirst()
         return .success(first)

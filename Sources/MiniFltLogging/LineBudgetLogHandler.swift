@@ -13,7 +13,8 @@ public struct LineBudgetLogHandler: WrappingLogHandler {
     /// The kind of the warning that counts what was left out.
     public let noticeEvent: String
 
-    public init(wrapped: any LogHandler, budget: LineBudget, eventKey: String, exempt: Set<String>, noticeEvent: String) {
+    public init(wrapped: any LogHandler, budget: LineBudget, eventKey: String, exempt: Set<String>, noticeEvent: String)
+    {
         self.wrapped = wrapped
         self.budget = budget
         self.eventKey = eventKey
@@ -34,7 +35,8 @@ public struct LineBudgetLogHandler: WrappingLogHandler {
                 .map { "\($0.value) \($0.key.isEmpty ? "other" : $0.key)" }.joined(separator: ", ")
             var notice = event
             notice.level = .warning
-            notice.message = "left out \(count) log entries (\(kinds)) to stay within \(budget.burst) entries at once and \(budget.perSecond) a second; the next activity summary counts what they described"
+            notice.message =
+                "left out \(count) log entries (\(kinds)) to stay within \(budget.burst) entries at once and \(budget.perSecond) a second; the next activity summary counts what they described"
             notice.metadata = [eventKey: "\(noticeEvent)", "withheld": "\(count)"]
             wrapped.log(event: notice)
         }

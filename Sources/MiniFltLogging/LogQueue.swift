@@ -82,27 +82,32 @@ public final class LogQueue: Sendable {
         var writer = writer
         while true {
             // Without a deadline the wait returns only with a batch.
-            guard let (batch, dropped) = state.wait({ state -> ([LogRecord], Int)? in
-                guard !state.records.isEmpty || state.dropped > 0 else {
-                    state.writerWaiting = true
-                    return nil
-                }
-                state.writerWaiting = false
-                state.writing = true
-                defer {
-                    state.records.removeAll(keepingCapacity: true)
-                    state.dropped = 0
-                }
-                return (Array(state.records), state.dropped)
-            }) else { continue }
+            guard
+                let (batch, dropped) = state.wait({ state -> ([LogRecord], Int)? in
+                    guard !state.records.isEmpty || state.dropped > 0 else {
+                        state.writerWaiting = true
+                        return nil
+                    }
+                    state.writerWaiting = false
+                    state.writing = true
+                    defer {
+                        state.records.removeAll(keepingCapacity: true)
+                        state.dropped = 0
+                    }
+                    return (Array(state.records), state.dropped)
+                })
+            else { continue }
             for record in batch { writer.write(record) }
             if dropped > 0 {
-                writer.write(LogRecord(
-                    level: .warning,
-                    message: "dropped \(dropped) log entries: the log sink did not keep up (more than \(capacity) waiting); the port's counters and summaries still count what they described",
-                    metadata: dropMetadata.merging(["dropped": "\(dropped)"]) { $1 },
-                    label: label
-                ))
+                writer.write(
+                    LogRecord(
+                        level: .warning,
+                        message:
+                            "dropped \(dropped) log entries: the log sink did not keep up (more than \(capacity) waiting); the port's counters and summaries still count what they described",
+                        metadata: dropMetadata.merging(["dropped": "\(dropped)"]) { $1 },
+                        label: label
+                    )
+                )
             }
             state.withLock { $0.writing = false }
             state.broadcast()

@@ -22,15 +22,17 @@ public struct QueuedLogHandler: LogHandler {
     public func log(event: LogEvent) {
         var merged = metadata
         if let extra = event.metadata, !extra.isEmpty { merged.merge(extra) { $1 } }
-        queue.enqueue(LogRecord(
-            level: event.level,
-            message: "\(event.message)",
-            metadata: merged,
-            label: label,
-            source: event.source,
-            file: event.file,
-            function: event.function,
-            line: event.line
-        ))
+        queue.enqueue(
+            LogRecord(
+                level: event.level,
+                message: "\(event.message)",
+                metadata: merged,
+                label: label,
+                source: event.source,
+                file: event.file,
+                function: event.function,
+                line: event.line
+            )
+        )
     }
 }

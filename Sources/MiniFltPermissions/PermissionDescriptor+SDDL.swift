@@ -30,7 +30,9 @@ struct SDDLParser {
         var isProtected = false
         var seen: Set<Character> = []
         skipSpaces()
-        guard index < characters.count else { throw error("empty security descriptor; the default is D:P(A;;0x1F0001;;;SY)(A;;0x1F0001;;;BA)") }
+        guard index < characters.count else {
+            throw error("empty security descriptor; the default is D:P(A;;0x1F0001;;;SY)(A;;0x1F0001;;;BA)")
+        }
         while index < characters.count {
             let start = index
             guard index + 1 < characters.count, characters[index + 1] == ":",
@@ -59,10 +61,19 @@ struct SDDLParser {
         var isProtected = false
         var nullACL = false
         while index < characters.count, characters[index] != "(" {
-            if characters[index] == " " { index += 1; continue }
+            if characters[index] == " " {
+                index += 1
+                continue
+            }
             if let next = peekPartStart(), next { break }
-            if consume("NO_ACCESS_CONTROL") { nullACL = true; continue }
-            if consume("P") { isProtected = true; continue }
+            if consume("NO_ACCESS_CONTROL") {
+                nullACL = true
+                continue
+            }
+            if consume("P") {
+                isProtected = true
+                continue
+            }
             if consume("AI") || consume("AR") { continue }
             throw error("unknown ACL flag; expected P, AI, AR or NO_ACCESS_CONTROL")
         }
@@ -99,7 +110,9 @@ struct SDDLParser {
         try expect(";")
         if !readField().isEmpty { throw error(at: index - 1, "object GUIDs are not supported; leave the field empty") }
         try expect(";")
-        if !readField().isEmpty { throw error(at: index - 1, "inherited object GUIDs are not supported; leave the field empty") }
+        if !readField().isEmpty {
+            throw error(at: index - 1, "inherited object GUIDs are not supported; leave the field empty")
+        }
         try expect(";")
         let sid = try parseSID()
         guard index < characters.count, characters[index] == ")" else {
@@ -145,7 +158,10 @@ struct SDDLParser {
         while offset < letters.count {
             let code = offset + 1 < letters.count ? String(letters[offset...offset + 1]) : String(letters[offset])
             guard let bits = codes[code] else {
-                throw error(at: start + offset, "unknown right '\(code)'; use a hex mask or GA, GR, GW, GX, RC, SD, WD, WO, CC")
+                throw error(
+                    at: start + offset,
+                    "unknown right '\(code)'; use a hex mask or GA, GR, GW, GX, RC, SD, WD, WO, CC"
+                )
             }
             mask |= bits
             offset += 2
@@ -198,7 +214,9 @@ struct SDDLParser {
 
     private mutating func expect(_ character: Character) throws(SDDLError) {
         guard index < characters.count, characters[index] == character else {
-            throw error(index < characters.count ? "expected '\(character)'" : "the ACE ends early; expected '\(character)'")
+            throw error(
+                index < characters.count ? "expected '\(character)'" : "the ACE ends early; expected '\(character)'"
+            )
         }
         index += 1
     }

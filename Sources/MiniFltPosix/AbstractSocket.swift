@@ -9,9 +9,17 @@ package enum AbstractSocket {
     /// A non-blocking listening socket bound to `address` (exact length, no trailing NULs).
     /// - Throws: ``SystemError`` (`EADDRINUSE` when another process holds the name).
     package static func listen(at address: [UInt8], backlog: Int32 = 128) throws(SystemError) -> Int32 {
-        let fd = try syscall("socket") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        let fd = try syscall("socket") {
+            socket(
+                AF_UNIX,
+                Int32(SOCK_STREAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue),
+                0
+            )
+        }
         do {
-            _ = try syscall("bind") { address.withUnsafeBufferPointer { CMiniFltPosix_bind_abstract(fd, $0.baseAddress, Int32($0.count)) } }
+            _ = try syscall("bind") {
+                address.withUnsafeBufferPointer { CMiniFltPosix_bind_abstract(fd, $0.baseAddress, Int32($0.count)) }
+            }
             _ = try syscall("listen") { Glibc.listen(fd, backlog) }
         } catch {
             closeDescriptor(fd)
@@ -22,9 +30,13 @@ package enum AbstractSocket {
 
     /// A blocking stream socket connected to `address`.
     package static func connect(to address: [UInt8]) throws(SystemError) -> Int32 {
-        let fd = try syscall("socket") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        let fd = try syscall("socket") {
+            socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        }
         do {
-            _ = try syscall("connect") { address.withUnsafeBufferPointer { CMiniFltPosix_connect_abstract(fd, $0.baseAddress, Int32($0.count)) } }
+            _ = try syscall("connect") {
+                address.withUnsafeBufferPointer { CMiniFltPosix_connect_abstract(fd, $0.baseAddress, Int32($0.count)) }
+            }
         } catch {
             closeDescriptor(fd)
             throw error
@@ -41,7 +53,9 @@ package enum AbstractSocket {
     /// The abstract name `fd` is bound to, or nil when it is not an abstract AF_UNIX address.
     package static func boundName(of fd: Int32) throws(SystemError) -> [UInt8]? {
         var name = [UInt8](repeating: 0, count: 108)
-        let length = name.withUnsafeMutableBufferPointer { CMiniFltPosix_abstract_name(fd, $0.baseAddress, Int32($0.count)) }
+        let length = name.withUnsafeMutableBufferPointer {
+            CMiniFltPosix_abstract_name(fd, $0.baseAddress, Int32($0.count))
+        }
         if length == -2 { return nil }
         if length < 0 { throw SystemError("getsockname", errno: Glibc.errno) }
         return Array(name[0..<Int(length)])
@@ -58,10 +72,14 @@ package enum AbstractSocket {
     package static func peerGroups(of fd: Int32) throws(SystemError) -> [UInt32] {
         var groups = [UInt32](repeating: 0, count: 64)
         while true {
-            let count = groups.withUnsafeMutableBufferPointer { CMiniFltPosix_peer_groups(fd, $0.baseAddress, Int32($0.count)) }
+            let count = groups.withUnsafeMutableBufferPointer {
+                CMiniFltPosix_peer_groups(fd, $0.baseAddress, Int32($0.count))
+            }
             if count >= 0 { return Array(groups[0..<Int(count)]) }
             let error = Glibc.errno
-            guard error == ERANGE, groups.count < 65536 else { throw SystemError("getsockopt(SO_PEERGROUPS)", errno: error) }
+            guard error == ERANGE, groups.count < 65536 else {
+                throw SystemError("getsockopt(SO_PEERGROUPS)", errno: error)
+            }
             groups = [UInt32](repeating: 0, count: groups.count * 4)
         }
     }

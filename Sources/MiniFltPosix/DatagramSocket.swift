@@ -19,7 +19,11 @@ package struct DatagramSocket: Sendable {
         if bytes.first == UInt8(ascii: "@") { bytes[0] = 0 }
         fd = try syscall("connect(\(address))") {
             bytes.withUnsafeBytes { raw in
-                CMiniFltPosix_datagram_connect(raw.baseAddress?.assumingMemoryBound(to: CChar.self), Int32(raw.count), nonBlocking ? 1 : 0)
+                CMiniFltPosix_datagram_connect(
+                    raw.baseAddress?.assumingMemoryBound(to: CChar.self),
+                    Int32(raw.count),
+                    nonBlocking ? 1 : 0
+                )
             }
         }
     }

@@ -27,12 +27,16 @@ package struct Epoll: Sendable {
 
     /// Registers `descriptor`, armed once for `events`, with `token` as the event's data.
     package func add(_ descriptor: Int32, events: Events, token: UInt64) throws(SystemError) {
-        _ = try syscall("epoll_ctl(ADD)") { CMiniFltPosix_epoll_ctl(fd, 1, descriptor, events.union(.oneShot).rawValue, token) }
+        _ = try syscall("epoll_ctl(ADD)") {
+            CMiniFltPosix_epoll_ctl(fd, 1, descriptor, events.union(.oneShot).rawValue, token)
+        }
     }
 
     /// Re-arms `descriptor` once for `events`.
     package func rearm(_ descriptor: Int32, events: Events, token: UInt64) throws(SystemError) {
-        _ = try syscall("epoll_ctl(MOD)") { CMiniFltPosix_epoll_ctl(fd, 3, descriptor, events.union(.oneShot).rawValue, token) }
+        _ = try syscall("epoll_ctl(MOD)") {
+            CMiniFltPosix_epoll_ctl(fd, 3, descriptor, events.union(.oneShot).rawValue, token)
+        }
     }
 
     package func remove(_ descriptor: Int32) {
@@ -40,9 +44,18 @@ package struct Epoll: Sendable {
     }
 
     /// Waits for up to `events.count` events; returns how many were filled in.
-    package func wait(into events: inout [CMiniFltPosix_EpollEvent], timeoutMilliseconds: Int32 = -1) throws(SystemError) -> Int {
+    package func wait(
+        into events: inout [CMiniFltPosix_EpollEvent],
+        timeoutMilliseconds: Int32 = -1
+    ) throws(SystemError) -> Int {
         let capacity = Int32(events.count)
-        return Int(try syscall("epoll_wait") { events.withUnsafeMutableBufferPointer { CMiniFltPosix_epoll_wait(fd, $0.baseAddress, capacity, timeoutMilliseconds) } })
+        return Int(
+            try syscall("epoll_wait") {
+                events.withUnsafeMutableBufferPointer {
+                    CMiniFltPosix_epoll_wait(fd, $0.baseAddress, capacity, timeoutMilliseconds)
+                }
+            }
+        )
     }
 
     package func close() { closeDescriptor(fd) }
@@ -82,12 +95,16 @@ extension Epoll {
     /// Registers `descriptor` edge-triggered: an event each time `events` become ready, never re-armed. Whoever
     /// handles it must read until a short read, and serialize handlers itself.
     package func addEdgeTriggered(_ descriptor: Int32, events: Events, token: UInt64) throws(SystemError) {
-        _ = try syscall("epoll_ctl(ADD)") { CMiniFltPosix_epoll_ctl(fd, 1, descriptor, events.union(.edgeTriggered).rawValue, token) }
+        _ = try syscall("epoll_ctl(ADD)") {
+            CMiniFltPosix_epoll_ctl(fd, 1, descriptor, events.union(.edgeTriggered).rawValue, token)
+        }
     }
 
     /// Registers `descriptor` level-triggered (not one-shot): every waiting thread sees it while it is ready.
     /// For the stop eventfd and the timerfd, whose events any thread may handle.
     package func addLevelTriggered(_ descriptor: Int32, token: UInt64) throws(SystemError) {
-        _ = try syscall("epoll_ctl(ADD)") { CMiniFltPosix_epoll_ctl(fd, 1, descriptor, Events.readable.rawValue, token) }
+        _ = try syscall("epoll_ctl(ADD)") {
+            CMiniFltPosix_epoll_ctl(fd, 1, descriptor, Events.readable.rawValue, token)
+        }
     }
 }

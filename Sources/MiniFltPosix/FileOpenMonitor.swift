@@ -30,7 +30,9 @@ package struct FileOpenMonitor: Sendable {
     /// Blocks until opens wait for a verdict, and returns them.
     package func next() throws(SystemError) -> [Event] {
         var raw = [CMiniFltPosix_FileEvent](repeating: CMiniFltPosix_FileEvent(), count: 200)
-        let count = try syscall("read(fanotify)") { raw.withUnsafeMutableBufferPointer { CMiniFltPosix_fanotify_read(fd, $0.baseAddress, Int32($0.count)) } }
+        let count = try syscall("read(fanotify)") {
+            raw.withUnsafeMutableBufferPointer { CMiniFltPosix_fanotify_read(fd, $0.baseAddress, Int32($0.count)) }
+        }
         return raw[0..<Int(count)].map { Event(fd: $0.fd, pid: $0.pid) }
     }
 

@@ -23,13 +23,18 @@ package struct PosixThread: Sendable {
     package init(name: String, _ body: @escaping @Sendable () -> Void) {
         let box = Unmanaged.passRetained(Box(name, body)).toOpaque()
         var thread = pthread_t()
-        let result = pthread_create(&thread, nil, { argument in
-            guard let argument else { return nil }
-            let box = Unmanaged<Box>.fromOpaque(argument).takeRetainedValue()
-            CMiniFltPosix_set_thread_name(box.name)
-            box.body()
-            return nil
-        }, box)
+        let result = pthread_create(
+            &thread,
+            nil,
+            { argument in
+                guard let argument else { return nil }
+                let box = Unmanaged<Box>.fromOpaque(argument).takeRetainedValue()
+                CMiniFltPosix_set_thread_name(box.name)
+                box.body()
+                return nil
+            },
+            box
+        )
         precondition(result == 0, "pthread_create failed: \(result)")
         handle = thread
     }

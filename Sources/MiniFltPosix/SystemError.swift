@@ -24,7 +24,8 @@ package struct SystemError: Error, Hashable, Sendable, CustomStringConvertible {
 ///
 /// EBADF and EFAULT are bugs in this program, never a peer's doing: they trap.
 @inline(__always)
-package func syscall<T: FixedWidthInteger>(_ name: @autoclosure () -> String, _ body: () -> T) throws(SystemError) -> T {
+package func syscall<T: FixedWidthInteger>(_ name: @autoclosure () -> String, _ body: () -> T) throws(SystemError) -> T
+{
     while true {
         let result = injectable(name(), body)
         if result >= 0 { return result }

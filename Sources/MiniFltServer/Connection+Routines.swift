@@ -72,7 +72,12 @@ extension Connection {
             engine.routineQueue.sync { answer = message(cookie, input.isEmpty ? nil : input, capacity) }
             result = answer
             if result.output.count > capacity {
-                log(.error, .routineFailure, "the message routine returned \(result.output.count) bytes for an output capacity of \(capacity); answering STATUS_BUFFER_OVERFLOW with no data", status: .bufferOverflow)
+                log(
+                    .error,
+                    .routineFailure,
+                    "the message routine returned \(result.output.count) bytes for an output capacity of \(capacity); answering STATUS_BUFFER_OVERFLOW with no data",
+                    status: .bufferOverflow
+                )
                 result = MessageResult(status: .bufferOverflow)
             }
         } else {

@@ -101,7 +101,16 @@ final class Connection: @unchecked Sendable {
         function: String = #function,
         line: UInt = #line
     ) {
-        engine.logger.event(level, event, message(), peer: peer, status: status, file: file, function: function, line: line)
+        engine.logger.event(
+            level,
+            event,
+            message(),
+            peer: peer,
+            status: status,
+            file: file,
+            function: function,
+            line: line
+        )
     }
 
     // MARK: - The holder's side: reading and closing
@@ -111,7 +120,11 @@ final class Connection: @unchecked Sendable {
     func handleReadable(hangUp: Bool, scratch: UnsafeMutableRawBufferPointer) {
         if hangUp { hungUp.store(true, ordering: .sequentiallyConsistent) }
         var current = 0
-        while !processing.compareExchange(expected: current, desired: current == 0 ? 1 : 2, ordering: .acquiringAndReleasing).exchanged {
+        while !processing.compareExchange(
+            expected: current,
+            desired: current == 0 ? 1 : 2,
+            ordering: .acquiringAndReleasing
+        ).exchanged {
             current = processing.load(ordering: .acquiring)
             if current == 2 { return }
         }
@@ -170,7 +183,9 @@ final class Connection: @unchecked Sendable {
             partialSince.store(now, ordering: .sequentiallyConsistent)
             // Stored before the flag is taken, so the timer, which clears the flag before it reads the time,
             // either sees this partial frame or leaves the flag for this thread to take.
-            if frameDeadlineQueued.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged {
+            if frameDeadlineQueued.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent)
+                .exchanged
+            {
                 engine.watchPartialFrame(self, since: now)
             }
         } else if since != 0 {
@@ -185,7 +200,8 @@ final class Connection: @unchecked Sendable {
         frameDeadlineQueued.store(false, ordering: .sequentiallyConsistent)
         let since = partialSince.load(ordering: .sequentiallyConsistent)
         guard since != 0,
-            frameDeadlineQueued.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged
+            frameDeadlineQueued.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent)
+                .exchanged
         else { return nil }
         return since
     }
@@ -225,7 +241,8 @@ final class Connection: @unchecked Sendable {
 
     private func handleConnect(_ request: ConnectRequest) -> CloseRequest? {
         engine.handshakeFinished(self)
-        let valid = request.version == ConnectRequest.currentVersion && request.wcharSize != .unsupported
+        let valid =
+            request.version == ConnectRequest.currentVersion && request.wcharSize != .unsupported
             && request.options & ~ConnectRequest.knownOptions == 0
         // The engine may have ended the handshake (timed out, or shed) just before: that ending stands.
         let ended = state.withLock { state -> CloseRequest? in
@@ -236,7 +253,12 @@ final class Connection: @unchecked Sendable {
         if let ended { return ended }
         guard valid else {
             write(.connectResult(.invalidParameter))
-            log(.notice, .protocolViolation, "refused a CONNECT with version \(request.version), wchar size \(request.wcharSize.rawValue), options 0x\(String(request.options, radix: 16)): version 1 takes wchar size 2 or 4 and option 0x1", status: .invalidParameter)
+            log(
+                .notice,
+                .protocolViolation,
+                "refused a CONNECT with version \(request.version), wchar size \(request.wcharSize.rawValue), options 0x\(String(request.options, radix: 16)): version 1 takes wchar size 2 or 4 and option 0x1",
+                status: .invalidParameter
+            )
             return CloseRequest(status: nil, reason: "refused CONNECT")
         }
         engine.runner.submit(.connect(self, request))
@@ -263,7 +285,10 @@ final class Connection: @unchecked Sendable {
         case .beforeConnect: return violationRequest(.frameBeforeConnect(.send))
         case .duplicate: return violationRequest(.duplicateSendID(id))
         case .overLimit:
-            logLimitOnce("outstanding-sends", "more than \(engine.configuration.maxOutstandingSends) sends outstanding; answering STATUS_INSUFFICIENT_RESOURCES")
+            logLimitOnce(
+                "outstanding-sends",
+                "more than \(engine.configuration.maxOutstandingSends) sends outstanding; answering STATUS_INSUFFICIENT_RESOURCES"
+            )
             write(.sendResult(id: id, status: .insufficientResources, output: []))
         }
         return nil
@@ -271,7 +296,12 @@ final class Connection: @unchecked Sendable {
 
     private func violationRequest(_ violation: FrameViolation) -> CloseRequest {
         engine.statistics.recordViolation()
-        log(.warning, .protocolViolation, "protocol violation: \(violation); disconnecting this client", status: .invalidParameter)
+        log(
+            .warning,
+            .protocolViolation,
+            "protocol violation: \(violation); disconnecting this client",
+            status: .invalidParameter
+        )
         return CloseRequest(status: .invalidParameter, reason: "protocol violation: \(violation)")
     }
 
@@ -344,7 +374,11 @@ final class Connection: @unchecked Sendable {
             state.output += bytes
         }
         if state.output.count > engine.configuration.maxQueuedOutputBytes {
-            logLimitOnce(&state, "output-queue", "the client does not read: over \(engine.configuration.maxQueuedOutputBytes) bytes queued; disconnecting it")
+            logLimitOnce(
+                &state,
+                "output-queue",
+                "the client does not read: over \(engine.configuration.maxQueuedOutputBytes) bytes queued; disconnecting it"
+            )
             requestCloseLocked(&state, CloseRequest(status: nil, reason: "output queue full"))
             return
         }
@@ -406,7 +440,10 @@ final class Connection: @unchecked Sendable {
         }
         let duplicate = fcntl(fd, F_DUPFD_CLOEXEC, 0)
         guard duplicate >= 0 else {
-            requestCloseLocked(&state, CloseRequest(status: nil, reason: "no descriptor left to wait for a slow reader"))
+            requestCloseLocked(
+                &state,
+                CloseRequest(status: nil, reason: "no descriptor left to wait for a slow reader")
+            )
             return
         }
         state.writeDescriptor = duplicate

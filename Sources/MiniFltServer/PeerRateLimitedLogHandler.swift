@@ -39,7 +39,9 @@ public struct PeerRateLimitedLogHandler: WrappingLogHandler {
                 let pass = account.passed < burst
                 if pass { account.passed += 1 } else { account.dropped += 1 }
                 accounts[peer] = account
-                if accounts.count > 4096 { accounts = accounts.filter { now - $0.value.windowStart < windowNanoseconds } }
+                if accounts.count > 4096 {
+                    accounts = accounts.filter { now - $0.value.windowStart < windowNanoseconds }
+                }
                 return (pass, droppedBefore)
             }
         }
@@ -68,8 +70,11 @@ public struct PeerRateLimitedLogHandler: WrappingLogHandler {
         if droppedBefore > 0 {
             var notice = event
             notice.level = .warning
-            notice.message = "dropped \(droppedBefore) log entries about uid \(uid) in the last \(budget.windowNanoseconds / 1_000_000_000) s (rate limit: \(budget.burst) per window)"
-            notice.metadata = [PortEvent.metadataKey: "\(PortEvent.rateLimited.rawValue)", PortMetadataKey.clientUID: uid]
+            notice.message =
+                "dropped \(droppedBefore) log entries about uid \(uid) in the last \(budget.windowNanoseconds / 1_000_000_000) s (rate limit: \(budget.burst) per window)"
+            notice.metadata = [
+                PortEvent.metadataKey: "\(PortEvent.rateLimited.rawValue)", PortMetadataKey.clientUID: uid,
+            ]
             wrapped.log(event: notice)
         }
         wrapped.log(event: event)

@@ -91,7 +91,9 @@ package struct PendingHandshakes {
             while let first = share.ids.first, live[first] == nil { share.ids.removeFirst() }
             shares[uid] = share
             guard let oldest = share.ids.first else { continue }
-            if let current = chosen, current.count > share.count || (current.count == share.count && current.id < oldest) {
+            if let current = chosen,
+                current.count > share.count || (current.count == share.count && current.id < oldest)
+            {
                 continue
             }
             chosen = (share.count, oldest)

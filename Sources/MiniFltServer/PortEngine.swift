@@ -64,7 +64,6 @@ final class PortEngine: @unchecked Sendable {
         static func < (a: FrameDeadline, b: FrameDeadline) -> Bool { a.deadline < b.deadline }
     }
 
-
     let configuration: ServerPortConfiguration
     let routines: ErasedRoutines
     let routineQueue: DispatchQueue
@@ -106,7 +105,9 @@ final class PortEngine: @unchecked Sendable {
         self.handshakeTimeoutNanoseconds = configuration.handshakeTimeout.nanoseconds
         self.frameTimeoutNanoseconds = configuration.frameTimeout.nanoseconds
         var limit = rlimit()
-        let soft = getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0 ? Int(clamping: limit.rlim_cur) : Int(Int32.max)
+        let soft =
+            getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0
+            ? Int(clamping: limit.rlim_cur) : Int(Int32.max)
         self.firstReservedDescriptor = Int32(clamping: max(0, soft - configuration.reservedDescriptors))
         self.freedMemoryReturnDelay = configuration.freedMemoryReturnDelay?.nanoseconds
         epoll = try Epoll()
@@ -152,7 +153,9 @@ final class PortEngine: @unchecked Sendable {
             _ = poll(&descriptors, 2, -1)
             if stopping.load(ordering: .acquiring) { return }
             guard descriptors[0].revents != 0, let stuck = watchdog.check() else { continue }
-            logger.debug("a routine has run for over \(RoutineWatchdog.interval / 1_000_000) ms; the standby thread serves I/O until it returns")
+            logger.debug(
+                "a routine has run for over \(RoutineWatchdog.interval / 1_000_000) ms; the standby thread serves I/O until it returns"
+            )
             while watchdog.isInRoutine, watchdog.currentRoutine == stuck {
                 guard serve(io, timeoutMilliseconds: Int32(RoutineWatchdog.interval / 1_000_000)) else { return }
                 // Whoever queues work drains after: the loop thread may have left the runner just before
@@ -212,7 +215,10 @@ final class PortEngine: @unchecked Sendable {
 
     private func answerProbes() {
         probeEvent.drain()
-        for completion in probes.withLock({ probes in defer { probes = [] }; return probes }) { completion() }
+        for completion in probes.withLock({ probes in
+            defer { probes = [] }
+            return probes
+        }) { completion() }
     }
 
     // MARK: - Registrations
@@ -252,7 +258,11 @@ final class PortEngine: @unchecked Sendable {
                     return !state.acceptFailureLogged
                 }
                 if first {
-                    logger.event(.error, .acceptFailure, "accept failed: \(SystemError("accept4", errno: error)); pausing accepts for 100 ms (logged once)")
+                    logger.event(
+                        .error,
+                        .acceptFailure,
+                        "accept failed: \(SystemError("accept4", errno: error)); pausing accepts for 100 ms (logged once)"
+                    )
                 }
                 next = .backingOff(until: MonotonicClock.now + 100_000_000)
                 break
@@ -286,8 +296,12 @@ final class PortEngine: @unchecked Sendable {
             let credentials = try AbstractSocket.peerCredentials(of: fd)
             let groups = try AbstractSocket.peerGroups(of: fd)
             peer = PeerIdentity(
-                pid: credentials.pid, uid: credentials.uid, gid: credentials.gid, groups: groups,
-                overflowUID: configuration.overflowIDs.uid, overflowGID: configuration.overflowIDs.gid
+                pid: credentials.pid,
+                uid: credentials.uid,
+                gid: credentials.gid,
+                groups: groups,
+                overflowUID: configuration.overflowIDs.uid,
+                overflowGID: configuration.overflowIDs.gid
             )
         } catch {
             logger.warning("cannot read a client's credentials: \(error); closing it")
@@ -296,10 +310,19 @@ final class PortEngine: @unchecked Sendable {
         }
         guard configuration.permissions.grants(.connect, to: peer) else {
             statistics.recordDenied()
-            refuse(fd, peer, .accessDenied, .accessDenied, "access denied to pid \(peer.pid) uid \(peer.uid) gid \(peer.gid) by the permission descriptor")
+            refuse(
+                fd,
+                peer,
+                .accessDenied,
+                .accessDenied,
+                "access denied to pid \(peer.pid) uid \(peer.uid) gid \(peer.gid) by the permission descriptor"
+            )
             return
         }
-        enum Admission { case admitted(Connection, shedding: Connection?), full }
+        enum Admission {
+            case admitted(Connection, shedding: Connection?)
+            case full
+        }
         let admission = state.withLock { state -> Admission in
             guard state.connections.count < configuration.maxConnections else { return .full }
             let id = state.nextID
@@ -308,7 +331,9 @@ final class PortEngine: @unchecked Sendable {
             state.connections[id] = connection
             state.reserveRefusalLogged = false
             var shed: Connection?
-            if state.handshakes.count >= configuration.maxPendingHandshakes, let oldest = state.handshakes.oldestOfLargestShare() {
+            if state.handshakes.count >= configuration.maxPendingHandshakes,
+                let oldest = state.handshakes.oldestOfLargestShare()
+            {
                 state.handshakes.remove(oldest)
                 shed = state.connections[oldest]
             }
@@ -320,13 +345,28 @@ final class PortEngine: @unchecked Sendable {
         switch admission {
         case .full:
             statistics.recordLimitRefusal()
-            refuse(fd, peer, .connectionCountLimit, .connectionLimit, "connection refused: \(configuration.maxConnections) of \(configuration.maxConnections) connections in use")
+            refuse(
+                fd,
+                peer,
+                .connectionCountLimit,
+                .connectionLimit,
+                "connection refused: \(configuration.maxConnections) of \(configuration.maxConnections) connections in use"
+            )
         case .admitted(let connection, let shed):
             if let shed, shed.endHandshake(sending: .insufficientResources, reason: "shed for a newer connection") {
-                shed.log(.notice, .limitHit, "\(configuration.maxPendingHandshakes) connections wait for CONNECT; ending the oldest of uid \(shed.peer.uid), which has the most, for a connection of uid \(peer.uid)", status: .insufficientResources)
+                shed.log(
+                    .notice,
+                    .limitHit,
+                    "\(configuration.maxPendingHandshakes) connections wait for CONNECT; ending the oldest of uid \(shed.peer.uid), which has the most, for a connection of uid \(peer.uid)",
+                    status: .insufficientResources
+                )
             }
             do {
-                try epoll.addEdgeTriggered(fd, events: [.readable, .readHangUp], token: EpollToken.read(connection: connection.id).rawValue)
+                try epoll.addEdgeTriggered(
+                    fd,
+                    events: [.readable, .readHangUp],
+                    token: EpollToken.read(connection: connection.id).rawValue
+                )
             } catch {
                 logger.error("cannot watch a client's socket: \(error); closing it")
                 connection.requestClose(sending: .insufficientResources, reason: "epoll_ctl failed")
@@ -342,7 +382,12 @@ final class PortEngine: @unchecked Sendable {
             return !state.reserveRefusalLogged
         }
         if first {
-            logger.event(.error, .limitHit, "refusing connections: only \(configuration.reservedDescriptors) descriptors are left, kept for the open watcher and the log (raise LimitNOFILE= or ulimit -n, or lower --max-connections and --max-pending-handshakes); logged once until one is accepted again", status: .insufficientResources)
+            logger.event(
+                .error,
+                .limitHit,
+                "refusing connections: only \(configuration.reservedDescriptors) descriptors are left, kept for the open watcher and the log (raise LimitNOFILE= or ulimit -n, or lower --max-connections and --max-pending-handshakes); logged once until one is accepted again",
+                status: .insufficientResources
+            )
         }
         _ = try? AbstractSocket.sendSome(fd, Frame.connectResult(.insufficientResources).encoded())
         closeDescriptor(fd)
@@ -463,13 +508,24 @@ final class PortEngine: @unchecked Sendable {
         if returnFreedMemory {
             let start = MonotonicClock.now
             MallocTuning.returnFreedMemory()
-            logger.debug("large messages stopped: gave freed memory back to the kernel in \((MonotonicClock.now - start) / 1000) us")
+            logger.debug(
+                "large messages stopped: gave freed memory back to the kernel in \((MonotonicClock.now - start) / 1000) us"
+            )
         }
         for connection in expired where connection.endHandshake(sending: .ioTimeout, reason: "handshake timeout") {
-            logger.event(.notice, .handshakeTimeout, "no CONNECT within the handshake timeout of \(configuration.handshakeTimeout); disconnecting", peer: connection.peer, status: .ioTimeout)
+            logger.event(
+                .notice,
+                .handshakeTimeout,
+                "no CONNECT within the handshake timeout of \(configuration.handshakeTimeout); disconnecting",
+                peer: connection.peer,
+                status: .ioTimeout
+            )
         }
         for connection in stalled {
-            connection.logLimitOnce("frame-timeout", "a frame was not complete within the frame timeout of \(configuration.frameTimeout); disconnecting")
+            connection.logLimitOnce(
+                "frame-timeout",
+                "a frame was not complete within the frame timeout of \(configuration.frameTimeout); disconnecting"
+            )
             connection.requestClose(sending: .ioTimeout, reason: "frame timeout")
         }
     }

@@ -13,7 +13,9 @@ public struct PortRoutines<ServerCookie: Sendable, ConnectionCookie: Sendable>: 
     /// (0...65535 bytes, copied). Returns the connection cookie, or a failure status that the client sees as
     /// its HRESULT.
     public typealias Connect =
-        @Sendable (_ client: ClientPort, _ serverCookie: ServerCookie, _ context: [UInt8]) -> ConnectResult<ConnectionCookie>
+        @Sendable (_ client: ClientPort, _ serverCookie: ServerCookie, _ context: [UInt8]) -> ConnectResult<
+            ConnectionCookie
+        >
     /// Mirrors `PFLT_DISCONNECT_NOTIFY`: runs once, with the connection cookie.
     public typealias Disconnect = @Sendable (_ cookie: ConnectionCookie) -> Void
     /// Mirrors `PFLT_MESSAGE_NOTIFY`: the connection cookie, the input bytes (nil for a NULL input buffer) and
@@ -78,12 +80,16 @@ struct ErasedRoutines: Sendable {
             }
         }
         disconnect = { cookie in
-            guard let box = cookie as? TypedCookieBox<C> else { preconditionFailure("connection cookie of the wrong type") }
+            guard let box = cookie as? TypedCookieBox<C> else {
+                preconditionFailure("connection cookie of the wrong type")
+            }
             routines.disconnect(box.value)
         }
         if let routine = routines.message {
             message = { cookie, input, capacity -> MessageResult in
-                guard let box = cookie as? TypedCookieBox<C> else { preconditionFailure("connection cookie of the wrong type") }
+                guard let box = cookie as? TypedCookieBox<C> else {
+                    preconditionFailure("connection cookie of the wrong type")
+                }
                 return routine(box.value, input, capacity)
             }
         } else {

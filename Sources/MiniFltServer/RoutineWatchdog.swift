@@ -67,7 +67,9 @@ final class RoutineWatchdog: Sendable {
     /// Lets the timer lapse unless a routine started meanwhile.
     func rest() {
         armed.store(false, ordering: .sequentiallyConsistent)
-        if isInRoutine, armed.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged {
+        if isInRoutine,
+            armed.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent).exchanged
+        {
             timer.arm(afterNanoseconds: RoutineWatchdog.interval)
         }
     }

@@ -72,7 +72,11 @@ public final class ServerPort: Sendable {
             )
         }
         engine.start()
-        logger.event(.info, .listening, "port \(configuration.name) listening on \(configuration.name.address), max connections \(configuration.maxConnections)")
+        logger.event(
+            .info,
+            .listening,
+            "port \(configuration.name) listening on \(configuration.name.address), max connections \(configuration.maxConnections)"
+        )
     }
 
     /// Calls `completion` from the port's I/O path once it next turns: a liveness probe for a watchdog. A
@@ -118,7 +122,8 @@ public final class ServerPort: Sendable {
         return true
     }
 
-    private static func listeningDescriptor(for configuration: ServerPortConfiguration) throws(ServerPortError) -> Int32 {
+    private static func listeningDescriptor(for configuration: ServerPortConfiguration) throws(ServerPortError) -> Int32
+    {
         let name = configuration.name
         switch configuration.listener {
         case .bind:
@@ -128,7 +133,8 @@ public final class ServerPort: Sendable {
                 if error.errno == EADDRINUSE {
                     throw ServerPortError(
                         status: .objectNameCollision,
-                        message: "cannot create port \(name): another process already listens on \(name.address); stop it (ss -xlp | grep -F '\(name.address)' shows which) or choose another port name"
+                        message:
+                            "cannot create port \(name): another process already listens on \(name.address); stop it (ss -xlp | grep -F '\(name.address)' shows which) or choose another port name"
                     )
                 }
                 throw ServerPortError(
@@ -152,7 +158,8 @@ public final class ServerPort: Sendable {
                 let actual = bound.map { "@" + String(decoding: $0, as: UTF8.self) } ?? "not an abstract address"
                 throw ServerPortError(
                     status: .invalidParameter,
-                    message: "the inherited socket listens on \(actual), but port \(name) maps to \(name.address); make ListenStream= match the port name"
+                    message:
+                        "the inherited socket listens on \(actual), but port \(name) maps to \(name.address); make ListenStream= match the port name"
                 )
             }
             let flags = fcntl(descriptor, F_GETFL)

@@ -22,11 +22,16 @@ public enum ActivatedSocket {
         }
         if count == 0 { return nil }
         guard count == 1 else {
-            throw Error(description: "systemd passed \(count) sockets; the unit's socket must have exactly one ListenStream=")
+            throw Error(
+                description: "systemd passed \(count) sockets; the unit's socket must have exactly one ListenStream="
+            )
         }
         let fd = CSystemd_listen_fds_start()
         guard sd_is_socket_unix(fd, Int32(SOCK_STREAM.rawValue), 1, nil, 0) > 0 else {
-            throw Error(description: "the socket systemd passed (fd \(fd)) is not a listening AF_UNIX stream socket; use ListenStream=@<port address> in the socket unit")
+            throw Error(
+                description:
+                    "the socket systemd passed (fd \(fd)) is not a listening AF_UNIX stream socket; use ListenStream=@<port address> in the socket unit"
+            )
         }
         return fd
     }

@@ -20,7 +20,8 @@ public struct JournalEntry: Sendable {
     ///   - identifier: `SYSLOG_IDENTIFIER`, what `journalctl -t` filters on.
     ///   - messageIDs: the `MESSAGE_ID` (32 hex digits) of each value of the `event` metadata key.
     ///   - fieldPrefix: the prefix of fields made from metadata keys.
-    public init(_ record: LogRecord, identifier: String, messageIDs: [String: String], fieldPrefix: String = "MINIFLT_") {
+    public init(_ record: LogRecord, identifier: String, messageIDs: [String: String], fieldPrefix: String = "MINIFLT_")
+    {
         append("MESSAGE", record.message)
         append("PRIORITY", "\(JournalEntry.priority(record.level))")
         append("SYSLOG_IDENTIFIER", identifier)

@@ -28,7 +28,11 @@ public struct JournalLogWriter: LogWriter {
 
     public static let defaultSocketPath = "/run/systemd/journal/socket"
 
-    public init(identifier: String, messageIDs: [String: String], socketPath: String = JournalLogWriter.defaultSocketPath) {
+    public init(
+        identifier: String,
+        messageIDs: [String: String],
+        socketPath: String = JournalLogWriter.defaultSocketPath
+    ) {
         self.identifier = identifier
         self.messageIDs = messageIDs
         self.socketPath = socketPath
@@ -47,7 +51,8 @@ public struct JournalLogWriter: LogWriter {
                 unreachableSince = nil
                 let back = LogRecord(
                     level: .notice,
-                    message: "the journal at \(socketPath) takes entries again after \((now - since) / 1_000_000_000) s; logging there",
+                    message:
+                        "the journal at \(socketPath) takes entries again after \((now - since) / 1_000_000_000) s; logging there",
                     label: record.label
                 )
                 console.write(back)
@@ -56,11 +61,14 @@ public struct JournalLogWriter: LogWriter {
         case let error?:
             if unreachableSince == nil {
                 unreachableSince = now
-                console.write(LogRecord(
-                    level: .warning,
-                    message: "cannot write to the journal at \(socketPath): \(error); logging to stderr until it takes entries again (is systemd-journald running?)",
-                    label: record.label
-                ))
+                console.write(
+                    LogRecord(
+                        level: .warning,
+                        message:
+                            "cannot write to the journal at \(socketPath): \(error); logging to stderr until it takes entries again (is systemd-journald running?)",
+                        label: record.label
+                    )
+                )
             }
             console.write(record)
         }

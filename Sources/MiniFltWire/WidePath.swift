@@ -37,7 +37,11 @@ public enum WidePath {
     /// A path that does not fit is never cut silently: the buffer then holds U+2026 followed by the path's
     /// end, from its first `/` that leaves room (so the file name and its nearest folders stay whole), and
     /// `shortened` is true. A client can tell, since no path of the file system starts with U+2026.
-    public static func encodeTerminated(_ path: some Collection<UInt8>, as size: WideCharacterSize, length: Int) -> (bytes: [UInt8], shortened: Bool) {
+    public static func encodeTerminated(
+        _ path: some Collection<UInt8>,
+        as size: WideCharacterSize,
+        length: Int
+    ) -> (bytes: [UInt8], shortened: Bool) {
         let points = codePoints(path)
         let units = max(size.byteCount, 2)
         let room = max(0, length / units - 1)

@@ -32,7 +32,9 @@ struct Send: ParsableCommand {
     var text: String
 
     func validate() throws {
-        guard capacity >= 0, capacity <= Int(UInt32.max) else { throw ValidationError("--capacity must be 0 to 4294967295") }
+        guard capacity >= 0, capacity <= Int(UInt32.max) else {
+            throw ValidationError("--capacity must be 0 to 4294967295")
+        }
         guard repetitions >= 1 else { throw ValidationError("--repeat must be at least 1") }
         guard size >= 0, size <= 1 << 26 else { throw ValidationError("--size must be 0 to 67108864 bytes") }
         guard clients >= 1, clients <= 1024 else { throw ValidationError("--clients must be 1 to 1024") }
@@ -48,7 +50,9 @@ struct Send: ParsableCommand {
         let start = MonotonicClock.now
         let threads = ports.map { port in
             PosixThread(name: "minifltctl-send") { [repetitions, capacity] in
-                let result = Result { () throws(FilterPortError) in try Run(port, message, capacity: capacity, repetitions: repetitions) }
+                let result = Result { () throws(FilterPortError) in
+                    try Run(port, message, capacity: capacity, repetitions: repetitions)
+                }
                 runs.withLock { $0.append(result) }
             }
         }

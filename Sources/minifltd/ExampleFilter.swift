@@ -56,7 +56,10 @@ struct ExampleFilter: Sendable {
                 logger[metadataKey: PortMetadataKey.clientPID] = "\(port.peer.pid)"
                 logger[metadataKey: PortMetadataKey.clientUID] = "\(port.peer.uid)"
                 logger[metadataKey: PortMetadataKey.clientGID] = "\(port.peer.gid)"
-                logger.info("User-mode application(\(port.peer.pid)) connect to this filter", metadata: ExampleFilter.event(.clientConnected))
+                logger.info(
+                    "User-mode application(\(port.peer.pid)) connect to this filter",
+                    metadata: ExampleFilter.event(.clientConnected)
+                )
                 counters.connects.add(1, ordering: .relaxed)
                 clients.add(port)
                 return .accept(Client(port: port, logger: logger))
@@ -64,11 +67,16 @@ struct ExampleFilter: Sendable {
             disconnect: { client in
                 clients.remove(client.port)
                 counters.disconnects.add(1, ordering: .relaxed)
-                client.logger.info("User-mode application(\(client.port.peer.pid)) disconnect with this filter", metadata: ExampleFilter.event(.clientDisconnected))
+                client.logger.info(
+                    "User-mode application(\(client.port.peer.pid)) disconnect with this filter",
+                    metadata: ExampleFilter.event(.clientDisconnected)
+                )
             },
             message: { client, input, outputCapacity in
                 if replyDelay > .zero { PosixThread.sleep(for: replyDelay) }
-                let output: [UInt8]? = outputCapacity != ExampleFilter.messageSize ? nil
+                let output: [UInt8]? =
+                    outputCapacity != ExampleFilter.messageSize
+                    ? nil
                     : client.port.wcharSize == .utf32 ? ExampleFilter.replyUTF32 : ExampleFilter.replyUTF16
                 counters.messages.add(1, ordering: .relaxed)
                 counters.bytesIn.add(input?.count ?? 0, ordering: .relaxed)
@@ -86,9 +94,17 @@ struct ExampleFilter: Sendable {
 
     /// The seed's two lines for a message: who sent it, and its text when it is a USER_TO_FLT.
     private func logMessage(_ client: Client, _ input: [UInt8]?, level: Logger.Level) {
-        client.logger.log(level: level, "User-mode application(\(client.port.peer.pid)) send data to this filter", metadata: ExampleFilter.event(.message))
+        client.logger.log(
+            level: level,
+            "User-mode application(\(client.port.peer.pid)) send data to this filter",
+            metadata: ExampleFilter.event(.message)
+        )
         if let input, input.count == ExampleFilter.messageSize {
-            client.logger.log(level: level, "Data: \(WideString.decode(input, as: client.port.wcharSize))", metadata: ExampleFilter.event(.message))
+            client.logger.log(
+                level: level,
+                "Data: \(WideString.decode(input, as: client.port.wcharSize))",
+                metadata: ExampleFilter.event(.message)
+            )
         }
     }
 }

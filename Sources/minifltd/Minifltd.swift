@@ -60,7 +60,11 @@ struct Minifltd: ParsableCommand {
     @Option(help: "Bytes queued towards a client that does not read before it is disconnected.")
     var maxQueuedOutputBytes = 4 << 20
 
-    @Option(name: .customLong("watch"), help: "Send each open of the files in this directory (or of this file) to the connected client for a verdict (fanotify; needs CAP_SYS_ADMIN). Repeatable.")
+    @Option(
+        name: .customLong("watch"),
+        help:
+            "Send each open of the files in this directory (or of this file) to the connected client for a verdict (fanotify; needs CAP_SYS_ADMIN). Repeatable."
+    )
     var watchPaths: [String] = []
 
     @Option(help: "Seconds to wait for the client's verdict on an open before allowing it.")
@@ -75,7 +79,9 @@ struct Minifltd: ParsableCommand {
     @Option(help: "Seconds the example's message routine waits before it answers (for testing clients' timeouts).")
     var replyDelay = 0.0
 
-    @Option(help: "auto (the journal when stderr goes there or the journal runs, else the console), journal or console.")
+    @Option(
+        help: "auto (the journal when stderr goes there or the journal runs, else the console), journal or console."
+    )
     var logTarget: LogTarget = .auto
 
     func validate() throws {
@@ -93,7 +99,9 @@ struct Minifltd: ParsableCommand {
         guard logSummaryInterval >= 0.1, logSummaryInterval <= 86400 else {
             throw ValidationError("--log-summary-interval must be between 0.1 and 86400 seconds")
         }
-        guard replyDelay >= 0, replyDelay <= 3600 else { throw ValidationError("--reply-delay must be between 0 and 3600 seconds") }
+        guard replyDelay >= 0, replyDelay <= 3600 else {
+            throw ValidationError("--reply-delay must be between 0 and 3600 seconds")
+        }
         guard maxPendingHandshakes >= 1 else { throw ValidationError("--max-pending-handshakes must be at least 1") }
         guard maxOutstandingSends >= 1 else { throw ValidationError("--max-outstanding-sends must be at least 1") }
         guard maxQueuedOutputBytes >= 65536 else {
@@ -130,7 +138,11 @@ struct Minifltd: ParsableCommand {
             shutdown: {
                 guard let (port, monitor, summary) = running.port.withLock({ $0 }) else { return }
                 monitor.stopping()
-                signalLogger.event(.info, .stopping, "stopping: no longer accepting; disconnecting \(port.statistics.snapshot.connectedClients) clients")
+                signalLogger.event(
+                    .info,
+                    .stopping,
+                    "stopping: no longer accepting; disconnecting \(port.statistics.snapshot.connectedClients) clients"
+                )
                 port.shutdown()
                 summary.finish()
             },
@@ -164,12 +176,22 @@ struct Minifltd: ParsableCommand {
             Minifltd.fail("\(error)", exitCode: 1, logging: logging)
         }
         if let monitor {
-            OpenVerdicts(monitor: monitor, clients: clients, timeout: .milliseconds(Int64(verdictTimeout * 1000)), counters: counters, logger: logger).start()
+            OpenVerdicts(
+                monitor: monitor,
+                clients: clients,
+                timeout: .milliseconds(Int64(verdictTimeout * 1000)),
+                counters: counters,
+                logger: logger
+            ).start()
             logger.info("watching opens in \(watchPaths.joined(separator: ", ")); verdict timeout \(verdictTimeout) s")
         }
         let serviceMonitor = ServiceMonitor(port: port, routineQueue: routineQueue, logger: logger)
         let summary = ActivitySummary(
-            counters: counters, port: port, budget: logging.budget, queue: logging.queue, logger: logger,
+            counters: counters,
+            port: port,
+            budget: logging.budget,
+            queue: logging.queue,
+            logger: logger,
             interval: .milliseconds(Int64(logSummaryInterval * 1000))
         )
         running.port.withLock { $0 = (port, serviceMonitor, summary) }
@@ -184,7 +206,9 @@ struct Minifltd: ParsableCommand {
         do {
             monitor = try FileOpenMonitor()
         } catch {
-            let advice = error.errno == EPERM ? "--watch needs CAP_SYS_ADMIN: run minifltd as root (or grant the capability)" : "--watch: \(error)"
+            let advice =
+                error.errno == EPERM
+                ? "--watch needs CAP_SYS_ADMIN: run minifltd as root (or grant the capability)" : "--watch: \(error)"
             Minifltd.fail(advice, exitCode: 1, logging: logging)
         }
         for path in watchPaths {
@@ -216,13 +240,17 @@ struct Minifltd: ParsableCommand {
         var sids: [SecurityIdentifier] = []
         for user in allowUsers {
             guard let uid = AccountLookup.uid(of: user) else {
-                throw ConfigurationError("--allow-user: no user named '\(user)' (give a name from /etc/passwd or a uid)")
+                throw ConfigurationError(
+                    "--allow-user: no user named '\(user)' (give a name from /etc/passwd or a uid)"
+                )
             }
             sids.append(.unixUser(uid))
         }
         for group in allowGroups {
             guard let gid = AccountLookup.gid(of: group) else {
-                throw ConfigurationError("--allow-group: no group named '\(group)' (give a name from /etc/group or a gid)")
+                throw ConfigurationError(
+                    "--allow-group: no group named '\(group)' (give a name from /etc/group or a gid)"
+                )
             }
             sids.append(.unixGroup(gid))
         }

@@ -1,8 +1,8 @@
 import Foundation
 import MiniFltClient
+import MiniFltTestSupport
 import MiniFltWire
 import Testing
-import MiniFltTestSupport
 
 @Suite("Clients that read late, never read, or send at the size limit")
 struct BackpressureTests {
@@ -60,16 +60,24 @@ struct BackpressureTests {
         options.maxMessageSize = 65536
         let port = try FilterPort.connect(to: daemon.port, options: options)
         #expect(try port.send(Array(repeating: 1, count: 65536 - 4), outputCapacity: 4096).count == 22)
-        expectFailure(.invalidArgument, "the client sent a message over its limit") { try port.send(Array(repeating: 1, count: 65536 - 3), outputCapacity: 0) }
+        expectFailure(.invalidArgument, "the client sent a message over its limit") {
+            try port.send(Array(repeating: 1, count: 65536 - 3), outputCapacity: 0)
+        }
         #expect(try port.send([], outputCapacity: 4096).count == 22)
     }
 
-    @Test("a client that does not know the server's smaller limit loses its connection, as docs/protocol.md section 6 says")
+    @Test(
+        "a client that does not know the server's smaller limit loses its connection, as docs/protocol.md section 6 says"
+    )
     func serverSideLimit() throws {
         let daemon = try Daemon(arguments: ["--max-message-size", "65536"])
         let port = try FilterPort.connect(to: daemon.port)
-        expectFailure(.invalidArgument, "the server took a body over its limit") { try port.send(Array(repeating: 1, count: 65536 - 3), outputCapacity: 0) }
-        expectFailure(.invalidHandle, "the connection survived a protocol violation") { try port.send([], outputCapacity: 0) }
+        expectFailure(.invalidArgument, "the server took a body over its limit") {
+            try port.send(Array(repeating: 1, count: 65536 - 3), outputCapacity: 0)
+        }
+        expectFailure(.invalidHandle, "the connection survived a protocol violation") {
+            try port.send([], outputCapacity: 0)
+        }
         #expect(daemon.waitForLog("is over the limit of 65536 bytes"))
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import MiniFltClient
+import MiniFltTestSupport
 import MiniFltWire
 import Testing
-import MiniFltTestSupport
 
 @Suite("Connection limits against the real daemon")
 struct ConnectionLimitTests {
@@ -10,7 +10,9 @@ struct ConnectionLimitTests {
     func limit(maxConnections: Int) throws {
         let daemon = try Daemon(arguments: ["--max-connections", "\(maxConnections)"])
         var held = try (0..<maxConnections).map { _ in try FilterPort.connect(to: daemon.port) }
-        expectFailure(.connectionCountLimit, "connect over the limit succeeded") { try FilterPort.connect(to: daemon.port) }
+        expectFailure(.connectionCountLimit, "connect over the limit succeeded") {
+            try FilterPort.connect(to: daemon.port)
+        }
         #expect(daemon.waitForLog("event=connection-limit"))
         held.removeLast().close()
         let back = eventually { (try? FilterPort.connect(to: daemon.port)).map { held.append($0) } != nil }
@@ -25,7 +27,10 @@ struct ConnectionLimitTests {
         _ = try held.send([], outputCapacity: 0)
         let before = daemon.settledDescriptorCount
         #expect(refusedConnects(to: daemon.port, attempts: 2000) == 2000)
-        #expect(eventually { daemon.openDescriptorCount == before }, "fds before \(before), after \(daemon.openDescriptorCount)")
+        #expect(
+            eventually { daemon.openDescriptorCount == before },
+            "fds before \(before), after \(daemon.openDescriptorCount)"
+        )
         #expect(try held.send(userToFilter("still here"), outputCapacity: 4096).count == 22)
     }
 }

@@ -1,8 +1,8 @@
 import Foundation
 import MiniFltPosix
+import MiniFltTestSupport
 import Synchronization
 import Testing
-import MiniFltTestSupport
 
 /// Faults injected into the real daemon's system calls through the seam (`MINIFLT_INJECT_FAULTS`, debug
 /// builds; `Sources/MiniFltPosix/FaultInjection.swift`): whatever a call fails with, the daemon neither hangs
@@ -31,14 +31,24 @@ struct FaultInjectionTests {
         + ["ENOMEM", "ENOBUFS", "EINTR"].map { Fault(call: "epoll_ctl", errno: $0, first: 5) }
         + [Fault(call: "timerfd_settime", errno: "ENOMEM", count: 3)]
 
-    @Test("a fault while serving: no crash, no hang, a clear error at most, and the next clients are served", arguments: whileServingFaults)
+    @Test(
+        "a fault while serving: no crash, no hang, a clear error at most, and the next clients are served",
+        arguments: whileServingFaults
+    )
     func whileServing(_ fault: Fault) throws {
-        let daemon = try Daemon(arguments: ["--max-connections", "4"], environment: ["MINIFLT_INJECT_FAULTS": fault.rule])
+        let daemon = try Daemon(
+            arguments: ["--max-connections", "4"],
+            environment: ["MINIFLT_INJECT_FAULTS": fault.rule]
+        )
         var statuses: [Int32?] = []
         for _ in 0..<4 {
-            statuses.append(try runProgram(
-                Binaries.minifltctl.path, ["send", "--port", daemon.port, "--repeat", "3", "Hello"], within: .seconds(10)
-            ))
+            statuses.append(
+                try runProgram(
+                    Binaries.minifltctl.path,
+                    ["send", "--port", daemon.port, "--repeat", "3", "Hello"],
+                    within: .seconds(10)
+                )
+            )
         }
         #expect(statuses.allSatisfy { $0 == 0 || $0 == 1 }, "a client hung or crashed: \(statuses)")
         #expect(statuses.last == 0, "not served after the fault: \(statuses)\n\(daemon.tail)")
@@ -52,18 +62,26 @@ struct FaultInjectionTests {
         + ["EMFILE", "ENOMEM"].map { Fault(call: "epoll_create1", errno: $0) }
         + [Fault(call: "eventfd", errno: "EMFILE"), Fault(call: "timerfd_create", errno: "ENOMEM")]
 
-    @Test("a fault in a call the daemon needs to start: exit 1 with a message that names the call", arguments: atStartFaults)
+    @Test(
+        "a fault in a call the daemon needs to start: exit 1 with a message that names the call",
+        arguments: atStartFaults
+    )
     func atStart(_ fault: Fault) throws {
         let child = try ChildProcess(
-            Binaries.minifltd.path, ["--port", Binaries.uniquePortName("start"), "--log-target", "console"],
-            environment: ["MINIFLT_INJECT_FAULTS": fault.rule], mergeStandardOutput: true
+            Binaries.minifltd.path,
+            ["--port", Binaries.uniquePortName("start"), "--log-target", "console"],
+            environment: ["MINIFLT_INJECT_FAULTS": fault.rule],
+            mergeStandardOutput: true
         )
         let output = LogBuffer()
         output.collect(from: child.output.fileHandleForReading)
         let process = child.process
         #expect(eventually(timeout: .seconds(10)) { !process.isRunning }, "still running with \(fault.rule)")
         #expect(child.stop(SIGKILL) == 1)
-        #expect(eventually { output.text.withLock { $0.contains("minifltd: ") && $0.contains(fault.call) } }, "\(output.text.withLock { $0 })")
+        #expect(
+            eventually { output.text.withLock { $0.contains("minifltd: ") && $0.contains(fault.call) } },
+            "\(output.text.withLock { $0 })"
+        )
     }
 
     static let watchingFaults: [Fault] = ["EMFILE", "ENFILE", "ENOMEM", "EINTR", "EAGAIN"].map {
@@ -74,7 +92,10 @@ struct FaultInjectionTests {
     func watching(_ fault: Fault) throws {
         let folder = try FileOpenTests.Folder()
         defer { folder.remove() }
-        let daemon = try Daemon(arguments: ["--watch", folder.url.path], environment: ["MINIFLT_INJECT_FAULTS": fault.rule])
+        let daemon = try Daemon(
+            arguments: ["--watch", folder.url.path],
+            environment: ["MINIFLT_INJECT_FAULTS": fault.rule]
+        )
         for _ in 0..<5 {
             #expect(try runProgram("/bin/cat", [folder.path("other.txt")], within: .seconds(5)) == 0, "\(daemon.tail)")
         }
@@ -84,9 +105,14 @@ struct FaultInjectionTests {
 
     @Test("fanotify_init failing: exit 1 with a message that names it")
     func watchCannotStart() throws {
-        let result = try runProgram(Binaries.minifltd.path, [
-            "--port", Binaries.uniquePortName("nofanotify"), "--watch", "/var/tmp", "--log-target", "console",
-        ], environment: ProcessInfo.processInfo.environment.merging(["MINIFLT_INJECT_FAULTS": "fanotify_init=EMFILE"]) { $1 })
+        let result = try runProgram(
+            Binaries.minifltd.path,
+            [
+                "--port", Binaries.uniquePortName("nofanotify"), "--watch", "/var/tmp", "--log-target", "console",
+            ],
+            environment: ProcessInfo.processInfo.environment.merging(["MINIFLT_INJECT_FAULTS": "fanotify_init=EMFILE"])
+            { $1 }
+        )
         #expect(result.status == 1)
         #expect(result.standardError.contains("fanotify_init"), "\(result.standardError)")
     }

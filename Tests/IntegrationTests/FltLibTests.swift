@@ -1,15 +1,19 @@
 import Foundation
 import MiniFltClient
 import MiniFltPosix
+import MiniFltTestSupport
 import Synchronization
 import Testing
-import MiniFltTestSupport
 
 /// libfltlib (fltUser.h) against the real daemon, through C and C++ programs built with
 /// `pkg-config --cflags --libs fltlib` against an installed copy (fltlib/tests).
 @Suite("libfltlib: C and C++ clients against minifltd")
 struct FltLibTests {
-    static func run(_ program: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+    static func run(
+        _ program: String,
+        _ arguments: [String],
+        environment: [String: String]? = nil
+    ) throws -> ProcessResult {
         try runProgram(try FltLibPrograms.path(program), arguments, environment: environment)
     }
 
@@ -33,12 +37,18 @@ struct FltLibTests {
     @Test("uid 65534 against the default descriptor: 0x80070005, explained")
     func accessDenied() throws {
         let daemon = try Daemon()
-        let result = try runProgram("/usr/bin/setpriv", [
-            "--reuid", "65534", "--regid", "65534", "--clear-groups", try FltLibPrograms.path("flt_send"),
-            "--port", daemon.port, "Hello",
-        ])
+        let result = try runProgram(
+            "/usr/bin/setpriv",
+            [
+                "--reuid", "65534", "--regid", "65534", "--clear-groups", try FltLibPrograms.path("flt_send"),
+                "--port", daemon.port, "Hello",
+            ]
+        )
         #expect(result.status == 1)
-        #expect(result.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070005)\n"), "\(result.standardError)")
+        #expect(
+            result.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070005)\n"),
+            "\(result.standardError)"
+        )
         #expect(result.standardError.contains("permission descriptor"))
         #expect(daemon.waitForLog("event=access-denied"))
     }
@@ -56,7 +66,10 @@ struct FltLibTests {
     func portMissing() throws {
         let result = try Self.run("flt_send", ["--port", Binaries.uniquePortName("missing"), "Hello"])
         #expect(result.status == 1)
-        #expect(result.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070002)\n"), "\(result.standardError)")
+        #expect(
+            result.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070002)\n"),
+            "\(result.standardError)"
+        )
     }
 
     @Test("over max-connections: 0x800704D6")
@@ -66,7 +79,10 @@ struct FltLibTests {
         defer { held.close() }
         let result = try Self.run("flt_send", ["--port", daemon.port, "Hello"])
         #expect(result.status == 1)
-        #expect(result.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x800704d6)\n"), "\(result.standardError)")
+        #expect(
+            result.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x800704d6)\n"),
+            "\(result.standardError)"
+        )
     }
 
     @Test("a listener that is neither root nor in FLTLIB_SERVER_UIDS: 0x80070274, and trusted when listed")
@@ -76,9 +92,16 @@ struct FltLibTests {
         let port = impostor.port
         #expect(impostor.waitUntilListening())
         let refused = try Self.run("flt_send", ["--port", port, "Hello"])
-        #expect(refused.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070274)\n"), "\(refused.standardError)")
+        #expect(
+            refused.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070274)\n"),
+            "\(refused.standardError)"
+        )
         #expect(refused.standardError.contains("runs as uid 65534"))
-        let trusted = try Self.run("flt_send", ["--port", port, "Hello"], environment: ["FLTLIB_SERVER_UIDS": "1000,65534"])
+        let trusted = try Self.run(
+            "flt_send",
+            ["--port", port, "Hello"],
+            environment: ["FLTLIB_SERVER_UIDS": "1000,65534"]
+        )
         #expect(trusted.standardOutput == "Hello, User\n", "\(trusted.standardError)")
     }
 
@@ -90,7 +113,9 @@ struct FltLibTests {
         #expect(result.standardOutput.contains("16 threads x 300 sends on one handle: 0 failed"))
     }
 
-    @Test("the API's edges: arguments, made-up and closed handles, OVERLAPPED, polling, late replies, close while waiting")
+    @Test(
+        "the API's edges: arguments, made-up and closed handles, OVERLAPPED, polling, late replies, close while waiting"
+    )
     func apiEdges() throws {
         let daemon = try Daemon(arguments: ["--max-connections", "4"])
         let result = try Self.run("flt_api", ["--port", daemon.port])
@@ -108,7 +133,8 @@ struct FltLibTests {
         defer { folder.remove() }
         let daemon = try Daemon(arguments: ["--watch", folder.url.path])
         let listener = try ChildProcess(
-            try FltLibPrograms.path("flt_listen"), ["--port", daemon.port, "--block", "test.txt"] + mode + ["2"],
+            try FltLibPrograms.path("flt_listen"),
+            ["--port", daemon.port, "--block", "test.txt"] + mode + ["2"],
             mergeStandardOutput: true
         )
         defer { _ = listener.stop(SIGKILL) }
@@ -121,7 +147,10 @@ struct FltLibTests {
         #expect(allowed.standardOutput == "fine\n")
         #expect(listener.waitForExit() == 0)
         let printed = listener.readRemainingOutput()
-        #expect(printed == "listening\n\(folder.path("test.txt")) will be blocked\n\(folder.path("other.txt"))\n", "\(printed)")
+        #expect(
+            printed == "listening\n\(folder.path("test.txt")) will be blocked\n\(folder.path("other.txt"))\n",
+            "\(printed)"
+        )
     }
 
     @Test("the seed-style C++ client: wcout of Hello, User, then it blocks test.txt")
@@ -168,7 +197,10 @@ struct FltLibTests {
         #expect(eventually { isListening("@" + port.lowercased()) })
         let result = try Self.run("flt_send", ["--port", port, "Hello"])
         #expect(result.status == 1)
-        #expect(result.standardError.hasPrefix("FilterSendMessage failed (HRESULT = 0x80070006)\n"), "\(result.standardError)")
+        #expect(
+            result.standardError.hasPrefix("FilterSendMessage failed (HRESULT = 0x80070006)\n"),
+            "\(result.standardError)"
+        )
         #expect(result.standardError.contains("an unknown frame type"), "\(result.standardError)")
     }
 }

@@ -1,7 +1,7 @@
 import Foundation
 import MiniFltClient
-import Testing
 import MiniFltTestSupport
+import Testing
 
 /// Issue 17, point 7: a burst of large messages must not leave its peak resident (README, "How it is built").
 @Suite(
@@ -12,21 +12,29 @@ import MiniFltTestSupport
 struct FreedMemoryTests {
     @Test("200 clients each send six 1 MiB messages: within a second and a half of the end, RSS is within 2x of idle")
     func burstOfLargeMessages() throws {
-        let daemon = try Daemon(arguments: ["--log-level", "warning", "--max-connections", "256", "--max-pending-handshakes", "256"])
+        let daemon = try Daemon(arguments: [
+            "--log-level", "warning", "--max-connections", "256", "--max-pending-handshakes", "256",
+        ])
         _ = try FilterPort.connect(to: daemon.port).send(userToFilter("warm up"), outputCapacity: 4096)
         usleep(300_000)
         let idle = SoakTests.residentKiB(daemon.pid)
         // The largest message the default limit takes: the 4-byte output capacity and the bytes fill 1 MiB.
-        let burst = try runProgram(Binaries.minifltctl.path, [
-            "send", "--port", daemon.port, "--clients", "200", "--size", "\((1 << 20) - 4)", "--repeat", "6", "Hello",
-        ])
+        let burst = try runProgram(
+            Binaries.minifltctl.path,
+            [
+                "send", "--port", daemon.port, "--clients", "200", "--size", "\((1 << 20) - 4)", "--repeat", "6",
+                "Hello",
+            ]
+        )
         let ended = ContinuousClock.now
         #expect(burst.status == 0, "\(burst.standardError)")
         let peak = SoakTests.residentKiB(daemon.pid)
         let settled = eventually(timeout: .milliseconds(1500)) { SoakTests.residentKiB(daemon.pid) <= 2 * idle }
         let took = ContinuousClock.now - ended
         let after = SoakTests.residentKiB(daemon.pid)
-        print("freed memory: idle RSS \(idle / 1024) MiB, \(peak / 1024) MiB as the burst ended, \(after / 1024) MiB \(took) later")
+        print(
+            "freed memory: idle RSS \(idle / 1024) MiB, \(peak / 1024) MiB as the burst ended, \(after / 1024) MiB \(took) later"
+        )
         #expect(settled, "RSS \(after) KiB 1.5 s after the burst, against \(idle) KiB idle")
         #expect(try FilterPort.connect(to: daemon.port).send(userToFilter("after"), outputCapacity: 4096).count == 22)
     }

@@ -1,10 +1,10 @@
 import Foundation
 import MiniFltClient
 import MiniFltPosix
+import MiniFltTestSupport
 import MiniFltWire
 import Synchronization
 import Testing
-import MiniFltTestSupport
 
 /// Issue 17, point 3: an admitted uid that holds every pending-handshake place with silent sockets must not
 /// lock root or any other uid out (protocol section 3, "Connecting").
@@ -29,7 +29,9 @@ struct HandshakeFairnessTests {
         """
 
     // uid 1000 attacks and uid 1001 stands by: 65534, the overflow uid, could only be admitted through WD.
-    @Test("uid 1000 holding the cap with silent sockets, and replacing each one shed: root and uid 1001 connect within a second")
+    @Test(
+        "uid 1000 holding the cap with silent sockets, and replacing each one shed: root and uid 1001 connect within a second"
+    )
     func silentSocketsOfOneUID() throws {
         let cap = 16
         let daemon = try Daemon(arguments: [
@@ -38,13 +40,19 @@ struct HandshakeFairnessTests {
         ])
         let attack = try ChildProcess(
             "/usr/bin/setpriv",
-            ["--reuid", "1000", "--regid", "1000", "--clear-groups", "/usr/bin/python3", "-c", Self.attacker, daemon.port, "\(2 * cap)"],
+            [
+                "--reuid", "1000", "--regid", "1000", "--clear-groups", "/usr/bin/python3", "-c", Self.attacker,
+                daemon.port, "\(2 * cap)",
+            ],
             mergeStandardOutput: true
         )
         defer { _ = attack.stop(SIGKILL) }
         let said = LogBuffer()
         said.collect(from: attack.output.fileHandleForReading)
-        #expect(eventually { said.text.withLock { $0.contains("holding") } }, "the attacker did not start: \(said.text.withLock { $0 })")
+        #expect(
+            eventually { said.text.withLock { $0.contains("holding") } },
+            "the attacker did not start: \(said.text.withLock { $0 })"
+        )
         usleep(200_000)
 
         var slowest = Duration.zero
@@ -62,7 +70,9 @@ struct HandshakeFairnessTests {
         let otherTook = ContinuousClock.now - start
         #expect(other.status == 0 && other.standardOutput == "Hello, User\n", "\(other.standardError)")
         #expect(otherTook < .seconds(1), "uid 1001's minifltctl send under the attack took \(otherTook)")
-        print("handshake fairness: root's slowest of 10 connects \(slowest), uid 1001's minifltctl run \(otherTook), with uid 1000 holding \(2 * cap) silent sockets against a cap of \(cap)")
+        print(
+            "handshake fairness: root's slowest of 10 connects \(slowest), uid 1001's minifltctl run \(otherTook), with uid 1000 holding \(2 * cap) silent sockets against a cap of \(cap)"
+        )
 
         #expect(daemon.waitForLog("ending the oldest of uid 1000"), "\(daemon.tail)")
         #expect(!daemon.output.contains("ending the oldest of uid 0 "), "root's handshake was shed")

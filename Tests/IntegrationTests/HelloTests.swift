@@ -92,7 +92,9 @@ struct HelloTests {
         let client = try RawClient.connected(port: daemon.port)
         var batch: [UInt8] = []
         for id in 1...32 {
-            Frame.send(id: UInt64(id), outputCapacity: id % 2 == 0 ? 4096 : 0, input: userToFilter("\(id)")).encode(into: &batch)
+            Frame.send(id: UInt64(id), outputCapacity: id % 2 == 0 ? 4096 : 0, input: userToFilter("\(id)")).encode(
+                into: &batch
+            )
         }
         client.write(batch)
         var seen: [UInt64: Int] = [:]

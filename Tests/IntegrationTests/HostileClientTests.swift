@@ -1,9 +1,9 @@
 import Foundation
 import MiniFltClient
 import MiniFltPosix
+import MiniFltTestSupport
 import MiniFltWire
 import Testing
-import MiniFltTestSupport
 
 /// Clients that attack the port (issue 7's list): each loses only its own connection, the daemon keeps its
 /// descriptors, and other clients are served meanwhile. The slow and long ones are in ``SoakTests``.
@@ -11,7 +11,9 @@ import MiniFltTestSupport
 struct HostileClientTests {
     static func sendHeader(bodyLength: UInt32, id: UInt64 = 1) -> [UInt8] {
         var bytes: [UInt8] = []
-        FrameHeader(bodyLength: bodyLength, rawType: FrameType.send.rawValue, flags: 0, messageID: id).encode(into: &bytes)
+        FrameHeader(bodyLength: bodyLength, rawType: FrameType.send.rawValue, flags: 0, messageID: id).encode(
+            into: &bytes
+        )
         return bytes
     }
 
@@ -55,10 +57,12 @@ struct HostileClientTests {
         let client = try RawClient.connected(port: daemon.port)
         // The stream is written in pieces of one and a half frames, so nearly every read ends mid-frame while
         // frames keep completing: the clock must restart with each new partial frame.
-        let stream = (1...400).flatMap { Frame.send(id: UInt64($0), outputCapacity: 0, input: [UInt8](repeating: 7, count: 8000)).encoded() }
+        let stream = (1...400).flatMap {
+            Frame.send(id: UInt64($0), outputCapacity: 0, input: [UInt8](repeating: 7, count: 8000)).encoded()
+        }
         let fd = client.fd
         let writer = Thread {
-            stride(from: 0, to: stream.count, by: 12_000).forEach { offset in
+            for offset in stride(from: 0, to: stream.count, by: 12_000) {
                 _ = try? AbstractSocket.sendAll(fd, Array(stream[offset..<min(offset + 12_000, stream.count)]))
                 usleep(2_500)
             }
@@ -71,11 +75,14 @@ struct HostileClientTests {
         #expect(ContinuousClock.now - start > .milliseconds(450), "the stream did not outlast the timeout")
     }
 
-    @Test("garbage and a wrong-endian header mid-stream: DISCONNECT, and the daemon keeps its descriptors", arguments: [
-        ("big-endian header", [0, 0, 0, 4, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9] + [UInt8](repeating: 0, count: 4)),
-        ("garbage", (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }),
-        ("a SEND with a body of 0 bytes", sendHeader(bodyLength: 0)),
-    ] as [(String, [UInt8])])
+    @Test(
+        "garbage and a wrong-endian header mid-stream: DISCONNECT, and the daemon keeps its descriptors",
+        arguments: [
+            ("big-endian header", [0, 0, 0, 4, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9] + [UInt8](repeating: 0, count: 4)),
+            ("garbage", (0..<64).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }),
+            ("a SEND with a body of 0 bytes", sendHeader(bodyLength: 0)),
+        ] as [(String, [UInt8])]
+    )
     func garbageMidStream(name: String, bytes: [UInt8]) throws {
         let daemon = try Daemon()
         let before = daemon.settledDescriptorCount
@@ -85,11 +92,16 @@ struct HostileClientTests {
         client.write(bytes)
         #expect(try client.readFrame() == .disconnect(.invalidParameter), "\(name)")
         #expect(try client.readFrame() == nil, "\(name)")
-        #expect(eventually { daemon.openDescriptorCount == before }, "\(name): fds \(before) before, \(daemon.openDescriptorCount) after")
+        #expect(
+            eventually { daemon.openDescriptorCount == before },
+            "\(name): fds \(before) before, \(daemon.openDescriptorCount) after"
+        )
         #expect(try FilterPort.connect(to: daemon.port).send(userToFilter("next"), outputCapacity: 4096).count == 22)
     }
 
-    @Test("more sends in flight than the bound: the extra ones get 0xC000009A, each send one result, the connection stays")
+    @Test(
+        "more sends in flight than the bound: the extra ones get 0xC000009A, each send one result, the connection stays"
+    )
     func tooManySendsInFlight() throws {
         let daemon = try Daemon(arguments: ["--max-outstanding-sends", "4", "--log-level", "info"])
         let client = try RawClient.connected(port: daemon.port)
@@ -136,19 +148,30 @@ struct HostileClientTests {
         let daemon = try Daemon(arguments: ["--max-connections", "25"])
         for _ in 0..<20 {
             let client = try RawClient.connected(port: daemon.port)
-            client.write((1...50).flatMap { Frame.send(id: UInt64($0), outputCapacity: 4096, input: userToFilter("x")).encoded() })
+            client.write(
+                (1...50).flatMap {
+                    Frame.send(id: UInt64($0), outputCapacity: 4096, input: userToFilter("x")).encoded()
+                }
+            )
         }
         #expect(eventually { (try? FilterPort.connect(to: daemon.port)) != nil }, "\(daemon.tail)")
         #expect(try FilterPort.connect(to: daemon.port).send(userToFilter("alive"), outputCapacity: 4096).count == 22)
     }
 
-    @Test("connections waiting for their handshake past the cap: the oldest is shed with 0xC000009A, the new one gets in at once")
+    @Test(
+        "connections waiting for their handshake past the cap: the oldest is shed with 0xC000009A, the new one gets in at once"
+    )
     func pendingHandshakeCap() throws {
-        let daemon = try Daemon(arguments: ["--max-pending-handshakes", "3", "--max-connections", "10", "--handshake-timeout", "30"])
+        let daemon = try Daemon(arguments: [
+            "--max-pending-handshakes", "3", "--max-connections", "10", "--handshake-timeout", "30",
+        ])
         let silent = try (0..<3).map { _ in try RawClient(port: daemon.port) }
         let start = ContinuousClock.now
         let port = try FilterPort.connect(to: daemon.port)
-        #expect(ContinuousClock.now - start < .seconds(1), "the fourth connection waited \(ContinuousClock.now - start)")
+        #expect(
+            ContinuousClock.now - start < .seconds(1),
+            "the fourth connection waited \(ContinuousClock.now - start)"
+        )
         #expect(try silent[0].readFrame() == .disconnect(.insufficientResources))
         #expect(try silent[0].readFrame() == nil)
         for client in silent.dropFirst() {
@@ -184,7 +207,10 @@ struct HostileClientTests {
         let result = try runProgram("/usr/bin/python3", ["-c", script, daemon.port])
         #expect(result.status == 0, "\(result.standardError)")
         #expect(result.standardOutput == "eof\n", "\(result.standardOutput)")
-        #expect(eventually { daemon.openDescriptorCount == before }, "fds \(before) before, \(daemon.openDescriptorCount) after")
+        #expect(
+            eventually { daemon.openDescriptorCount == before },
+            "fds \(before) before, \(daemon.openDescriptorCount) after"
+        )
     }
 
     @Test("a peer the daemon's user namespace does not map shows the overflow uid: only WD admits it")
@@ -192,14 +218,26 @@ struct HostileClientTests {
         // The daemon runs in a user namespace that maps root only, so a client of uid 1000 outside shows as
         // 65534 (the overflow uid), which never matches a uid SID, not even S-1-22-1-65534.
         let inNamespace = ["/usr/bin/unshare", "--user", "--map-root-user", "--"]
-        let client = ["/usr/bin/setpriv", "--reuid", "1000", "--regid", "1000", "--clear-groups", Binaries.minifltctlForOtherUsers.path]
-        let uidSID = try Daemon(arguments: ["--sddl", "D:P(A;;GA;;;S-1-22-1-65534)(A;;GA;;;S-1-22-1-1000)"], launcher: inNamespace)
+        let client = [
+            "/usr/bin/setpriv", "--reuid", "1000", "--regid", "1000", "--clear-groups",
+            Binaries.minifltctlForOtherUsers.path,
+        ]
+        let uidSID = try Daemon(
+            arguments: ["--sddl", "D:P(A;;GA;;;S-1-22-1-65534)(A;;GA;;;S-1-22-1-1000)"],
+            launcher: inNamespace
+        )
         let denied = try runProgram(client[0], Array(client.dropFirst()) + ["send", "--port", uidSID.port, "Hello"])
-        #expect(denied.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070005)"), "\(denied.standardError)")
+        #expect(
+            denied.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070005)"),
+            "\(denied.standardError)"
+        )
         #expect(uidSID.waitForLog("uid 65534"), "\(uidSID.tail)")
 
         let everyone = try Daemon(arguments: ["--sddl", "D:P(A;;GA;;;WD)"], launcher: inNamespace)
-        let admitted = try runProgram(client[0], Array(client.dropFirst()) + ["send", "--port", everyone.port, "Hello"])
+        let admitted = try runProgram(
+            client[0],
+            Array(client.dropFirst()) + ["send", "--port", everyone.port, "Hello"]
+        )
         #expect(admitted.status == 0, "\(admitted.standardError)")
         #expect(admitted.standardOutput == "Hello, User\n")
     }
@@ -228,7 +266,9 @@ struct HostileClientTests {
         #expect(!daemon.output.contains("event=accept-failure"), "accept ran out of descriptors despite the reserve")
         held.removeAll()
         #expect(
-            eventually(timeout: .seconds(10)) { (try? FilterPort.connect(to: daemon.port).send(userToFilter("x"), outputCapacity: 4096).count) == 22 },
+            eventually(timeout: .seconds(10)) {
+                (try? FilterPort.connect(to: daemon.port).send(userToFilter("x"), outputCapacity: 4096).count) == 22
+            },
             "\(daemon.tail)"
         )
         #expect(daemon.count("refusing connections") == 1, "the refusals are logged once")

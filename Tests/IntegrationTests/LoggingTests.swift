@@ -1,10 +1,10 @@
 import Foundation
 import MiniFltClient
 import MiniFltPosix
+import MiniFltTestSupport
 import MiniFltWire
 import Synchronization
 import Testing
-import MiniFltTestSupport
 
 /// The daemon's log as shipped: it never slows the port or a verdict, never floods the journal, and never
 /// vanishes without a word. Every case runs the real daemon binary against real sinks (a standalone
@@ -20,15 +20,22 @@ struct LoggingTests {
         let daemon = try ChildProcess(Binaries.minifltd.path, ["--port", port])
         defer { _ = daemon.stop(SIGKILL) }
         #expect(eventually { isListening("@" + port.lowercased()) })
-        let sent = try runProgram(Binaries.minifltctl.path, ["send", "--port", port, "--repeat", "100000", "Hello"], within: .seconds(120))
+        let sent = try runProgram(
+            Binaries.minifltctl.path,
+            ["send", "--port", port, "--repeat", "100000", "Hello"],
+            within: .seconds(120)
+        )
         #expect(sent == 0)
         #expect(daemon.stop(SIGTERM) == 0)
 
         var entries: [[String: String]] = []
-        #expect(eventually(timeout: .seconds(10)) {
-            entries = journalEntries(port: port)
-            return entries.contains { $0["MINIFLT_EVENT"] == "stopped" }
-        }, "\(entries.map { $0["MESSAGE"] ?? "" })")
+        #expect(
+            eventually(timeout: .seconds(10)) {
+                entries = journalEntries(port: port)
+                return entries.contains { $0["MINIFLT_EVENT"] == "stopped" }
+            },
+            "\(entries.map { $0["MESSAGE"] ?? "" })"
+        )
         let summaries = entries.filter { $0["MINIFLT_EVENT"] == "activity-summary" }
         let summed = summaries.compactMap { Int($0["MINIFLT_MESSAGES"] ?? "") }.reduce(0, +)
         #expect(summed == 100_000, "\(summaries.map { $0["MESSAGE"] ?? "" })")
@@ -53,23 +60,35 @@ struct LoggingTests {
         #expect(daemon.terminate() == 0)
     }
 
-    @Test("a stderr pipe nobody reads: the daemon keeps serving, the watchdog keeps pinging, and the dropped count is logged once it drains")
+    @Test(
+        "a stderr pipe nobody reads: the daemon keeps serving, the watchdog keeps pinging, and the dropped count is logged once it drains"
+    )
     func stderrNobodyReads() throws {
         let listener = try NotifyListener()
         defer { listener.stop() }
         let port = Binaries.uniquePortName("unread")
         let daemon = try ChildProcess(
-            Binaries.minifltd.path, ["--port", port, "--log-target", "console", "--log-level", "debug"],
+            Binaries.minifltd.path,
+            ["--port", port, "--log-target", "console", "--log-level", "debug"],
             environment: ["NOTIFY_SOCKET": listener.address, "WATCHDOG_USEC": "300000"]
         )
         defer { _ = daemon.stop(SIGKILL) }
         #expect(listener.waitFor("READY=1"))
         // At debug every message logs two lines: 20,000 messages are megabytes, far more than the pipe (64 KiB)
         // and the log queue hold. A daemon that waited for its log would stall here for good.
-        #expect(try runProgram(Binaries.minifltctl.path, ["send", "--port", port, "--repeat", "20000", "Hello"], within: .seconds(60)) == 0)
+        #expect(
+            try runProgram(
+                Binaries.minifltctl.path,
+                ["send", "--port", port, "--repeat", "20000", "Hello"],
+                within: .seconds(60)
+            ) == 0
+        )
         let blocked = ContinuousClock.now
         Thread.sleep(forTimeInterval: 0.8)
-        #expect(listener.received(after: blocked).contains("WATCHDOG=1"), "no watchdog ping while the log sink was blocked")
+        #expect(
+            listener.received(after: blocked).contains("WATCHDOG=1"),
+            "no watchdog ping while the log sink was blocked"
+        )
 
         let output = LogBuffer()
         output.collect(from: daemon.output.fileHandleForReading)
@@ -81,9 +100,13 @@ struct LoggingTests {
         #expect(daemon.stop(SIGTERM) == 0)
     }
 
-    @Test("--log-target journal with a stale journal socket: one warning and every line on stderr, then the journal again once it listens")
+    @Test(
+        "--log-target journal with a stale journal socket: one warning and every line on stderr, then the journal again once it listens"
+    )
     func staleJournalSocket() throws {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("minifltd-journal-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "minifltd-journal-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        )
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let path = folder.appendingPathComponent("socket").path
@@ -91,7 +114,8 @@ struct LoggingTests {
         #expect(try runProgram("/usr/bin/python3", ["-c", Self.bindDatagram, path, "exit"]).status == 0)
 
         let daemon = try Daemon(
-            arguments: ["--log-level", "info", "--log-target", "journal"], environment: ["MINIFLTD_JOURNAL_SOCKET": path]
+            arguments: ["--log-level", "info", "--log-target", "journal"],
+            environment: ["MINIFLTD_JOURNAL_SOCKET": path]
         )
         #expect(daemon.waitForLog("cannot write to the journal at \(path)"), "\(daemon.tail)")
         #expect(daemon.waitForLog("listening on @"), "\(daemon.tail)")
@@ -99,7 +123,11 @@ struct LoggingTests {
 
         // journald comes back: something listens at the path again.
         unlink(path)
-        let journal = try ChildProcess("/usr/bin/python3", ["-u", "-c", Self.bindDatagram, path, "print"], mergeStandardOutput: true)
+        let journal = try ChildProcess(
+            "/usr/bin/python3",
+            ["-u", "-c", Self.bindDatagram, path, "print"],
+            mergeStandardOutput: true
+        )
         defer { _ = journal.stop(SIGKILL) }
         let received = LogBuffer()
         received.collect(from: journal.output.fileHandleForReading)
@@ -107,7 +135,10 @@ struct LoggingTests {
         Thread.sleep(forTimeInterval: 1.1)  // the writer tries the journal again at most once a second
         let client = try FilterPort.connect(to: daemon.port)
         client.close()
-        #expect(eventually { received.text.withLock { $0.contains("MESSAGE=User-mode application") } }, "\(received.text.withLock { $0 })")
+        #expect(
+            eventually { received.text.withLock { $0.contains("MESSAGE=User-mode application") } },
+            "\(received.text.withLock { $0 })"
+        )
         #expect(received.text.withLock { $0.contains("SYSLOG_IDENTIFIER=minifltd") })
         #expect(daemon.waitForLog("takes entries again"), "\(daemon.tail)")
         #expect(daemon.terminate() == 0)
@@ -117,7 +148,11 @@ struct LoggingTests {
     func notifySocketFull() throws {
         let name = "minifltd-test-stuck-notify-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         // Binds and never reads: after net.unix.max_dgram_qlen datagrams, a blocking send would wait forever.
-        let stuck = try ChildProcess("/usr/bin/python3", ["-u", "-c", Self.bindDatagram, "@" + name, "sleep"], mergeStandardOutput: true)
+        let stuck = try ChildProcess(
+            "/usr/bin/python3",
+            ["-u", "-c", Self.bindDatagram, "@" + name, "sleep"],
+            mergeStandardOutput: true
+        )
         defer { _ = stuck.stop(SIGKILL) }
         let ready = LogBuffer()
         ready.collect(from: stuck.output.fileHandleForReading)
@@ -127,10 +162,15 @@ struct LoggingTests {
         let daemon = try Daemon(environment: ["NOTIFY_SOCKET": "@" + name, "WATCHDOG_USEC": "2000"])
         Thread.sleep(forTimeInterval: 2)
         let client = try FilterPort.connect(to: daemon.port)
-        #expect(WideString.decode(try client.send(userToFilter("Hello"), outputCapacity: 4096), as: .utf16) == "Hello, User")
+        #expect(
+            WideString.decode(try client.send(userToFilter("Hello"), outputCapacity: 4096), as: .utf16) == "Hello, User"
+        )
         client.close()
         kill(daemon.pid, SIGTERM)
-        #expect(eventually(timeout: .seconds(5)) { !daemon.isRunning }, "SIGTERM did not stop a daemon whose notify socket is full")
+        #expect(
+            eventually(timeout: .seconds(5)) { !daemon.isRunning },
+            "SIGTERM did not stop a daemon whose notify socket is full"
+        )
     }
 
     @Test("a client's text cannot forge a log line or reach the terminal raw")
@@ -141,13 +181,20 @@ struct LoggingTests {
         _ = try client.send(userToFilter(forged), outputCapacity: 4096)
         client.close()
         #expect(daemon.waitForLog("disconnect with this filter"))
-        #expect(daemon.output.contains("Data: x\\n2026-12-04T19:49:21+0000 warning minifltd: event=access-denied [minifltd] forged\\x1B[2J"), "\(daemon.tail)")
+        #expect(
+            daemon.output.contains(
+                "Data: x\\n2026-12-04T19:49:21+0000 warning minifltd: event=access-denied [minifltd] forged\\x1B[2J"
+            ),
+            "\(daemon.tail)"
+        )
         #expect(!daemon.output.split(separator: "\n").contains { $0.hasPrefix("2026-12-04T19:49:21+0000 warning") })
         #expect(!daemon.output.contains("\u{1B}"))
         #expect(daemon.terminate() == 0)
     }
 
-    @Test("SIGHUP, SIGUSR1, SIGUSR2, SIGALRM and a real-time signal are logged and survived; SIGTERM still stops the daemon")
+    @Test(
+        "SIGHUP, SIGUSR1, SIGUSR2, SIGALRM and a real-time signal are logged and survived; SIGTERM still stops the daemon"
+    )
     func signalsSurvived() throws {
         let daemon = try Daemon(arguments: ["--log-level", "info"])
         for (signal, line) in [
@@ -160,7 +207,9 @@ struct LoggingTests {
         }
         #expect(daemon.isRunning)
         let client = try FilterPort.connect(to: daemon.port)
-        #expect(WideString.decode(try client.send(userToFilter("Hello"), outputCapacity: 4096), as: .utf16) == "Hello, User")
+        #expect(
+            WideString.decode(try client.send(userToFilter("Hello"), outputCapacity: 4096), as: .utf16) == "Hello, User"
+        )
         client.close()
         #expect(daemon.terminate() == 0)
     }

@@ -1,8 +1,8 @@
 import Foundation
 import MiniFltClient
+import MiniFltTestSupport
 import MiniFltWire
 import Testing
-import MiniFltTestSupport
 
 @Suite("The permission descriptor, with real other uids")
 struct PermissionTests {
@@ -11,7 +11,10 @@ struct PermissionTests {
         let daemon = try Daemon()
         let result = try runAsUser(65534, ["send", "--port", daemon.port, "Hello"])
         #expect(result.status == 1)
-        #expect(result.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070005)"), "\(result.standardError)")
+        #expect(
+            result.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070005)"),
+            "\(result.standardError)"
+        )
         #expect(daemon.waitForLog("uid 65534 gid 65534 by the permission descriptor"))
         #expect(daemon.output.contains("event=access-denied"))
     }
@@ -30,7 +33,9 @@ struct PermissionTests {
     func sddl() throws {
         let allow = try Daemon(arguments: ["--sddl", "D:P(A;;0x1F0001;;;S-1-22-1-23456)"])
         #expect(try runAsUser(23456, ["send", "--port", allow.port, "x"]).standardOutput == "Hello, User\n")
-        expectFailure(.accessDenied, "root was admitted by a descriptor that names only uid 23456") { try FilterPort.connect(to: allow.port) }
+        expectFailure(.accessDenied, "root was admitted by a descriptor that names only uid 23456") {
+            try FilterPort.connect(to: allow.port)
+        }
         let deny = try Daemon(arguments: ["--sddl", "D:P(D;;GA;;;S-1-22-1-23456)(A;;GA;;;WD)"])
         #expect(try runAsUser(23456, ["send", "--port", deny.port, "x"]).standardError.contains("0x80070005"))
         #expect(try runAsUser(23457, ["send", "--port", deny.port, "x"]).standardOutput == "Hello, User\n")
@@ -38,7 +43,10 @@ struct PermissionTests {
 
     @Test("a descriptor that does not parse stops the daemon with the position of the error")
     func badDescriptor() throws {
-        let result = try runProgram(Binaries.minifltd.path, ["--port", Binaries.uniquePortName("bad"), "--sddl", "D:P(A;;0x1;;;XY)"])
+        let result = try runProgram(
+            Binaries.minifltd.path,
+            ["--port", Binaries.uniquePortName("bad"), "--sddl", "D:P(A;;0x1;;;XY)"]
+        )
         #expect(result.status == 2)
         #expect(result.standardError.contains("SDDL error at character 14"), "\(result.standardError)")
         let unknownUser = try runProgram(Binaries.minifltd.path, ["--allow-user", "no-such-user-here"])

@@ -1,8 +1,8 @@
 import Foundation
 import MiniFltClient
+import MiniFltTestSupport
 import MiniFltWire
 import Testing
-import MiniFltTestSupport
 
 @Suite("Protocol violations and the connection life cycle, against the real daemon")
 struct ProtocolTests {
@@ -22,7 +22,8 @@ struct ProtocolTests {
         ("a server-to-client type", header(length: 4, type: 2) + [0, 0, 0, 0]),
         (
             "a SEND id already outstanding",
-            Frame.send(id: 9, outputCapacity: 0, input: []).encoded() + Frame.send(id: 9, outputCapacity: 0, input: []).encoded()
+            Frame.send(id: 9, outputCapacity: 0, input: []).encoded()
+                + Frame.send(id: 9, outputCapacity: 0, input: []).encoded()
         ),
     ]
 
@@ -112,7 +113,9 @@ struct ProtocolTests {
         #expect(daemon.terminate() == 0)
         #expect(daemon.waitForLog("User-mode application(\(getpid())) disconnect with this filter"))
         #expect(daemon.waitForLog("event=stopped"))
-        expectFailure(.invalidHandle, "a send after the port stopped succeeded") { try port.send([], outputCapacity: 0) }
+        expectFailure(.invalidHandle, "a send after the port stopped succeeded") {
+            try port.send([], outputCapacity: 0)
+        }
     }
 
     @Test("a name already bound stops a second daemon with STATUS_OBJECT_NAME_COLLISION")

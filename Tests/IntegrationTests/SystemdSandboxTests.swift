@@ -2,10 +2,10 @@ import Foundation
 import MiniFltClient
 import MiniFltPosix
 import MiniFltServer
+import MiniFltTestSupport
 import MiniFltWire
 import Synchronization
 import Testing
-import MiniFltTestSupport
 
 /// The installed units under a real systemd, as PID 1 of its own pid, mount and cgroup namespaces, booted
 /// the hermetic way (private /tmp, /run and /var/tmp; a unit path holding only the units needed), so that
@@ -38,7 +38,10 @@ struct SystemdSandboxTests {
                 .trimmingCharacters(in: .whitespacesAndNewlines)
         }
         // The status line refreshes once a second: wait for the one after the client left.
-        #expect(eventually { show("StatusText").hasPrefix("listening on \(sandbox.address); clients 0/16; messages 1") }, "\(show("StatusText"))")
+        #expect(
+            eventually { show("StatusText").hasPrefix("listening on \(sandbox.address); clients 0/16; messages 1") },
+            "\(show("StatusText"))"
+        )
         #expect(show("ActiveState") == "active")
         #expect(show("SubState") == "running")
         #expect(show("WatchdogUSec") == "10s")
@@ -52,11 +55,15 @@ struct SystemdSandboxTests {
 
         #expect(sandbox.systemctl(["stop", "minifltd.service"]).status == 0)
         #expect(show("Result") == "success")
-        let stopping = sandbox.run(["journalctl", "-u", "minifltd.service", "--no-pager", "MESSAGE_ID=\(PortEvent.stopped.messageID)"])
+        let stopping = sandbox.run([
+            "journalctl", "-u", "minifltd.service", "--no-pager", "MESSAGE_ID=\(PortEvent.stopped.messageID)",
+        ])
         #expect(stopping.standardOutput.contains("stopped"))
     }
 
-    @Test("SIGKILL under socket activation while 8 clients send: each in-flight send fails clearly, none hangs, the unit restarts it, and later connects are served")
+    @Test(
+        "SIGKILL under socket activation while 8 clients send: each in-flight send fails clearly, none hangs, the unit restarts it, and later connects are served"
+    )
     func crashWhileClientsSend() throws {
         let sandbox = try SystemdSandbox()
         defer { sandbox.stop() }
@@ -94,7 +101,10 @@ struct SystemdSandboxTests {
         let before = counts.served.load(ordering: .relaxed)
         #expect(sandbox.systemctl(["kill", "--signal=SIGKILL", "minifltd.service"]).status == 0)
         // Back within RestartSec=1s and a start: every client is served again.
-        #expect(eventually(timeout: .seconds(6)) { counts.served.load(ordering: .relaxed) > before + 1000 }, "not served after the restart")
+        #expect(
+            eventually(timeout: .seconds(6)) { counts.served.load(ordering: .relaxed) > before + 1000 },
+            "not served after the restart"
+        )
         #expect(eventually(timeout: .seconds(10)) { threads.allSatisfy(\.isFinished) }, "a client hung")
 
         let errors = failures.withLock { $0 }
@@ -123,7 +133,9 @@ struct SystemdSandbox {
 
     init() throws {
         // Not under /tmp or /run: both are replaced inside the sandbox.
-        folder = URL(fileURLWithPath: "/var/lib/minifltd-tests/sandbox-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        folder = URL(
+            fileURLWithPath: "/var/lib/minifltd-tests/sandbox-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        )
         let units = folder.appendingPathComponent("units")
         let manager = FileManager.default
         try manager.createDirectory(at: units, withIntermediateDirectories: true)
@@ -136,17 +148,29 @@ struct SystemdSandbox {
 
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let service = try String(contentsOf: repository.appendingPathComponent("systemd/minifltd.service"), encoding: .utf8)
-            .replacingOccurrences(of: "@BINDIR@", with: folder.path)
-            .replacingOccurrences(of: "--log-target journal", with: "--log-target journal --port \(port) --max-connections 16")
+        let service = try String(
+            contentsOf: repository.appendingPathComponent("systemd/minifltd.service"),
+            encoding: .utf8
+        )
+        .replacingOccurrences(of: "@BINDIR@", with: folder.path)
+        .replacingOccurrences(
+            of: "--log-target journal",
+            with: "--log-target journal --port \(port) --max-connections 16"
+        )
         try service.write(to: units.appendingPathComponent("minifltd.service"), atomically: true, encoding: .utf8)
-        let socket = try String(contentsOf: repository.appendingPathComponent("systemd/minifltd.socket"), encoding: .utf8)
-            .replacingOccurrences(of: "ListenStream=@\\minifilterport_example", with: "ListenStream=@" + port.lowercased())
+        let socket = try String(
+            contentsOf: repository.appendingPathComponent("systemd/minifltd.socket"),
+            encoding: .utf8
+        )
+        .replacingOccurrences(of: "ListenStream=@\\minifilterport_example", with: "ListenStream=@" + port.lowercased())
         try socket.write(to: units.appendingPathComponent("minifltd.socket"), atomically: true, encoding: .utf8)
         try "[Unit]\nDescription=sandbox\nWants=systemd-journald.service\n"
             .write(to: units.appendingPathComponent("sandbox.target"), atomically: true, encoding: .utf8)
         for unit in ["systemd-journald.service", "systemd-journald.socket", "systemd-journald-dev-log.socket"] {
-            try manager.copyItem(at: URL(fileURLWithPath: "/lib/systemd/system/\(unit)"), to: units.appendingPathComponent(unit))
+            try manager.copyItem(
+                at: URL(fileURLWithPath: "/lib/systemd/system/\(unit)"),
+                to: units.appendingPathComponent(unit)
+            )
         }
         for target in ["sysinit", "sockets", "basic", "shutdown", "paths", "timers", "slices", "local-fs", "network"] {
             try "[Unit]\nDescription=\(target) (sandbox stub)\n"
@@ -154,13 +178,13 @@ struct SystemdSandbox {
         }
         let boot = folder.appendingPathComponent("boot.sh")
         try """
-            #!/bin/sh
-            mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/tmp \\
-              && mount -t proc proc /proc || exit 1
-            export SYSTEMD_UNIT_PATH="\(units.path)"
-            exec /lib/systemd/systemd --system --unit=sandbox.target --log-level=notice
+        #!/bin/sh
+        mount -t tmpfs tmpfs /tmp && mount -t tmpfs tmpfs /run && mount -t tmpfs tmpfs /var/tmp \\
+          && mount -t proc proc /proc || exit 1
+        export SYSTEMD_UNIT_PATH="\(units.path)"
+        exec /lib/systemd/systemd --system --unit=sandbox.target --log-level=notice
 
-            """.write(to: boot, atomically: true, encoding: .utf8)
+        """.write(to: boot, atomically: true, encoding: .utf8)
         chmod(boot.path, 0o755)
 
         unshare = Process()
@@ -172,13 +196,15 @@ struct SystemdSandbox {
         var pid: Int32 = 0
         let unsharePID = unshare.processIdentifier
         _ = eventually {
-            let children = (try? String(contentsOfFile: "/proc/\(unsharePID)/task/\(unsharePID)/children", encoding: .utf8)) ?? ""
+            let children =
+                (try? String(contentsOfFile: "/proc/\(unsharePID)/task/\(unsharePID)/children", encoding: .utf8)) ?? ""
             pid = Int32(children.split(separator: " ").first ?? "") ?? 0
             return pid > 0
         }
         systemdPID = pid
         let booted = eventually(timeout: .seconds(20)) {
-            let state = (try? runProgram("/usr/bin/nsenter", ["-t", "\(pid)", "-a", "systemctl", "is-system-running"]))?
+            let state =
+                (try? runProgram("/usr/bin/nsenter", ["-t", "\(pid)", "-a", "systemctl", "is-system-running"]))?
                 .standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
             return state == "running" || state == "degraded"
         }

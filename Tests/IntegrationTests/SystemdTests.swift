@@ -2,10 +2,10 @@ import Foundation
 import MiniFltClient
 import MiniFltPosix
 import MiniFltServer
+import MiniFltTestSupport
 import MiniFltWire
 import Synchronization
 import Testing
-import MiniFltTestSupport
 
 @Suite("systemd: notification, watchdog, socket activation, journald and the units")
 struct SystemdTests {
@@ -80,7 +80,9 @@ struct SystemdTests {
         #expect(eventually { isListening(address) })
         // The first connection starts the daemon (systemd-socket-activate execs it, same pid).
         let client = try FilterPort.connect(to: port)
-        #expect(WideString.decode(try client.send(userToFilter("Hello"), outputCapacity: 4096), as: .utf16) == "Hello, User")
+        #expect(
+            WideString.decode(try client.send(userToFilter("Hello"), outputCapacity: 4096), as: .utf16) == "Hello, User"
+        )
         #expect(eventually { output.text.withLock { $0.contains("using the socket systemd passed (fd 3)") } })
         #expect(listeningSocketCount(address) == 1, "the daemon bound a second socket")
         client.close()
@@ -92,7 +94,8 @@ struct SystemdTests {
         let port = Binaries.uniquePortName("mismatch")
         let address = "@" + port.lowercased() + "_other"
         let activator = try ChildProcess(
-            "/usr/bin/systemd-socket-activate", ["-l", address, Binaries.minifltd.path, "--port", port, "--log-target", "console"]
+            "/usr/bin/systemd-socket-activate",
+            ["-l", address, Binaries.minifltd.path, "--port", port, "--log-target", "console"]
         )
         #expect(eventually { isListening(address) })
         let poke = try? RawClient(port: port + "_other")  // the first connection starts the daemon
@@ -111,10 +114,13 @@ struct SystemdTests {
         _ = try client.send(userToFilter("Hello, MiniFilter"), outputCapacity: 4096)
         client.close()
         var entries: [[String: String]] = []
-        #expect(eventually(timeout: .seconds(10)) {
-            entries = journalEntries(port: daemon.port)
-            return entries.contains { $0["MESSAGE"] == "Data: Hello, MiniFilter" }
-        }, "journal entries: \(entries.map { $0["MESSAGE"] ?? "" })")
+        #expect(
+            eventually(timeout: .seconds(10)) {
+                entries = journalEntries(port: daemon.port)
+                return entries.contains { $0["MESSAGE"] == "Data: Hello, MiniFilter" }
+            },
+            "journal entries: \(entries.map { $0["MESSAGE"] ?? "" })"
+        )
         let data = entries.first { $0["MESSAGE"] == "Data: Hello, MiniFilter" } ?? [:]
         #expect(data["PRIORITY"] == "6")
         #expect(data["SYSLOG_IDENTIFIER"] == "minifltd")
@@ -153,16 +159,27 @@ struct SystemdTests {
             .replacingOccurrences(of: "@BINDIR@", with: Binaries.directory.path)
         try service.write(to: folder.appendingPathComponent("minifltd.service"), atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(
-            at: source.appendingPathComponent("minifltd.socket"), to: folder.appendingPathComponent("minifltd.socket")
+            at: source.appendingPathComponent("minifltd.socket"),
+            to: folder.appendingPathComponent("minifltd.socket")
         )
-        let verify = try runProgram("/usr/bin/systemd-analyze", [
-            "verify", folder.appendingPathComponent("minifltd.socket").path, folder.appendingPathComponent("minifltd.service").path,
-        ])
+        let verify = try runProgram(
+            "/usr/bin/systemd-analyze",
+            [
+                "verify", folder.appendingPathComponent("minifltd.socket").path,
+                folder.appendingPathComponent("minifltd.service").path,
+            ]
+        )
         #expect(verify.status == 0)
-        #expect(verify.standardError.isEmpty && verify.standardOutput.isEmpty, "\(verify.standardError)\(verify.standardOutput)")
-        let security = try runProgram("/usr/bin/systemd-analyze", [
-            "security", "--offline=true", "--no-pager", folder.appendingPathComponent("minifltd.service").path,
-        ])
+        #expect(
+            verify.standardError.isEmpty && verify.standardOutput.isEmpty,
+            "\(verify.standardError)\(verify.standardOutput)"
+        )
+        let security = try runProgram(
+            "/usr/bin/systemd-analyze",
+            [
+                "security", "--offline=true", "--no-pager", folder.appendingPathComponent("minifltd.service").path,
+            ]
+        )
         let line = security.standardOutput.split(separator: "\n").first { $0.contains("Overall exposure level") } ?? ""
         let score = line.split(separator: " ").compactMap { Double($0) }.first
         #expect(score != nil && score! <= 1.0, "\(line)")
@@ -171,10 +188,16 @@ struct SystemdTests {
 
 /// The journal's entries for `port`, as journalctl -o json prints them.
 func journalEntries(port: String) -> [[String: String]] {
-    guard let result = try? runProgram("/usr/bin/journalctl", ["-o", "json", "--no-pager", "SYSLOG_IDENTIFIER=minifltd", "MINIFLT_PORT=\(port)"])
+    guard
+        let result = try? runProgram(
+            "/usr/bin/journalctl",
+            ["-o", "json", "--no-pager", "SYSLOG_IDENTIFIER=minifltd", "MINIFLT_PORT=\(port)"]
+        )
     else { return [] }
     return result.standardOutput.split(separator: "\n").compactMap { line in
-        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
+        guard let object = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else {
+            return nil
+        }
         return object.compactMapValues { $0 as? String }
     }
 }

@@ -16,7 +16,11 @@ struct LineBudgetTests {
         let budget = LineBudget(burst: burst, perSecond: perSecond, clock: { clock.now.load(ordering: .relaxed) })
         return Logger(label: "test") { _ in
             LineBudgetLogHandler(
-                wrapped: records, budget: budget, eventKey: "event", exempt: ["summary"], noticeEvent: "rate-limited"
+                wrapped: records,
+                budget: budget,
+                eventKey: "event",
+                exempt: ["summary"],
+                noticeEvent: "rate-limited"
             )
         }
     }
@@ -41,7 +45,10 @@ struct LineBudgetTests {
         logger.info("connected", metadata: ["event": "client-connected"])
         let messages = records.entries.map { "\($0.message)" }
         #expect(messages.count == 7)
-        #expect(messages[5].hasPrefix("left out 1005 log entries (995 client-connected, 10 access-denied)"), "\(messages[5])")
+        #expect(
+            messages[5].hasPrefix("left out 1005 log entries (995 client-connected, 10 access-denied)"),
+            "\(messages[5])"
+        )
         #expect(records.entries[5].metadata["event"] == "rate-limited")
         #expect(records.entries[5].level == .warning)
         #expect(messages[6] == "connected")

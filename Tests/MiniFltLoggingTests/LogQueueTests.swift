@@ -20,7 +20,9 @@ struct LogQueueTests {
         }
     }
 
-    @Test("with the sink blocked, enqueueing stays fast, the overflow is dropped and counted, and the count is written once it drains")
+    @Test(
+        "with the sink blocked, enqueueing stays fast, the overflow is dropped and counted, and the count is written once it drains"
+    )
     func blockedSink() {
         let writer = GatedWriter()
         let queue = LogQueue(capacity: 100, label: "test", dropMetadata: ["event": "log-dropped"], writer: writer)
@@ -49,7 +51,9 @@ struct LogQueueTests {
         #expect(records.last?.metadata["event"] == "log-dropped", "the count comes after the entries it follows")
     }
 
-    @Test("a flood of info lines never crowds out a warning: the last quarter of the queue is kept for notice and above")
+    @Test(
+        "a flood of info lines never crowds out a warning: the last quarter of the queue is kept for notice and above"
+    )
     func warningsKeepRoom() {
         let writer = GatedWriter()
         let queue = LogQueue(capacity: 100, label: "test", writer: writer)

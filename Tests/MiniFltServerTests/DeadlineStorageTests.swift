@@ -2,9 +2,9 @@ import Foundation
 import MiniFltClient
 import MiniFltPosix
 import MiniFltServer
+import MiniFltTestSupport
 import MiniFltWire
 import Testing
-import MiniFltTestSupport
 
 /// Issue 17, point 8: deadlines must not outlive their handshakes and frames, whatever the timeouts.
 @Suite("Deadline storage stays bounded by the open connections")
@@ -28,7 +28,13 @@ struct DeadlineStorageTests {
         }
         #expect(eventually { test.port.statistics.snapshot.connectedClients == 0 && test.port.clients.isEmpty })
         // Compaction leaves at most twice the live entries and a constant; none is live once all have closed.
-        #expect(eventually { test.port.storedDeadlineCount.handshakes <= 40 }, "\(test.port.storedDeadlineCount.handshakes) handshake deadlines held after 3000 handshakes")
-        #expect(eventually { test.port.storedDeadlineCount.frames <= 40 }, "\(test.port.storedDeadlineCount.frames) frame deadlines held after 750 partial frames")
+        #expect(
+            eventually { test.port.storedDeadlineCount.handshakes <= 40 },
+            "\(test.port.storedDeadlineCount.handshakes) handshake deadlines held after 3000 handshakes"
+        )
+        #expect(
+            eventually { test.port.storedDeadlineCount.frames <= 40 },
+            "\(test.port.storedDeadlineCount.frames) frame deadlines held after 750 partial frames"
+        )
     }
 }

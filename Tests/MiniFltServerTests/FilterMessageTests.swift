@@ -3,10 +3,10 @@ import Foundation
 import MiniFltClient
 import MiniFltPosix
 import MiniFltServer
+import MiniFltTestSupport
 import MiniFltWire
 import Synchronization
 import Testing
-import MiniFltTestSupport
 
 @Suite("Filter to user: FltSendMessage, FilterGetMessage and FilterReplyMessage, with an in-process port")
 struct FilterMessageTests {
@@ -14,7 +14,10 @@ struct FilterMessageTests {
     static func connected(_ test: TestPort) throws -> (FilterPort, ClientPort) {
         let client = try FilterPort.connect(to: test.name)
         var port: ClientPort?
-        _ = eventually { port = test.port.clients.first; return port != nil }
+        _ = eventually {
+            port = test.port.clients.first
+            return port != nil
+        }
         guard let port else { throw FilterMessageTestError.noClientPort }
         return (client, port)
     }
@@ -27,14 +30,20 @@ struct FilterMessageTests {
         let plain = try client.getMessage(bufferSize: 4096)
         #expect(plain.bytes == [1, 2, 3])
         #expect(plain.replyLength == 0)
-        #expect(plain.buffer.prefix(16) == [0, 0, 0, 0, 0, 0, 0, 0] + withUnsafeBytes(of: plain.messageID.littleEndian, Array.init))
+        #expect(
+            plain.buffer.prefix(16) == [0, 0, 0, 0, 0, 0, 0, 0]
+                + withUnsafeBytes(of: plain.messageID.littleEndian, Array.init)
+        )
 
         let answer = Thread {
             guard let message = try? client.getMessage(bufferSize: 4096) else { return }
             try? client.reply(to: message.messageID, [0, 0, 0, UInt8(message.replyLength)])
         }
         answer.start()
-        #expect(port.send(Array("path".utf8), replyCapacity: 4, timeout: .seconds(5)) == .replied(status: .success, reply: [0, 0, 0, 4]))
+        #expect(
+            port.send(Array("path".utf8), replyCapacity: 4, timeout: .seconds(5))
+                == .replied(status: .success, reply: [0, 0, 0, 4])
+        )
     }
 
     @Test("no reply in time is a timeout, not a reply; the late reply gets 0x801F0020")
@@ -45,8 +54,12 @@ struct FilterMessageTests {
         #expect(result == .timedOut)
         #expect(result.status == .timeout)
         let message = try client.getMessage(bufferSize: 64)
-        expectFailure(.fltNoWaiterForReply, "a late reply was accepted") { try client.reply(to: message.messageID, [0, 0, 0, 1]) }
-        expectFailure(.fltNoWaiterForReply, "a reply to an unknown id was accepted") { try client.reply(to: 999_999, []) }
+        expectFailure(.fltNoWaiterForReply, "a late reply was accepted") {
+            try client.reply(to: message.messageID, [0, 0, 0, 1])
+        }
+        expectFailure(.fltNoWaiterForReply, "a reply to an unknown id was accepted") {
+            try client.reply(to: 999_999, [])
+        }
     }
 
     @Test("a reply over the capacity is refused with 0x800700EA and the filter keeps waiting for a proper one")
@@ -54,10 +67,15 @@ struct FilterMessageTests {
         let test = try TestPort()
         let (client, port) = try Self.connected(test)
         let outcome = StateLock<FilterMessageResult?>(nil)
-        let sender = Thread { let result = port.send([1], replyCapacity: 4, timeout: .seconds(5)); outcome.withLock { $0 = result } }
+        let sender = Thread {
+            let result = port.send([1], replyCapacity: 4, timeout: .seconds(5))
+            outcome.withLock { $0 = result }
+        }
         sender.start()
         let message = try client.getMessage(bufferSize: 64)
-        expectFailure(.moreData, "a reply over the capacity was accepted") { try client.reply(to: message.messageID, [1, 2, 3, 4, 5]) }
+        expectFailure(.moreData, "a reply over the capacity was accepted") {
+            try client.reply(to: message.messageID, [1, 2, 3, 4, 5])
+        }
         try client.reply(to: message.messageID, [9, 9, 9, 9])
         #expect(eventually { outcome.withLock { $0 } == .replied(status: .success, reply: [9, 9, 9, 9]) })
     }
@@ -143,7 +161,9 @@ struct FilterMessageTests {
         let test = try TestPort()
         let (client, port) = try Self.connected(test)
         #expect(port.send(Array(repeating: 5, count: 100)) == .delivered)
-        expectFailure(.insufficientBuffer, "a message fit a buffer too small for it") { try client.getMessage(bufferSize: 16 + 99) }
+        expectFailure(.insufficientBuffer, "a message fit a buffer too small for it") {
+            try client.getMessage(bufferSize: 16 + 99)
+        }
         #expect(try client.getMessage(bufferSize: 16 + 100).bytes.count == 100)
     }
 
@@ -153,7 +173,9 @@ struct FilterMessageTests {
         let (client, port) = try Self.connected(test)
         let waiting = StateLock<FilterPortError?>(nil)
         let getter = Thread {
-            do throws(FilterPortError) { _ = try client.getMessage(bufferSize: 64) } catch { waiting.withLock { $0 = error } }
+            do throws(FilterPortError) { _ = try client.getMessage(bufferSize: 64) } catch {
+                waiting.withLock { $0 = error }
+            }
         }
         getter.start()
         Thread.sleep(forTimeInterval: 0.05)

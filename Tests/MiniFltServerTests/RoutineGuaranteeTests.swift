@@ -5,10 +5,10 @@ import Logging
 import MiniFltClient
 import MiniFltPosix
 import MiniFltServer
+import MiniFltTestSupport
 import MiniFltWire
 import Synchronization
 import Testing
-import MiniFltTestSupport
 
 @Suite("The routine guarantees of docs/protocol.md section 10, with an in-process port")
 struct RoutineGuaranteeTests {
@@ -64,7 +64,10 @@ struct RoutineGuaranteeTests {
         }
         #expect(eventually { test.port.clients.isEmpty && test.port.statistics.snapshot.connectedClients == 0 })
         #expect(test.clientPorts.count == 20)
-        #expect(eventually { test.clientPorts.alive == 0 }, "\(test.clientPorts.alive) of 20 client ports outlived their connection")
+        #expect(
+            eventually { test.clientPorts.alive == 0 },
+            "\(test.clientPorts.alive) of 20 client ports outlived their connection"
+        )
     }
 
     @Test("a slow disconnect routine keeps the slot taken until it returns")
@@ -74,9 +77,16 @@ struct RoutineGuaranteeTests {
         let start = MonotonicClock.now
         first.close()
         #expect(eventually { test.recorded.contains(.disconnect(1)) })
-        expectFailure(.connectionCountLimit, "connected while the disconnect routine still ran") { try FilterPort.connect(to: test.name) }
+        expectFailure(.connectionCountLimit, "connected while the disconnect routine still ran") {
+            try FilterPort.connect(to: test.name)
+        }
         var second: FilterPort?
-        #expect(eventually { second = try? FilterPort.connect(to: test.name); return second != nil })
+        #expect(
+            eventually {
+                second = try? FilterPort.connect(to: test.name)
+                return second != nil
+            }
+        )
         #expect(MonotonicClock.now - start >= 600_000_000)
     }
 
@@ -107,7 +117,11 @@ struct RoutineGuaranteeTests {
         #expect(Array(buffer[0..<20]) == Frame.disconnect(.ioTimeout).encoded())
         // A client that leaves is noticed (its socket closed) before the routine returns.
         leaving.close()
-        #expect(eventually(timeout: .seconds(1)) { test.log.contains("connection closed: the client closed the connection") })
+        #expect(
+            eventually(timeout: .seconds(1)) {
+                test.log.contains("connection closed: the client closed the connection")
+            }
+        )
         #expect(MonotonicClock.now - start < 1_800_000_000, "the port stalled behind the routine")
         #expect(!test.recorded.contains(.disconnect(2)), "the disconnect routine ran before the long routine returned")
         #expect(eventually { test.recorded.contains(.disconnect(2)) })
@@ -172,7 +186,9 @@ struct RoutineGuaranteeTests {
         #expect(ports.count == 1)
         ports.first?.close()
         #expect(eventually { test.recorded.contains(.disconnect(1)) })
-        expectFailure(.invalidHandle, "a send on a closed client port succeeded") { try client.send([1], outputCapacity: 1) }
+        expectFailure(.invalidHandle, "a send on a closed client port succeeded") {
+            try client.send([1], outputCapacity: 1)
+        }
     }
 
     @Test("a port without a message routine fails every send")
@@ -180,12 +196,16 @@ struct RoutineGuaranteeTests {
         let (name, port) = try makePort(message: nil)
         defer { port.shutdown() }
         let client = try FilterPort.connect(to: name)
-        expectFailure(NTStatus.invalidDeviceRequest.hresult, "a send to a port without a message routine succeeded") { try client.send([1], outputCapacity: 1) }
+        expectFailure(NTStatus.invalidDeviceRequest.hresult, "a send to a port without a message routine succeeded") {
+            try client.send([1], outputCapacity: 1)
+        }
     }
 
     @Test("an output larger than the capacity is a routine bug: STATUS_BUFFER_OVERFLOW with no data")
     func outputOverCapacity() throws {
-        let (name, port) = try makePort { _, _, capacity in MessageResult(output: Array(repeating: 7, count: capacity + 1)) }
+        let (name, port) = try makePort { _, _, capacity in
+            MessageResult(output: Array(repeating: 7, count: capacity + 1))
+        }
         defer { port.shutdown() }
         let client = try FilterPort.connect(to: name)
         expectFailure(.moreData, "an overflowing output reached the client") { try client.send([1], outputCapacity: 4) }
@@ -197,7 +217,11 @@ struct RoutineGuaranteeTests {
         let port = try ServerPort(
             configuration: ServerPortConfiguration(name: try PortName(name)),
             serverCookie: (),
-            routines: PortRoutines<Void, Int>(connect: { _, _, _ in .accept(0) }, disconnect: { _ in }, message: message),
+            routines: PortRoutines<Void, Int>(
+                connect: { _, _, _ in .accept(0) },
+                disconnect: { _ in },
+                message: message
+            ),
             routineQueue: DispatchQueue(label: "test"),
             logger: Logger(label: "test")
         )
@@ -210,4 +234,3 @@ struct RoutineGuaranteeTests {
         return connects == disconnects
     }
 }
-

@@ -2,9 +2,9 @@ import Dispatch
 import Foundation
 import InMemoryLogging
 import Logging
-import MiniFltTestSupport
 import MiniFltPosix
 import MiniFltServer
+import MiniFltTestSupport
 import MiniFltWire
 import Synchronization
 

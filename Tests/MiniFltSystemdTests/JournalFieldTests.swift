@@ -6,10 +6,13 @@ import Testing
 
 @Suite("Journal fields and the message catalog")
 struct JournalFieldTests {
-    @Test("metadata keys become valid journal field names", arguments: [
-        ("client.pid", "MINIFLT_CLIENT_PID"), ("status", "MINIFLT_STATUS"), ("port", "MINIFLT_PORT"),
-        ("event", "MINIFLT_EVENT"), ("weird-key é", "MINIFLT_WEIRD_KEY__"),
-    ])
+    @Test(
+        "metadata keys become valid journal field names",
+        arguments: [
+            ("client.pid", "MINIFLT_CLIENT_PID"), ("status", "MINIFLT_STATUS"), ("port", "MINIFLT_PORT"),
+            ("event", "MINIFLT_EVENT"), ("weird-key é", "MINIFLT_WEIRD_KEY__"),
+        ]
+    )
     func fieldNames(key: String, field: String) {
         #expect(JournalEntry.fieldName(key, prefix: "MINIFLT_") == field)
     }

@@ -5,7 +5,9 @@ extension InMemoryLogHandler {
     /// for text in what was logged.
     public var lines: [String] {
         entries.map { entry in
-            let fields = entry.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")
+            let fields = entry.metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(
+                separator: " "
+            )
             return "\(entry.level) \(fields) \(entry.message)"
         }
     }

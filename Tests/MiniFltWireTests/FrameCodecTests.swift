@@ -37,10 +37,12 @@ struct FrameCodecTests {
     @Test("the header is little-endian, 16 bytes, as docs/protocol.md section 2 lays it out")
     func headerLayout() {
         let bytes = Frame.sendResult(id: 0x0102_0304_0506_0708, status: .accessDenied, output: [0xAA]).encoded()
-        #expect(bytes == [
-            5, 0, 0, 0, 4, 0, 0, 0, 8, 7, 6, 5, 4, 3, 2, 1,
-            0x22, 0x00, 0x00, 0xC0, 0xAA,
-        ])
+        #expect(
+            bytes == [
+                5, 0, 0, 0, 4, 0, 0, 0, 8, 7, 6, 5, 4, 3, 2, 1,
+                0x22, 0x00, 0x00, 0xC0, 0xAA,
+            ]
+        )
         let connect = Frame.connect(ConnectRequest(wcharSize: .utf32, options: 1, context: [7])).encoded()
         #expect(connect == [9, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 4, 0, 1, 0, 0, 0, 7])
     }
@@ -53,7 +55,10 @@ struct FrameCodecTests {
         ("CONNECT shorter than its fixed fields", header(length: 7, type: 1), .bodyTooShort(type: .connect, length: 7)),
         ("length 0 on REPLY", header(length: 0, type: 6), .bodyTooShort(type: .reply, length: 0)),
         ("4 GiB body", header(length: UInt32.max, type: 3), .bodyTooLong(length: UInt32.max, limit: 1 << 20)),
-        ("one byte over the limit", header(length: (1 << 20) + 1, type: 3), .bodyTooLong(length: (1 << 20) + 1, limit: 1 << 20)),
+        (
+            "one byte over the limit", header(length: (1 << 20) + 1, type: 3),
+            .bodyTooLong(length: (1 << 20) + 1, limit: 1 << 20)
+        ),
         ("server-only type from a client", header(length: 4, type: 4), .wrongDirection(.sendResult)),
         ("DISCONNECT from a client", header(length: 4, type: 8), .wrongDirection(.disconnect)),
     ]

@@ -51,7 +51,9 @@ struct SharedVectorTests {
     @Test("file paths travel losslessly as wide text, and decode to the same bytes", arguments: vectors("path"))
     func path(_ vector: Vector) throws {
         let path = try bytes(vector.fields[0])
-        for (size, text) in [(WideCharacterSize.utf16, try bytes(vector.fields[1])), (.utf32, try bytes(vector.fields[2]))] {
+        for (size, text) in [
+            (WideCharacterSize.utf16, try bytes(vector.fields[1])), (.utf32, try bytes(vector.fields[2])),
+        ] {
             let (encoded, shortened) = WidePath.encodeTerminated(path, as: size, length: 4096)
             #expect(!shortened)
             #expect(Array(encoded.prefix(text.count)) == text, "\(size)")

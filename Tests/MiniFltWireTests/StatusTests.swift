@@ -37,10 +37,13 @@ struct StatusTests {
         #expect(NTStatus(rawValue: 0xC000_0FFF).hresult.isFailure)
     }
 
-    @Test("a call a status fails reports a failure HRESULT, E_FAIL where the mapping gives none", arguments: [
-        (0x4000_0000, 0x8000_4005), (0x3200_000D, 0x8000_4005), (0x0000_0102, 0x8007_0102),
-        (0xC000_0022, 0x8007_0005), (0xC000_0FFF, 0xD000_0FFF), (0x8000_0005, 0x8007_00EA),
-    ] as [(UInt32, UInt32)])
+    @Test(
+        "a call a status fails reports a failure HRESULT, E_FAIL where the mapping gives none",
+        arguments: [
+            (0x4000_0000, 0x8000_4005), (0x3200_000D, 0x8000_4005), (0x0000_0102, 0x8007_0102),
+            (0xC000_0022, 0x8007_0005), (0xC000_0FFF, 0xD000_0FFF), (0x8000_0005, 0x8007_00EA),
+        ] as [(UInt32, UInt32)]
+    )
     func failureHResult(status: UInt32, hresult: UInt32) {
         #expect(NTStatus(rawValue: status).failureHResult.rawValue == hresult)
         #expect(NTStatus(rawValue: status).failureHResult.isFailure)

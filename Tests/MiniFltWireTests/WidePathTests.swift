@@ -16,7 +16,10 @@ struct WidePathTests {
         }
     }
 
-    @Test("a path longer than the buffer keeps its end after U+2026, from a folder boundary, and says so", arguments: [WideCharacterSize.utf16, .utf32])
+    @Test(
+        "a path longer than the buffer keeps its end after U+2026, from a folder boundary, and says so",
+        arguments: [WideCharacterSize.utf16, .utf32]
+    )
     func longPath(size: WideCharacterSize) {
         let folders = (0..<300).map { "folder\($0)" }.joined(separator: "/")
         let path = Array("/srv/\(folders)/test.txt".utf8)  // about 3,200 characters

@@ -28,22 +28,32 @@ final class ActivityCounters: Sendable {
 
         static func - (lhs: Snapshot, rhs: Snapshot) -> Snapshot {
             Snapshot(
-                messages: lhs.messages - rhs.messages, messagesLogged: lhs.messagesLogged - rhs.messagesLogged,
-                bytesIn: lhs.bytesIn - rhs.bytesIn, bytesOut: lhs.bytesOut - rhs.bytesOut,
-                connects: lhs.connects - rhs.connects, disconnects: lhs.disconnects - rhs.disconnects,
-                opensAllowed: lhs.opensAllowed - rhs.opensAllowed, opensBlocked: lhs.opensBlocked - rhs.opensBlocked,
-                opensUndecided: lhs.opensUndecided - rhs.opensUndecided, opensLogged: lhs.opensLogged - rhs.opensLogged
+                messages: lhs.messages - rhs.messages,
+                messagesLogged: lhs.messagesLogged - rhs.messagesLogged,
+                bytesIn: lhs.bytesIn - rhs.bytesIn,
+                bytesOut: lhs.bytesOut - rhs.bytesOut,
+                connects: lhs.connects - rhs.connects,
+                disconnects: lhs.disconnects - rhs.disconnects,
+                opensAllowed: lhs.opensAllowed - rhs.opensAllowed,
+                opensBlocked: lhs.opensBlocked - rhs.opensBlocked,
+                opensUndecided: lhs.opensUndecided - rhs.opensUndecided,
+                opensLogged: lhs.opensLogged - rhs.opensLogged
             )
         }
     }
 
     var snapshot: Snapshot {
         Snapshot(
-            messages: messages.load(ordering: .relaxed), messagesLogged: messagesLogged.load(ordering: .relaxed),
-            bytesIn: bytesIn.load(ordering: .relaxed), bytesOut: bytesOut.load(ordering: .relaxed),
-            connects: connects.load(ordering: .relaxed), disconnects: disconnects.load(ordering: .relaxed),
-            opensAllowed: opensAllowed.load(ordering: .relaxed), opensBlocked: opensBlocked.load(ordering: .relaxed),
-            opensUndecided: opensUndecided.load(ordering: .relaxed), opensLogged: opensLogged.load(ordering: .relaxed)
+            messages: messages.load(ordering: .relaxed),
+            messagesLogged: messagesLogged.load(ordering: .relaxed),
+            bytesIn: bytesIn.load(ordering: .relaxed),
+            bytesOut: bytesOut.load(ordering: .relaxed),
+            connects: connects.load(ordering: .relaxed),
+            disconnects: disconnects.load(ordering: .relaxed),
+            opensAllowed: opensAllowed.load(ordering: .relaxed),
+            opensBlocked: opensBlocked.load(ordering: .relaxed),
+            opensUndecided: opensUndecided.load(ordering: .relaxed),
+            opensLogged: opensLogged.load(ordering: .relaxed)
         )
     }
 }

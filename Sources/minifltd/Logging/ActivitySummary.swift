@@ -32,7 +32,14 @@ final class ActivitySummary: Sendable {
     /// Scheduled in `start`; a Dispatch source is safe to use from any thread.
     nonisolated(unsafe) private let timer: any DispatchSourceTimer
 
-    init(counters: ActivityCounters, port: ServerPort, budget: LineBudget, queue: LogQueue, logger: Logger, interval: Duration) {
+    init(
+        counters: ActivityCounters,
+        port: ServerPort,
+        budget: LineBudget,
+        queue: LogQueue,
+        logger: Logger,
+        interval: Duration
+    ) {
         self.counters = counters
         self.port = port
         self.budget = budget
@@ -58,40 +65,51 @@ final class ActivitySummary: Sendable {
     private func current() -> Totals {
         let numbers = port.statistics.snapshot
         return Totals(
-            activity: counters.snapshot, refused: numbers.accessDenied + numbers.connectionLimitRefusals,
-            violations: numbers.protocolViolations, withheld: budget.withheldTotal, dropped: queue.droppedTotal
+            activity: counters.snapshot,
+            refused: numbers.accessDenied + numbers.connectionLimitRefusals,
+            violations: numbers.protocolViolations,
+            withheld: budget.withheldTotal,
+            dropped: queue.droppedTotal
         )
     }
 
     private func summarize(final: Bool) {
         let now = current()
         // The window runs from the previous summary, not the previous tick, so that the summaries add up.
-        guard let previous = last.withLock({ last -> Totals? in
-            let delta = now.activity - last.activity
-            let quiet = delta.folded + now.withheld - last.withheld + now.dropped - last.dropped
-            let anything = delta != ActivityCounters.Snapshot() || now.refused != last.refused || now.violations != last.violations
-            guard quiet > 0 || (final && anything) else { return nil }
-            defer { last = now }
-            return last
-        }) else { return }
+        guard
+            let previous = last.withLock({ last -> Totals? in
+                let delta = now.activity - last.activity
+                let quiet = delta.folded + now.withheld - last.withheld + now.dropped - last.dropped
+                let anything =
+                    delta != ActivityCounters.Snapshot() || now.refused != last.refused
+                    || now.violations != last.violations
+                guard quiet > 0 || (final && anything) else { return nil }
+                defer { last = now }
+                return last
+            })
+        else { return }
         let delta = now.activity - previous.activity
         let withheld = now.withheld - previous.withheld
         let dropped = now.dropped - previous.dropped
         let refused = now.refused - previous.refused
         let violations = now.violations - previous.violations
         let tenths = (now.at - previous.at) / 100_000_000
-        let message = "activity in the last \(tenths / 10).\(tenths % 10) s: \(delta.messages) messages "
+        let message =
+            "activity in the last \(tenths / 10).\(tenths % 10) s: \(delta.messages) messages "
             + "(\(delta.bytesIn) bytes in, \(delta.bytesOut) out), \(delta.connects) connects, \(delta.disconnects) disconnects, "
             + "\(refused) refused, \(violations) protocol violations, \(delta.opens) watched opens "
             + "(\(delta.opensBlocked) blocked, \(delta.opensUndecided) allowed without a verdict); "
             + "\(delta.folded) of these not logged one by one, \(withheld) log entries left out, \(dropped) dropped"
-        logger.info("\(message)", metadata: [
-            PortEvent.metadataKey: "\(PortEvent.activitySummary.rawValue)",
-            "messages": "\(delta.messages)", "bytes.in": "\(delta.bytesIn)", "bytes.out": "\(delta.bytesOut)",
-            "connects": "\(delta.connects)", "disconnects": "\(delta.disconnects)", "refused": "\(refused)",
-            "violations": "\(violations)", "opens": "\(delta.opens)", "opens.blocked": "\(delta.opensBlocked)",
-            "opens.undecided": "\(delta.opensUndecided)", "folded": "\(delta.folded)", "withheld": "\(withheld)",
-            "dropped": "\(dropped)", "interval.ms": "\(tenths * 100)",
-        ])
+        logger.info(
+            "\(message)",
+            metadata: [
+                PortEvent.metadataKey: "\(PortEvent.activitySummary.rawValue)",
+                "messages": "\(delta.messages)", "bytes.in": "\(delta.bytesIn)", "bytes.out": "\(delta.bytesOut)",
+                "connects": "\(delta.connects)", "disconnects": "\(delta.disconnects)", "refused": "\(refused)",
+                "violations": "\(violations)", "opens": "\(delta.opens)", "opens.blocked": "\(delta.opensBlocked)",
+                "opens.undecided": "\(delta.opensUndecided)", "folded": "\(delta.folded)", "withheld": "\(withheld)",
+                "dropped": "\(dropped)", "interval.ms": "\(tenths * 100)",
+            ]
+        )
     }
 }

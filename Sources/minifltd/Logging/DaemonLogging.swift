@@ -19,10 +19,12 @@ struct DaemonLogging {
     /// Entries waiting for the writer at most; more are dropped and counted.
     static let queueCapacity = 1024
     /// Events that never count against the budget.
-    static let exempt: Set<String> = Set([
-        PortEvent.starting, .listening, .ready, .stopping, .stopped, .watchdogStalled, .activitySummary,
-        .logDropped, .signalReceived,
-    ].map(\.rawValue))
+    static let exempt: Set<String> = Set(
+        [
+            PortEvent.starting, .listening, .ready, .stopping, .stopped, .watchdogStalled, .activitySummary,
+            .logDropped, .signalReceived,
+        ].map(\.rawValue)
+    )
 
     let logger: Logger
     let queue: LogQueue
@@ -32,20 +34,29 @@ struct DaemonLogging {
         let writer: any LogWriter
         switch target.resolved {
         case .journal:
-            writer = JournalLogWriter(identifier: "minifltd", messageIDs: PortEvent.messageIDsByName, socketPath: LogTarget.journalSocket)
+            writer = JournalLogWriter(
+                identifier: "minifltd",
+                messageIDs: PortEvent.messageIDsByName,
+                socketPath: LogTarget.journalSocket
+            )
         case .console, .auto:
             writer = ConsoleLogWriter()
         }
         let queue = LogQueue(
-            capacity: DaemonLogging.queueCapacity, label: "minifltd",
-            dropMetadata: [PortEvent.metadataKey: "\(PortEvent.logDropped.rawValue)"], writer: writer
+            capacity: DaemonLogging.queueCapacity,
+            label: "minifltd",
+            dropMetadata: [PortEvent.metadataKey: "\(PortEvent.logDropped.rawValue)"],
+            writer: writer
         )
         let budget = LineBudget(burst: DaemonLogging.burst, perSecond: DaemonLogging.perSecond)
         let peerBudget = PeerRateLimitedLogHandler.Budget(burst: 50, window: .seconds(10))
         LoggingSystem.bootstrap { label in
             let queued = QueuedLogHandler(label: label, queue: queue, level: level)
             let budgeted = LineBudgetLogHandler(
-                wrapped: queued, budget: budget, eventKey: PortEvent.metadataKey, exempt: DaemonLogging.exempt,
+                wrapped: queued,
+                budget: budget,
+                eventKey: PortEvent.metadataKey,
+                exempt: DaemonLogging.exempt,
                 noticeEvent: PortEvent.rateLimited.rawValue
             )
             return PeerRateLimitedLogHandler(wrapped: budgeted, budget: peerBudget, clock: { MonotonicClock.now })

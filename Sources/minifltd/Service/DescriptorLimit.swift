@@ -23,7 +23,9 @@ enum DescriptorLimit {
         }
         let needed = configuration.maxConnections + configuration.maxPendingHandshakes + overhead
         if needed > Int(clamping: limit.rlim_cur) {
-            logger.warning("--max-connections \(configuration.maxConnections) and --max-pending-handshakes \(configuration.maxPendingHandshakes) need about \(needed) descriptors, but the limit is \(limit.rlim_cur): connects will fail with EMFILE before the limits are reached; raise LimitNOFILE= (or ulimit -n) or lower the options")
+            logger.warning(
+                "--max-connections \(configuration.maxConnections) and --max-pending-handshakes \(configuration.maxPendingHandshakes) need about \(needed) descriptors, but the limit is \(limit.rlim_cur): connects will fail with EMFILE before the limits are reached; raise LimitNOFILE= (or ulimit -n) or lower the options"
+            )
         }
     }
 }

@@ -46,7 +46,8 @@ final class ServiceMonitor: Sendable {
     /// The line `systemctl status` shows.
     var statusLine: String {
         let numbers = port.statistics.snapshot
-        return "listening on \(port.address); clients \(numbers.connectedClients)/\(port.configuration.maxConnections); "
+        return
+            "listening on \(port.address); clients \(numbers.connectedClients)/\(port.configuration.maxConnections); "
             + "messages \(numbers.messagesHandled); access denied \(numbers.accessDenied); "
             + "refused at the limit \(numbers.connectionLimitRefusals); protocol violations \(numbers.protocolViolations)"
     }
@@ -97,7 +98,10 @@ final class ServiceMonitor: Sendable {
 
     private func checkProgressAndPing() {
         let (healthy, probe, routineStuck) = state.withLock { state in
-            (state.routineAnswered == state.probe && state.ioAnswered == state.probe, state.probe, state.routineAnswered != state.probe)
+            (
+                state.routineAnswered == state.probe && state.ioAnswered == state.probe, state.probe,
+                state.routineAnswered != state.probe
+            )
         }
         guard healthy else {
             let first = state.withLock { state in
@@ -106,7 +110,11 @@ final class ServiceMonitor: Sendable {
             }
             if first {
                 let part = routineStuck ? "the routine queue" : "the I/O path"
-                logger.event(.critical, .watchdogStalled, "\(part) has made no progress for a watchdog tick: no longer pinging the watchdog, so systemd will restart the service")
+                logger.event(
+                    .critical,
+                    .watchdogStalled,
+                    "\(part) has made no progress for a watchdog tick: no longer pinging the watchdog, so systemd will restart the service"
+                )
             }
             return
         }

@@ -61,14 +61,20 @@ enum Signals {
             }
         }
         observe([SIGQUIT]) { number, name in
-            logger.critical("\(name): exiting at once with a core dump, without disconnecting clients", metadata: event.merging(["signal": "\(name)"]) { $1 })
+            logger.critical(
+                "\(name): exiting at once with a core dump, without disconnecting clients",
+                metadata: event.merging(["signal": "\(name)"]) { $1 }
+            )
             flush()
             // To the process, not this thread: Dispatch's worker threads block signals, and so may others.
             signal(number, SIG_DFL)
             kill(getpid(), number)
         }
         observe([SIGHUP]) { _, name in
-            logger.notice("\(name): reloading the configuration is not supported yet; ignored (restart minifltd to apply new options)", metadata: event.merging(["signal": "\(name)"]) { $1 })
+            logger.notice(
+                "\(name): reloading the configuration is not supported yet; ignored (restart minifltd to apply new options)",
+                metadata: event.merging(["signal": "\(name)"]) { $1 }
+            )
         }
         observe([SIGUSR1, SIGUSR2]) { _, name in
             logger.notice("\(name): \(counters())", metadata: event.merging(["signal": "\(name)"]) { $1 })

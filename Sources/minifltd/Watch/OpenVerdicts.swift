@@ -39,7 +39,13 @@ final class OpenVerdicts: Sendable {
     /// Whether the last open found no client, so that a stretch without one is logged once.
     private let unwatched = Atomic<Bool>(false)
 
-    init(monitor: FileOpenMonitor, clients: ClientRegistry, timeout: Duration, counters: ActivityCounters, logger: Logger) {
+    init(
+        monitor: FileOpenMonitor,
+        clients: ClientRegistry,
+        timeout: Duration,
+        counters: ActivityCounters,
+        logger: Logger
+    ) {
         self.monitor = monitor
         self.clients = clients
         self.timeout = timeout
@@ -55,16 +61,20 @@ final class OpenVerdicts: Sendable {
                 let events: [FileOpenMonitor.Event]
                 do throws(SystemError) {
                     events = try monitor.next()
-                } catch where OpenVerdicts.isTransient(error.errno) {
+                } catch  where OpenVerdicts.isTransient(error.errno) {
                     if failing == nil {
-                        logger.error("reading fanotify events failed: \(error); retrying every \(OpenVerdicts.retryDelay) (the kernel denies the open it could not hand over)")
+                        logger.error(
+                            "reading fanotify events failed: \(error); retrying every \(OpenVerdicts.retryDelay) (the kernel denies the open it could not hand over)"
+                        )
                     }
                     failing = error
                     PosixThread.sleep(for: OpenVerdicts.retryDelay)
                     continue
                 } catch {
                     monitor.close()
-                    logger.critical("reading fanotify events failed: \(error); closed the fanotify group, so opens of watched files proceed unchecked until minifltd restarts")
+                    logger.critical(
+                        "reading fanotify events failed: \(error); closed the fanotify group, so opens of watched files proceed unchecked until minifltd restarts"
+                    )
                     return
                 }
                 if let error = failing {
@@ -89,9 +99,13 @@ final class OpenVerdicts: Sendable {
             counters.opensUndecided.add(1, ordering: .relaxed)
             if !unwatched.exchange(true, ordering: .relaxed) {
                 counters.opensLogged.add(1, ordering: .relaxed)
-                logger.notice("\(OpenVerdicts.printable(path)) opened by pid \(event.pid): no client connected; this open and the next ones proceed unchecked until a client connects")
+                logger.notice(
+                    "\(OpenVerdicts.printable(path)) opened by pid \(event.pid): no client connected; this open and the next ones proceed unchecked until a client connects"
+                )
             } else {
-                logger.debug("\(OpenVerdicts.printable(path)) opened by pid \(event.pid): no client connected; allowing it")
+                logger.debug(
+                    "\(OpenVerdicts.printable(path)) opened by pid \(event.pid): no client connected; allowing it"
+                )
             }
             return
         }
@@ -99,7 +113,9 @@ final class OpenVerdicts: Sendable {
         guard event.pid != client.peer.pid else { return monitor.answer(event, allow: true) }
         let pathBytes = monitor.pathBytes(of: event)
         let (message, shortened) = WidePath.encodeTerminated(
-            pathBytes ?? Array("(unknown file)".utf8), as: client.wcharSize, length: OpenVerdicts.messageSize
+            pathBytes ?? Array("(unknown file)".utf8),
+            as: client.wcharSize,
+            length: OpenVerdicts.messageSize
         )
         let result = client.send(message, replyCapacity: OpenVerdicts.replySize, timeout: timeout)
         switch result {
@@ -118,16 +134,22 @@ final class OpenVerdicts: Sendable {
             monitor.answer(event, allow: true)
             counters.opensUndecided.add(1, ordering: .relaxed)
             counters.opensLogged.add(1, ordering: .relaxed)
-            logger.warning("\(OpenVerdicts.printable(pathBytes)) opened by pid \(event.pid): no verdict within \(timeout); allowing it")
+            logger.warning(
+                "\(OpenVerdicts.printable(pathBytes)) opened by pid \(event.pid): no verdict within \(timeout); allowing it"
+            )
         default:
             monitor.answer(event, allow: true)
             counters.opensUndecided.add(1, ordering: .relaxed)
             counters.opensLogged.add(1, ordering: .relaxed)
-            logger.warning("\(OpenVerdicts.printable(pathBytes)) opened by pid \(event.pid): no usable verdict (\(result)); allowing it")
+            logger.warning(
+                "\(OpenVerdicts.printable(pathBytes)) opened by pid \(event.pid): no usable verdict (\(result)); allowing it"
+            )
         }
         // After the answer, as every line here.
         if shortened {
-            logger.notice("\(OpenVerdicts.printable(pathBytes)) opened by pid \(event.pid): the path does not fit FLT_TO_USER; the client got \u{2026} and the path's end")
+            logger.notice(
+                "\(OpenVerdicts.printable(pathBytes)) opened by pid \(event.pid): the path does not fit FLT_TO_USER; the client got \u{2026} and the path's end"
+            )
         }
     }
 

@@ -1,6 +1,6 @@
 import Foundation
-import Testing
 import MiniFltTestSupport
+import Testing
 
 /// The built executables, found beside the test bundle (or where MINIFLTD_BIN_DIR says).
 enum Binaries {
@@ -46,7 +46,11 @@ struct ProcessResult {
 }
 
 /// Runs a program to completion and collects what it printed.
-func runProgram(_ executable: String, _ arguments: [String], environment: [String: String]? = nil) throws -> ProcessResult {
+func runProgram(
+    _ executable: String,
+    _ arguments: [String],
+    environment: [String: String]? = nil
+) throws -> ProcessResult {
     let process = Process()
     process.executableURL = URL(fileURLWithPath: executable)
     process.arguments = arguments
@@ -89,7 +93,6 @@ func runAsUser(_ uid: UInt32, _ arguments: [String]) throws -> ProcessResult {
     )
 }
 
-
 /// libfltlib's C and C++ test programs (fltlib/tests), built against a staged install through pkg-config by
 /// `make fltlib-tests`, which `make test` runs before the Swift tests. A bare `swift test` builds them here.
 /// MINIFLT_FLTLIB_TEST_BIN names another folder of them, such as `make fltlib-sanitize`'s sanitized build.
@@ -108,7 +111,9 @@ enum FltLibPrograms {
         }
         let built = try? runProgram("/usr/bin/make", ["-C", packageRoot.path, "--no-print-directory", "fltlib-tests"])
         guard let built, built.status == 0 else {
-            return .failure(FltLibBuildError(output: built.map { $0.standardOutput + $0.standardError } ?? "cannot run make"))
+            return .failure(
+                FltLibBuildError(output: built.map { $0.standardOutput + $0.standardError } ?? "cannot run make")
+            )
         }
         return .success(folder)
     }()

@@ -6,7 +6,12 @@ final class ChildProcess {
     /// The child's stderr (and stdout, when asked), unread unless the test reads it.
     let output = Pipe()
 
-    init(_ executable: String, _ arguments: [String], environment: [String: String] = [:], mergeStandardOutput: Bool = false) throws {
+    init(
+        _ executable: String,
+        _ arguments: [String],
+        environment: [String: String] = [:],
+        mergeStandardOutput: Bool = false
+    ) throws {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         if !environment.isEmpty {

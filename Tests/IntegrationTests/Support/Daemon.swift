@@ -1,9 +1,9 @@
 import Foundation
 import MiniFltPosix
+import MiniFltTestSupport
 import MiniFltWire
 import Synchronization
 import Testing
-import MiniFltTestSupport
 
 /// The real `minifltd` binary, started for one test on a port of its own and stopped by PID (through
 /// ``ChildProcess``, which kills it if the test ends without stopping it).
@@ -23,7 +23,8 @@ final class Daemon {
         launcher: [String] = []
     ) throws {
         self.port = port ?? Binaries.uniquePortName(String(tag.prefix { $0 != "(" }))
-        let command = launcher + [Binaries.minifltd.path, "--port", self.port, "--log-level", "debug", "--log-target", "console"]
+        let command =
+            launcher + [Binaries.minifltd.path, "--port", self.port, "--log-level", "debug", "--log-target", "console"]
         child = try ChildProcess(
             command[0],
             Array(command.dropFirst()) + arguments,
@@ -119,7 +120,9 @@ func isListening(_ address: String) -> Bool { listeningSocketCount(address) > 0 
 func listeningSocketCount(_ address: String) -> Int {
     // Read to the end: String(contentsOfFile:) stops after the first 4 KiB of a /proc file, which hid
     // listeners once a test held many sockets.
-    guard let handle = FileHandle(forReadingAtPath: "/proc/net/unix"), let data = try? handle.readToEnd() else { return 0 }
+    guard let handle = FileHandle(forReadingAtPath: "/proc/net/unix"), let data = try? handle.readToEnd() else {
+        return 0
+    }
     let table = String(decoding: data, as: UTF8.self)
     // Listening sockets have the __SO_ACCEPTCON flag (00010000) and state 01 (unconnected).
     return table.split(separator: "\n").filter { $0.hasSuffix(" " + address) && $0.contains(" 00010000 ") }.count

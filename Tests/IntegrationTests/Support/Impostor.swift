@@ -8,10 +8,13 @@ final class Impostor {
     private let child: ChildProcess
 
     init() throws {
-        child = try ChildProcess("/usr/bin/setpriv", [
-            "--reuid", "65534", "--regid", "65534", "--clear-groups", Binaries.minifltd.path,
-            "--port", port, "--sddl", "D:(A;;GA;;;WD)", "--max-connections", "2", "--log-target", "console",
-        ])
+        child = try ChildProcess(
+            "/usr/bin/setpriv",
+            [
+                "--reuid", "65534", "--regid", "65534", "--clear-groups", Binaries.minifltd.path,
+                "--port", port, "--sddl", "D:(A;;GA;;;WD)", "--max-connections", "2", "--log-target", "console",
+            ]
+        )
     }
 
     /// Kills it; tests call this in a `defer`, which also keeps the value alive until then.

@@ -1,7 +1,7 @@
 import Foundation
 import MiniFltPosix
-import Synchronization
 import MiniFltTestSupport
+import Synchronization
 
 /// A systemd-journald for the journal tests: the one already listening on this mount namespace's journal
 /// socket, or one these tests start (as root, it runs standalone) and stop by pid once the last test that

@@ -1,8 +1,8 @@
 import CMiniFltPosix
 import Foundation
 import MiniFltPosix
-import Synchronization
 import MiniFltTestSupport
+import Synchronization
 
 /// A real NOTIFY_SOCKET: an abstract datagram socket that collects what sd_notify sends.
 final class NotifyListener: Sendable {
@@ -17,7 +17,8 @@ final class NotifyListener: Sendable {
         address = "@" + name
         fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
         let bytes = Array(name.utf8)
-        guard fd >= 0, bytes.withUnsafeBufferPointer({ CMiniFltPosix_bind_abstract(fd, $0.baseAddress, Int32($0.count)) }) == 0
+        guard fd >= 0,
+            bytes.withUnsafeBufferPointer({ CMiniFltPosix_bind_abstract(fd, $0.baseAddress, Int32($0.count)) }) == 0
         else { throw NotifyListenerError.bind(errno) }
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
