@@ -23,8 +23,11 @@ struct Minifltd: ParsableCommand {
             Runs the seed example's routines: it logs each client's connect, first messages and disconnect, and \
             answers a 4096-byte message with "Hello, User" when the client's reply buffer is 4096 bytes. Later \
             messages are logged at debug and counted in a periodic activity summary.
-            Exit status: 0 after SIGTERM or SIGINT, 1 when the port cannot be created, 2 for a bad option.
-            """
+            Exit status: 0 after SIGTERM or SIGINT; 1 when the port cannot be created or served (the message says \
+            why); 2 for an option whose value cannot be used (a descriptor or port name that does not parse, a \
+            --watch path that cannot be watched); 64 for a usage error (an unknown option, a value out of range).
+            """,
+        version: ProductVersion.string
     )
 
     @Option(help: "The port name; it maps to the abstract address @<name in lowercase>.")
