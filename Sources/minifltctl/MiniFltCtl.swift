@@ -7,7 +7,8 @@ struct MiniFltCtl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "minifltctl",
         abstract: "Talk to a minifltd communication port.",
-        discussion: "Exit status: 0 on success, 1 when a call fails (the HRESULT and what to do are printed), 64 for a usage error.",
+        discussion:
+            "Exit status: 0 on success, 1 when a call fails (the HRESULT and what to do are printed), 64 for a usage error.",
         version: ProductVersion.string,
         subcommands: [Send.self, Listen.self]
     )

@@ -28,9 +28,15 @@ struct ExitStatusTests {
 
     @Test("minifltctl: 1 for a failed call, 64 for a usage error")
     func client() throws {
-        let failed = try runProgram(Binaries.minifltctl.path, ["send", "--port", Binaries.uniquePortName("nobody"), "Hello"])
+        let failed = try runProgram(
+            Binaries.minifltctl.path,
+            ["send", "--port", Binaries.uniquePortName("nobody"), "Hello"]
+        )
         #expect(failed.status == 1)
-        #expect(failed.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070002)"), "\(failed.standardError)")
+        #expect(
+            failed.standardError.hasPrefix("FilterConnectCommunicationPort failed (HRESULT = 0x80070002)"),
+            "\(failed.standardError)"
+        )
         #expect(try runProgram(Binaries.minifltctl.path, ["send", "--bogus"]).status == 64)
     }
 }
