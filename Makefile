@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # minifltd: build, test, run and install.
 #
 #   make            release build; binaries in .build/release/, libfltlib in .build/fltlib/
@@ -31,7 +32,7 @@ RUN_ARGS ?=
 # iproute2 for ss in the README's demo; gcc and g++ for libfltlib and its C and C++ tests.
 DEB_PACKAGES := libsystemd-dev pkg-config systemd util-linux python3 iproute2 gcc g++
 
-.PHONY: all build setup test soak sanitize run install uninstall clean format format-check lowercase-table lowercase-table-check
+.PHONY: all build setup test soak sanitize run install uninstall clean format format-check spdx-check lowercase-table lowercase-table-check
 
 all: build
 
@@ -54,7 +55,7 @@ setup:
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "swift is not on PATH: install the Swift 6 toolchain (swift.org) first"; exit 1; }
 
-test: setup lowercase-table-check
+test: setup lowercase-table-check spdx-check
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory fltlib-tests
 	$(SWIFT) test
@@ -95,6 +96,13 @@ sanitize: setup
 		MINIFLT_SANITIZER=$$sanitizer ASAN_OPTIONS=detect_leaks=0 TSAN_OPTIONS=halt_on_error=0 \
 			$(SWIFT) test --skip-build --scratch-path .build-$$sanitizer; \
 	done
+
+# Every source, build and unit file carries the licence's SPDX identifier in its first two lines (LICENSE).
+spdx-check:
+	@missing=$$(git ls-files '*.swift' '*.c' '*.h' '*.cpp' '*.mk' '*.py' '*.map' '*.in' '*.modulemap' \
+		'systemd/*' Makefile .ci/run | while read -r file; do \
+		head -n 2 "$$file" | grep -q 'SPDX-License-Identifier: MIT' || echo "$$file"; done); \
+	if [ -n "$$missing" ]; then echo "no SPDX-License-Identifier line in:"; echo "$$missing"; exit 1; fi
 
 # swift-format with swift-nio's configuration (.swift-format: 4 spaces, 120 columns); CI runs format-check.
 SWIFT_FORMAT_PATHS := Sources Tests Fuzz Tools Package.swift

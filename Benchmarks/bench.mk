@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # The benchmark (`make bench`, not part of `make test`). Included by the top-level Makefile.
 #
 #   make bench                   every row, 1 s per cell; the report goes to stdout and .build/bench/results.md

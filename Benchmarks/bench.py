@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """minifltd's benchmark (`make bench`; not part of `make test`).
 
 Round trips per second and p50/p99 latency of a hello exchange (SIZE bytes in, "Hello, User" back) for

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The incumbent for the benchmark: a D-Bus method call through sd-bus, answered like the port's hello
 // (an `ay` in, "Hello, User" in UTF-16 as an `ay` out).
 //

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Benchmark client through libfltlib (fltUser.h): CLIENTS threads, each with its own connection, call
 // FilterSendMessage with SIZE input bytes and a 4096-byte output buffer for SECONDS, then one summary line.
 //

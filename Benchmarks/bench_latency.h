@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Round-trip timing shared by the benchmark clients: each client thread records one latency per call, and
  * the summary line is what Benchmarks/bench.py parses:
  *   count N p50_us X p99_us Y rt_per_s Z */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Benchmark client with sends in flight: one connection over a raw socket (docs/protocol.md sections 2-4)
 // keeps DEPTH SENDs of SIZE input bytes and a 4096-byte output capacity outstanding for SECONDS, writing a
 // new one as each SEND_RESULT arrives, then prints the summary line bench.py parses. Latency is from a

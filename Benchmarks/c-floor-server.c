@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // The benchmark floor: a plain C epoll server on an abstract Unix socket that speaks minifltd's framing
 // (docs/protocol.md section 2) with no permission check, no routines and no logging. It answers CONNECT with success
 // and each SEND with "Hello, User" in UTF-16 when the output capacity is 4096, else with no bytes.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Fuzzing with libFuzzer. Included by the top-level Makefile.
 #
 #   make fuzz FUZZ_SECONDS=600    build the targets with -sanitize=fuzzer,address and fuzz each for

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # libfltlib: fltlib's API in C (fltUser.h). Included by the top-level Makefile.
 #
 #   make fltlib          build .build/fltlib/libfltlib.so.$(FLTLIB_VERSION)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import MiniFltWire
 
 /// The frame decoder against any byte stream, for both roles.

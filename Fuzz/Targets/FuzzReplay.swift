@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 public import Foundation
 
 /// Runs saved inputs through a target outside libFuzzer: the replay tool and the tests use it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// The libFuzzer targets: each takes any bytes and traps (a crash libFuzzer keeps) when an invariant breaks.
 ///
 /// The same bodies run in `make test`, over the seed corpus and every kept crash (`Fuzz/Corpus`,

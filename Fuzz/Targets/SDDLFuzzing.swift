@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import MiniFltPermissions
 
 /// The SDDL parser against any text (`--sddl` is an outsider's input at start-up).

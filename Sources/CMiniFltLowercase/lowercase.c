@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "CMiniFltLowercase.h"
 
 #include "lowercase_table.h"

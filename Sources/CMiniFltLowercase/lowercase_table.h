@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The generated table's layout (lowercase_table.c, written by Tools/generate-lowercase-table.swift). */
 #ifndef CMINIFLTLOWERCASE_TABLE_H
 #define CMINIFLTLOWERCASE_TABLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // libsystemd, as minifltd uses it: socket activation and the watchdog interval. The journal and the
 // notification socket are spoken to directly (MiniFltSystemd), since sd_journal_sendv hides an absent
 // journal and sd_notify may block.

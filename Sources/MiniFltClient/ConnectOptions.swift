@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 public import MiniFltWire
 
 /// What FilterConnectCommunicationPort takes besides the port name, and what the Linux port adds.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import MiniFltWire
 
 /// A message from the filter (FltSendMessage), as `FilterGetMessage` returns it.

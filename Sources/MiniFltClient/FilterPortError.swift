@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 public import MiniFltWire
 
 /// A failed client call: the HRESULT fltlib would return, and a sentence saying what failed and what to do.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 public import Logging
 
 /// Wraps a log handler so that entries at info and above pass only within a ``LineBudget``; entries of

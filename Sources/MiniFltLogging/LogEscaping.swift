@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// Makes logged text safe to show: a value can never start a line of its own or drive a terminal.
 ///
 /// File names and client text are chosen by whoever creates the file or connects. Unescaped, a name with a

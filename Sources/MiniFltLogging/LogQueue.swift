@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import DequeModule
 public import Logging
 import MiniFltPosix

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// Where a ``LogQueue``'s writer thread puts entries: the console, the journal.
 ///
 /// A writer runs on that thread alone, so it may block (a pipe nobody reads, a journal that stopped

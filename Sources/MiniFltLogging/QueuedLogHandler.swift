@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 public import Logging
 
 /// A log handler that captures each entry and queues it on a ``LogQueue``: the caller's thread never

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 public import Logging
 
 /// A log handler that stands in front of another one (a rate limit, a budget): its metadata and level are

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// One ACE of a permission descriptor's DACL.
 public struct AccessControlEntry: Hashable, Sendable, CustomStringConvertible {
     public enum Kind: Hashable, Sendable {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// An access mask: which rights an ACE grants or denies.
 public struct AccessMask: OptionSet, Hashable, Sendable, CustomStringConvertible {
     public var rawValue: UInt32

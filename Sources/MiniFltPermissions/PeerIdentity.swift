@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// Who is at the other end of a socket, as the kernel says (SO_PEERCRED and SO_PEERGROUPS).
 public struct PeerIdentity: Hashable, Sendable {
     /// The peer's process id as of connect().

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 extension PermissionDescriptor {
     /// Parses an SDDL security descriptor.
     ///

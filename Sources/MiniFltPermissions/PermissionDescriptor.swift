@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// A port's security descriptor, reduced to the DACL that decides who may connect.
 ///
 /// Mirrors the `SecurityDescriptor` of `FltCreateCommunicationPort`. Written in SDDL as on Windows; see

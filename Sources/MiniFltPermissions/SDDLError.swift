@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// Why an SDDL string does not parse, and where.
 public struct SDDLError: Error, Hashable, Sendable, CustomStringConvertible {
     /// The SDDL string that failed.

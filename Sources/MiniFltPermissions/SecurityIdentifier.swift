@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// The SIDs a permission descriptor can name on Linux, and the peers each one matches.
 public enum SecurityIdentifier: Hashable, Sendable, CustomStringConvertible {
     /// `SY`, LocalSystem (S-1-5-18): effective uid 0.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #if !THREAD_SANITIZER
 package import Synchronization
 #endif

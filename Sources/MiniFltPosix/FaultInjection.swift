@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 #if DEBUG
 import Synchronization
 #endif

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import CMiniFltPosix
 
 /// glibc malloc's policy for large blocks, which a server sets once at start.

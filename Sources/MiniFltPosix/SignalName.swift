@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import CMiniFltPosix
 
 /// Signal numbers and names that Glibc does not import (SIGRTMIN and SIGRTMAX are macros).

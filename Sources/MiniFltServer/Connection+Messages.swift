@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import MiniFltPosix
 import MiniFltWire
 import Synchronization

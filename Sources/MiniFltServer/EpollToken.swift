@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// What an epoll event of the port is about: the event's 64-bit data word, typed.
 ///
 /// The data word holds a connection's id shifted left by three, with the low bit set for its write

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import CMiniFltPosix
 
 /// A loop thread's own buffers: its epoll event array and the buffer it reads sockets into.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import DequeModule
 
 /// The connections accepted and not yet through CONNECT: their deadlines, and which uid holds each.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// The kinds of event a port and its daemon log, as the `event` metadata value; a journald handler maps
 /// each to a MESSAGE_ID.
 public enum PortEvent: String, Sendable, CaseIterable {

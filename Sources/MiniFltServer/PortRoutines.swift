@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 public import MiniFltWire
 
 /// The three routines of a port, as `FltCreateCommunicationPort` takes ConnectNotify, DisconnectNotify and

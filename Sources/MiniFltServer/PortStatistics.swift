@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import Synchronization
 
 /// Counters a person reads in `systemctl status` and that tests check.

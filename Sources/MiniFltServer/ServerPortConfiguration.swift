@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 public import MiniFltPermissions
 public import MiniFltWire
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 public import MiniFltWire
 
 /// Why a server port could not be created: an NTSTATUS, a sentence a person can act on, and the system error

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import Logging
 public import MiniFltLogging
 import MiniFltPosix

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// One decoded frame, its body split into the fields that docs/protocol.md section 2 gives each type.
 public enum Frame: Hashable, Sendable {
     case connect(ConnectRequest)

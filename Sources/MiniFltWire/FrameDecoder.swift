@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// Splits a byte stream into frames, checking each header before its body is buffered.
 ///
 /// A header that breaks docs/protocol.md section 2 is rejected as soon as its 16 bytes are in: a length field of 4 GiB

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// The 16-byte header in front of every frame; all integers little-endian.
 ///
 /// | offset | size | field |

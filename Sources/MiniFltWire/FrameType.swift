@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// The type field of a frame header (docs/protocol.md section 2).
 public enum FrameType: UInt16, Sendable, CaseIterable {
     /// Client to server: u16 version, u16 wchar size, u32 options, then the connection context.

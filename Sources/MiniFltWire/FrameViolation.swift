@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// Why a byte stream is not a valid sequence of frames: each is answered with DISCONNECT and a close.
 public enum FrameViolation: Error, Hashable, Sendable, CustomStringConvertible {
     /// The type field names no frame type of version 1.

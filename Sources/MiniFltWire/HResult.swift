@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// A Windows HRESULT: what the client libraries return, as fltlib does.
 public struct HResult: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
     /// The 32-bit value as Microsoft's headers write it (`0x80070005` for `E_ACCESSDENIED`).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 extension NTStatus {
     /// The HRESULT a client sees for this status (docs/protocol.md section 7).
     ///

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// A Windows NTSTATUS value: what the server library and the routines speak.
 ///
 /// The top two bits are the severity (00 success, 01 informational, 10 warning, 11 error).

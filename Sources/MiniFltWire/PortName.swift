@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// A communication port's name, `\MiniFilterPort_Example`, and the abstract socket address it maps to.
 ///
 /// Names are case-insensitive (the seed creates its port with `OBJ_CASE_INSENSITIVE`): the address is the name

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// How the client lays out `wchar_t` text (the CONNECT frame's wchar size).
 ///
 /// Only code that reads or writes text uses it; message bytes are never converted.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// File paths in a client's wide-character layout, losslessly: what the example filter's FLT_TO_USER
 /// messages carry (docs/protocol.md section 8).
 ///

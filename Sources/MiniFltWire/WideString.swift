@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// Text in a client's wide-character layout: what `wchar_t` buffers such as the seed's USER_TO_FLT hold.
 public enum WideString {
     /// Encodes `text` as code units of `size`, little-endian, with no terminator.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /// Round-trip latencies, summarised: `count 100000  p50 9.8 us  p99 14.1 us  101234 rt/s`.
 struct LatencySummary: CustomStringConvertible {
     let count: Int

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 public import ArgumentParser
 import Dispatch
 public import Logging

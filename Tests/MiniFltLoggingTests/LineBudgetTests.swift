@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import InMemoryLogging
 import Logging
 import MiniFltLogging

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import MiniFltClient
 public import MiniFltWire
 public import Testing

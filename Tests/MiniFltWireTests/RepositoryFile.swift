@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import Foundation
 
 /// A file of this repository, found from this source file's path: the tests check the code against the vectors

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fltUser.h: the user-mode side of a Filter Manager communication port (fltlib), on Linux.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fltWinTypes.h: the Windows names that fltUser.h and the code written against it use, for Linux.
  *

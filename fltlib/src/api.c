@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The exported fltlib calls: argument checks and handle lookups; the connection does the rest (port.c). */
 #include "fltUser.h"
 

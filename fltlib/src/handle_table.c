@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "handle_table.h"
 
 #include <pthread.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Maps HANDLE values to connections, so that a closed, stale or made-up handle fails with E_HANDLE instead
  * of touching freed memory: a value is an index and a generation that changes each time the slot is freed. */
 #ifndef FLTLIB_HANDLE_TABLE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The calling thread's explanation of its last failed call (FilterGetLastErrorText). */
 #ifndef FLTLIB_LAST_ERROR_H
 #define FLTLIB_LAST_ERROR_H

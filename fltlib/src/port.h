@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* One client connection to a port: the object behind a HANDLE. */
 #ifndef FLTLIB_PORT_H
 #define FLTLIB_PORT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A port name (a Windows object name) and the abstract socket address it maps to (docs/protocol.md section 1). */
 #ifndef FLTLIB_PORT_NAME_H
 #define FLTLIB_PORT_NAME_H

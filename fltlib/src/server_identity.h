@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Who may listen at a port's address (docs/protocol.md section 1): root, or a uid the user listed in FLTLIB_SERVER_UIDS.
  * Any process can bind a free abstract name, so the client checks before it sends anything. */
 #ifndef FLTLIB_SERVER_IDENTITY_H

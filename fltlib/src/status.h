@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* NTSTATUS to HRESULT, as docs/protocol.md section 7 gives it. */
 #ifndef FLTLIB_STATUS_H
 #define FLTLIB_STATUS_H

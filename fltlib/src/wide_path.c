@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* File paths from wide text back to bytes (docs/protocol.md section 8): the inverse of the daemon's lossless
  * mapping, where each byte of ill-formed UTF-8 travels as the lone surrogate U+DC00 + byte. */
 #include "fltUser.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 #include "wire.h"
 
 void flt_encode_header(uint8_t out[FLT_FRAME_HEADER_SIZE], uint16_t type, uint32_t body_length, uint64_t id) {

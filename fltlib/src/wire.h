@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The frame format of docs/protocol.md section 2: a 16-byte little-endian header, then the body. */
 #ifndef FLTLIB_WIRE_H
 #define FLTLIB_WIRE_H

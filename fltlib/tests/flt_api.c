@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* fltlib's contract at its edges, against a running minifltd (--max-connections 2 or more, no --watch):
  * bad arguments, made-up and closed handles, OVERLAPPED, polling, late replies, FilterClose while another
  * thread waits. Prints one line per check; exits 1 if any failed.

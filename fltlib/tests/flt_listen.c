@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The seed's get/reply loop: receives each path the filter sends (FLT_TO_USER), answers FLT_TO_USER_REPLY
  * with block = 1 when the path contains SUBSTRING, and prints "PATH will be blocked" or "PATH".
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Sends one USER_TO_FLT to a port and prints the reply, as the seed's client does:
  *
  *   flt_send [--port NAME] [--capacity BYTES] TEXT

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Several threads share one handle, each with its own sends in flight; every result must reach the thread
  * that sent it. Half the threads give a 4096-byte reply buffer (the example filter answers "Hello, User"),
  * half a 100-byte one (it answers nothing), so a result handed to the wrong thread shows.

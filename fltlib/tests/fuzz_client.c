@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* libFuzzer target: libfltlib reading what a hostile server sends, with the input format of the Swift
  * client's target (Fuzz/Targets/ClientFramesFuzzing.swift), whose corpus it shares (Fuzz/Corpus/client-frames).
  *

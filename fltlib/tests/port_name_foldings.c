@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Prints how libfltlib folds every code point in a port name: one line "HEX ADDRESS-HEX" for each scalar
  * whose address (of the name "\" followed by that scalar, less the backslash) is not the scalar's own UTF-8,
  * or "HEX invalid" when such a name is refused. NUL (the terminator) and the surrogates (not scalars) are

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // A minifilter client in the seed's style (C++, exceptions, wcout), as written for Windows against
 // fltUser.h, ported the way the README describes: <Windows.h> dropped, snprintf for sprintf_s, wcsncpy for
 // wcscpy_s, std::runtime_error for MSVC's std::exception(const char *).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Checks libfltlib's frame codec, status mapping and port-name mapping against the vectors the Swift
  * libraries are checked against too (Tests/WireVectors/wire-vectors.txt), so both speak the same protocol.
  *

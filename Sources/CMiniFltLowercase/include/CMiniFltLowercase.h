@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The lowercase mapping that turns a port name into its socket address (docs/protocol.md section 1), in C so
  * that the Swift libraries (MiniFltWire) and libfltlib (fltlib/src/port_name.c) fold with one table. */
 #ifndef CMINIFLTLOWERCASE_H

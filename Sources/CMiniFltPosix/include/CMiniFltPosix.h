@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 // Linux interfaces that Swift's Glibc module does not import, wrapped as plain functions.
 // Names carry the CMiniFltPosix_ prefix so they never collide with libc symbols.
 #ifndef CMINIFLTPOSIX_H

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import Synchronization
 
 /// What the example filter and the open watcher did, counted as it happens so that the activity summary

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 import Foundation
 
 /// A process a test starts, and stops by pid: SIGKILL when the value goes away if it still runs.
