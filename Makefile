@@ -18,7 +18,9 @@
 
 PREFIX ?= /usr/local
 DESTDIR ?=
-BINDIR := $(DESTDIR)$(PREFIX)/bin
+BINDIR ?= $(PREFIX)/bin
+SBINDIR ?= $(PREFIX)/sbin
+MANDIR ?= $(PREFIX)/share/man
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
 DOCDIR ?= $(PREFIX)/share/doc/minifltd
@@ -30,14 +32,18 @@ RUN_ARGS ?=
 # systemd for systemd-socket-activate, systemd-analyze, journald and journalctl in the tests;
 # util-linux for setpriv (tests run clients as other uids), python3 for the SIGKILL test's peer,
 # iproute2 for ss in the README's demo; gcc and g++ for libfltlib and its C and C++ tests.
-DEB_PACKAGES := libsystemd-dev pkg-config systemd util-linux python3 iproute2 gcc g++
+# man-db (with groff-base) renders the man pages, which make test checks.
+DEB_PACKAGES := libsystemd-dev pkg-config systemd util-linux python3 iproute2 gcc g++ man-db
 
-.PHONY: all build setup test soak sanitize run install uninstall clean format format-check spdx-check lowercase-table lowercase-table-check
+.PHONY: all build setup test soak sanitize run install install-man install-check uninstall man-check clean format format-check spdx-check lowercase-table lowercase-table-check
 
 all: build
 
+# Release binaries carry the Swift runtime (--static-swift-stdlib): they need only libc, libstdc++, libgcc_s
+# and libsystemd, so they run where no Swift toolchain is installed.
 build: fltlib
-	$(SWIFT) build -c release
+	$(SWIFT) build -c release --static-swift-stdlib --product minifltd
+	$(SWIFT) build -c release --static-swift-stdlib --product minifltctl
 
 include fltlib/fltlib.mk
 include Fuzz/fuzz.mk
@@ -55,9 +61,9 @@ setup:
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "swift is not on PATH: install the Swift 6 toolchain (swift.org) first"; exit 1; }
 
-test: setup lowercase-table-check spdx-check
+test: setup lowercase-table-check spdx-check man-check
 	$(SWIFT) build --build-tests
-	$(MAKE) --no-print-directory fltlib-tests
+	$(MAKE) --no-print-directory fltlib-tests FLTLIB_WERROR=-Werror
 	$(SWIFT) test
 
 # The table port names fold with (docs/protocol.md section 1), written from the Swift toolchain's Unicode
@@ -88,7 +94,7 @@ soak: setup
 # which would fail every exit status; the soak checks that memory stays flat instead. THREAD_SANITIZER makes
 # StateLock a pthread mutex, which the sanitizer can see (Sources/MiniFltPosix/ConditionLock.swift).
 sanitize: setup
-	$(MAKE) --no-print-directory fltlib-tests
+	$(MAKE) --no-print-directory fltlib-tests FLTLIB_WERROR=-Werror
 	@set -e; for sanitizer in address thread; do \
 		echo "== swift test under --sanitize=$$sanitizer"; \
 		defines=""; [ $$sanitizer = thread ] && defines="-Xswiftc -DTHREAD_SANITIZER"; \
@@ -115,21 +121,50 @@ format-check:
 run: setup build
 	./.build/release/minifltd $(RUN_ARGS)
 
-install: build install-fltlib
-	install -d $(BINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR)
-	install -m 0755 .build/release/minifltd $(BINDIR)/minifltd
-	install -m 0755 .build/release/minifltctl $(BINDIR)/minifltctl
-	sed 's|@BINDIR@|$(PREFIX)/bin|' systemd/minifltd.service > $(DESTDIR)$(UNITDIR)/minifltd.service
+# fltlib(3) documents every call; each call's page is a link to it.
+FLTLIB_MAN_LINKS := FilterConnectCommunicationPort FilterSendMessage FilterGetMessage FilterReplyMessage FilterClose \
+	FilterGetPollDescriptor FilterTryGetMessage FilterWidePathToBytes FilterGetLastErrorText
+
+install: build install-fltlib install-man
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR)
+	install -m 0755 .build/release/minifltd $(DESTDIR)$(SBINDIR)/minifltd
+	install -m 0755 .build/release/minifltctl $(DESTDIR)$(BINDIR)/minifltctl
+	sed 's|@SBINDIR@|$(SBINDIR)|' systemd/minifltd.service > $(DESTDIR)$(UNITDIR)/minifltd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/minifltd.service
 	install -m 0644 systemd/minifltd.socket $(DESTDIR)$(UNITDIR)/minifltd.socket
 	install -m 0644 systemd/minifltd.catalog $(DESTDIR)$(CATALOGDIR)/minifltd.catalog
-	install -m 0644 README.md docs/protocol.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md docs/protocol.md LICENSE $(DESTDIR)$(DOCDIR)/
 	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 
+install-man:
+	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
+	install -m 0644 man/minifltctl.1 $(DESTDIR)$(MANDIR)/man1/minifltctl.1
+	install -m 0644 man/fltlib.3 $(DESTDIR)$(MANDIR)/man3/fltlib.3
+	install -m 0644 man/minifltd.8 $(DESTDIR)$(MANDIR)/man8/minifltd.8
+	for call in $(FLTLIB_MAN_LINKS); do ln -sf fltlib.3 $(DESTDIR)$(MANDIR)/man3/$$call.3; done
+
 uninstall: uninstall-fltlib
-	rm -f $(BINDIR)/minifltd $(BINDIR)/minifltctl $(DESTDIR)$(UNITDIR)/minifltd.service \
-		$(DESTDIR)$(UNITDIR)/minifltd.socket $(DESTDIR)$(CATALOGDIR)/minifltd.catalog
+	rm -f $(DESTDIR)$(SBINDIR)/minifltd $(DESTDIR)$(BINDIR)/minifltctl $(DESTDIR)$(UNITDIR)/minifltd.service \
+		$(DESTDIR)$(UNITDIR)/minifltd.socket $(DESTDIR)$(CATALOGDIR)/minifltd.catalog \
+		$(DESTDIR)$(MANDIR)/man1/minifltctl.1 $(DESTDIR)$(MANDIR)/man3/fltlib.3 $(DESTDIR)$(MANDIR)/man8/minifltd.8 \
+		$(foreach call,$(FLTLIB_MAN_LINKS),$(DESTDIR)$(MANDIR)/man3/$(call).3)
 	rm -rf $(DESTDIR)$(DOCDIR)
+
+# The installed tree works where no Swift toolchain is (Tests/Install/check-install.sh).
+install-check: setup
+	Tests/Install/check-install.sh
+
+# The man pages render without a warning, and every call's page is found once installed.
+man-check: setup
+	@set -e; for page in man/*.[0-9]; do \
+		warnings=$$(LC_ALL=C.UTF-8 man --warnings -E UTF-8 -l -Tutf8 -Z $$page 2>&1 >/dev/null); \
+		if [ -n "$$warnings" ]; then echo "$$page:"; echo "$$warnings"; exit 1; fi; \
+	done; \
+	stage=$$(mktemp -d); trap 'rm -rf "$$stage"' EXIT; \
+	$(MAKE) --no-print-directory -s install-man DESTDIR=$$stage PREFIX=/usr; \
+	for call in minifltd minifltctl $(FLTLIB_MAN_LINKS); do \
+		man -M $$stage/usr/share/man -w $$call >/dev/null || { echo "man $$call: no page once installed"; exit 1; }; \
+	done; echo "man pages: no warnings; every page found once installed"
 
 clean:
 	rm -rf .build .build-fuzz .build-address .build-thread fuzz-artifacts

@@ -28,13 +28,18 @@ CC ?= cc
 CXX ?= c++
 # Sanitizer flags for the library and every test program; empty but for fltlib-sanitize.
 FLTLIB_SANITIZE ?=
-FLTLIB_WARNINGS := -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter
-FLTLIB_CFLAGS := -std=c11 -O2 -g -fPIC -fvisibility=hidden -pthread $(FLTLIB_WARNINGS) -Wstrict-prototypes \
-	-Ifltlib/include -I$(FLTLIB_LOWERCASE)/include $(FLTLIB_SANITIZE)
-FLTLIB_LDFLAGS := $(FLTLIB_SANITIZE) -shared -pthread -Wl,-soname,$(FLTLIB_SONAME) \
+FLTLIB_WARNINGS := -Wall -Wextra -Wshadow -Wno-unused-parameter
+# -Werror is for development (make test and CI set it); a packager's build only warns. CPPFLAGS, CFLAGS and
+# LDFLAGS, as dpkg-buildflags gives them, come last, so they win.
+FLTLIB_WERROR ?=
+FLTLIB_CFLAGS := -std=c11 -O2 -g -fPIC -fvisibility=hidden -pthread $(FLTLIB_WARNINGS) $(FLTLIB_WERROR) \
+	-Wstrict-prototypes -Ifltlib/include -I$(FLTLIB_LOWERCASE)/include $(FLTLIB_SANITIZE) $(CPPFLAGS) $(CFLAGS)
+FLTLIB_LDFLAGS := $(FLTLIB_SANITIZE) $(LDFLAGS) -shared -pthread -Wl,-soname,$(FLTLIB_SONAME) \
 	-Wl,--version-script=fltlib/libfltlib.map -Wl,-z,defs -Wl,-z,relro -Wl,-z,now
 
-LIBDIR ?= $(PREFIX)/lib
+# Debian's multiarch folder (lib/x86_64-linux-gnu), where ld.so and pkg-config look under /usr and /usr/local.
+FLTLIB_MULTIARCH := $(shell $(CC) -print-multiarch 2>/dev/null)
+LIBDIR ?= $(PREFIX)/lib$(if $(FLTLIB_MULTIARCH),/$(FLTLIB_MULTIARCH))
 INCLUDEDIR ?= $(PREFIX)/include
 
 # The test programs are built against a staged install, through pkg-config, as a user's would be.
@@ -43,7 +48,7 @@ FLTLIB_TEST_BIN := .build/fltlib-tests
 FLTLIB_PKG := PKG_CONFIG_PATH=$(FLTLIB_STAGE)/lib/pkgconfig pkg-config
 FLTLIB_TEST_PROGRAMS := $(FLTLIB_TEST_BIN)/flt_send $(FLTLIB_TEST_BIN)/flt_threads $(FLTLIB_TEST_BIN)/flt_api \
 	$(FLTLIB_TEST_BIN)/flt_listen $(FLTLIB_TEST_BIN)/seed_client
-FLTLIB_TEST_CFLAGS := -std=c11 -O2 -g -pthread $(FLTLIB_WARNINGS) $(FLTLIB_SANITIZE)
+FLTLIB_TEST_CFLAGS := -std=c11 -O2 -g -pthread $(FLTLIB_WARNINGS) -Werror $(FLTLIB_SANITIZE)
 
 .PHONY: fltlib install-fltlib uninstall-fltlib fltlib-tests fltlib-sanitize
 
@@ -89,7 +94,7 @@ fltlib-tests: $(FLTLIB_LIB)
 		$(CC) $(FLTLIB_TEST_CFLAGS) $$flags -o $(FLTLIB_TEST_BIN)/$$program fltlib/tests/$$program.c $$libs $$rpath; \
 	done; \
 	echo "  CXX  $(FLTLIB_TEST_BIN)/seed_client (pkg-config fltlib)"; \
-	$(CXX) -std=c++17 -O2 -g $(FLTLIB_WARNINGS) $(FLTLIB_SANITIZE) $$flags -o $(FLTLIB_TEST_BIN)/seed_client \
+	$(CXX) -std=c++17 -O2 -g $(FLTLIB_WARNINGS) -Werror $(FLTLIB_SANITIZE) $$flags -o $(FLTLIB_TEST_BIN)/seed_client \
 		fltlib/tests/seed_client.cpp $$libs $$rpath
 	@echo "  CC   $(FLTLIB_TEST_BIN)/wire_vectors (library sources)"
 	@$(CC) $(FLTLIB_TEST_CFLAGS) $(FLTLIB_INTERNAL_INCLUDES) -o $(FLTLIB_TEST_BIN)/wire_vectors \
@@ -111,7 +116,7 @@ FLTLIB_SANITIZE_BUILD := .build/fltlib-sanitize
 FLTLIB_SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 fltlib-sanitize: setup
-	$(MAKE) --no-print-directory fltlib-tests FLTLIB_SANITIZE="$(FLTLIB_SANITIZE_FLAGS)" \
+	$(MAKE) --no-print-directory fltlib-tests FLTLIB_WERROR=-Werror FLTLIB_SANITIZE="$(FLTLIB_SANITIZE_FLAGS)" \
 		FLTLIB_BUILD=$(FLTLIB_SANITIZE_BUILD) FLTLIB_STAGE=$(CURDIR)/$(FLTLIB_SANITIZE_BUILD)/stage \
 		FLTLIB_TEST_BIN=$(FLTLIB_SANITIZE_BUILD)/tests
 	$(SWIFT) build --build-tests

@@ -153,7 +153,7 @@ struct SystemdSandbox {
             contentsOf: repository.appendingPathComponent("systemd/minifltd.service"),
             encoding: .utf8
         )
-        .replacingOccurrences(of: "@BINDIR@", with: folder.path)
+        .replacingOccurrences(of: "@SBINDIR@", with: folder.path)
         .replacingOccurrences(
             of: "--log-target journal",
             with: "--log-target journal --port \(port) --max-connections 16"

@@ -157,18 +157,32 @@ struct SystemdTests {
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("systemd")
         let service = try String(contentsOf: source.appendingPathComponent("minifltd.service"), encoding: .utf8)
-            .replacingOccurrences(of: "@BINDIR@", with: Binaries.directory.path)
+            .replacingOccurrences(of: "@SBINDIR@", with: Binaries.directory.path)
         try service.write(to: folder.appendingPathComponent("minifltd.service"), atomically: true, encoding: .utf8)
         try FileManager.default.copyItem(
             at: source.appendingPathComponent("minifltd.socket"),
             to: folder.appendingPathComponent("minifltd.socket")
         )
+        // verify looks up each Documentation=man: page: give it the repository's pages as they install.
+        let pages = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("man")
+        for (page, section) in [("minifltd.8", "man8"), ("minifltctl.1", "man1")] {
+            let target = folder.appendingPathComponent("man/\(section)")
+            try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
+            try FileManager.default.copyItem(
+                at: pages.appendingPathComponent(page),
+                to: target.appendingPathComponent(page)
+            )
+        }
         let verify = try runProgram(
             "/usr/bin/systemd-analyze",
             [
                 "verify", folder.appendingPathComponent("minifltd.socket").path,
                 folder.appendingPathComponent("minifltd.service").path,
-            ]
+            ],
+            environment: ProcessInfo.processInfo.environment.merging(
+                ["MANPATH": folder.appendingPathComponent("man").path]
+            ) { $1 }
         )
         #expect(verify.status == 0)
         #expect(

@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: MIT
+// Swift Testing is on the search path only when tests are built; a plain `swift build` skips this file.
+#if canImport(Testing)
 import MiniFltClient
 public import MiniFltWire
 public import Testing
@@ -20,3 +22,4 @@ public func expectFailure<R>(
         Issue.record("failed with \(error), not a FilterPortError", sourceLocation: sourceLocation)
     }
 }
+#endif

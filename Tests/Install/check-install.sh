@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# `make install-check`: installs into a staging root as a packager would (PREFIX=/usr, DESTDIR), then, with the
+# Swift toolchain and the build folder hidden (a private mount namespace with tmpfs over both), runs the
+# installed minifltd and minifltctl against each other, and builds and runs a C client against the installed
+# libfltlib through pkg-config. Stops what it starts, by pid.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+stage=$(mktemp -d /var/tmp/minifltd-install-check.XXXXXX)
+daemon=""
+cleanup() {
+    if [ -n "$daemon" ]; then kill "$daemon" 2>/dev/null || true; wait "$daemon" 2>/dev/null || true; fi
+    rm -rf "$stage"
+}
+trap cleanup EXIT
+
+make --no-print-directory -s install DESTDIR="$stage" PREFIX=/usr >/dev/null
+multiarch=$(cc -print-multiarch)
+port="\\MiniFltInstallCheck_$$"
+swift_root=$(dirname "$(dirname "$(dirname "$(command -v swift)")")")
+
+# Everything below runs where neither the toolchain nor the build output can be found.
+hidden() {
+    unshare --mount --propagation private bash -c \
+        "mount -t tmpfs none '$swift_root' && mount -t tmpfs none '$PWD/.build' && $1"
+}
+
+versions=$(hidden "'$stage/usr/sbin/minifltd' --version && '$stage/usr/bin/minifltctl' --version" || true)
+[ "$versions" = "$(printf '0.2.0\n0.2.0')" ] \
+    || { echo "install-check: the installed binaries do not run without the toolchain: $versions"; exit 1; }
+
+# unshare and bash exec in turn, so the pid is the daemon's.
+unshare --mount --propagation private bash -c "mount -t tmpfs none '$swift_root' && mount -t tmpfs none '$PWD/.build' \
+    && exec '$stage/usr/sbin/minifltd' --port '$port' --log-target console" >/dev/null 2>"$stage/daemon.log" &
+daemon=$!
+for _ in $(seq 100); do grep -q "listening on" "$stage/daemon.log" && break; sleep 0.05; done
+reply=$(hidden "'$stage/usr/bin/minifltctl' send --port '$port' 'Hello, MiniFilter'")
+[ "$reply" = "Hello, User" ] || { echo "install-check: minifltctl got '$reply'"; cat "$stage/daemon.log"; exit 1; }
+
+export PKG_CONFIG_PATH="$stage/usr/lib/$multiarch/pkgconfig" PKG_CONFIG_SYSROOT_DIR="$stage"
+cc -o "$stage/flt_send" fltlib/tests/flt_send.c $(pkg-config --cflags --libs fltlib)
+reply=$(LD_LIBRARY_PATH="$stage/usr/lib/$multiarch" "$stage/flt_send" --port "$port" "Hello")
+case "$reply" in
+*"Hello, User"*) ;;
+*) echo "install-check: the C client against the installed libfltlib got '$reply'"; exit 1 ;;
+esac
+[ -L "$stage/usr/share/man/man3/FilterSendMessage.3" ] || { echo "install-check: no FilterSendMessage(3) link"; exit 1; }
+echo "install-check: 2 passed, 0 failed (installed binaries without the toolchain; a C client through pkg-config)"
