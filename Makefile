@@ -21,6 +21,9 @@ DESTDIR ?=
 BINDIR ?= $(PREFIX)/bin
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR ?= $(PREFIX)/share/zsh/vendor-completions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 UNITDIR ?= $(PREFIX)/lib/systemd/system
 CATALOGDIR ?= $(PREFIX)/lib/systemd/catalog
 DOCDIR ?= $(PREFIX)/share/doc/minifltd
@@ -35,7 +38,7 @@ RUN_ARGS ?=
 # man-db (with groff-base) renders the man pages, which make test checks.
 DEB_PACKAGES := libsystemd-dev pkg-config systemd util-linux python3 iproute2 gcc g++ man-db
 
-.PHONY: all build setup test soak sanitize run install install-man install-check uninstall man-check clean format format-check spdx-check lowercase-table lowercase-table-check
+.PHONY: all build setup test soak sanitize run install install-completions install-man install-check uninstall man-check clean format format-check spdx-check lowercase-table lowercase-table-check
 
 all: build
 
@@ -125,16 +128,30 @@ run: setup build
 FLTLIB_MAN_LINKS := FilterConnectCommunicationPort FilterSendMessage FilterGetMessage FilterReplyMessage FilterClose \
 	FilterGetPollDescriptor FilterTryGetMessage FilterWidePathToBytes FilterGetLastErrorText
 
-install: build install-fltlib install-man
+install: build install-fltlib install-man install-completions
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 .build/release/minifltd $(DESTDIR)$(SBINDIR)/minifltd
 	install -m 0755 .build/release/minifltctl $(DESTDIR)$(BINDIR)/minifltctl
 	sed 's|@SBINDIR@|$(SBINDIR)|' systemd/minifltd.service > $(DESTDIR)$(UNITDIR)/minifltd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/minifltd.service
 	install -m 0644 systemd/minifltd.socket $(DESTDIR)$(UNITDIR)/minifltd.socket
+	sed -f systemd/template.sed systemd/minifltd.socket > $(DESTDIR)$(UNITDIR)/minifltd@.socket
+	sed -f systemd/template.sed systemd/minifltd.service | sed 's|@SBINDIR@|$(SBINDIR)|' \
+		> $(DESTDIR)$(UNITDIR)/minifltd@.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/minifltd@.socket $(DESTDIR)$(UNITDIR)/minifltd@.service
 	install -m 0644 systemd/minifltd.catalog $(DESTDIR)$(CATALOGDIR)/minifltd.catalog
 	install -m 0644 README.md docs/protocol.md LICENSE $(DESTDIR)$(DOCDIR)/
 	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
+
+# Shell completions, written by the binaries themselves (swift-argument-parser).
+install-completions: build
+	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
+	for tool in minifltd minifltctl; do \
+		.build/release/$$tool --generate-completion-script bash > $(DESTDIR)$(BASHCOMPDIR)/$$tool; \
+		.build/release/$$tool --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_$$tool; \
+		.build/release/$$tool --generate-completion-script fish > $(DESTDIR)$(FISHCOMPDIR)/$$tool.fish; \
+		chmod 0644 $(DESTDIR)$(BASHCOMPDIR)/$$tool $(DESTDIR)$(ZSHCOMPDIR)/_$$tool $(DESTDIR)$(FISHCOMPDIR)/$$tool.fish; \
+	done
 
 install-man:
 	install -d $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man3 $(DESTDIR)$(MANDIR)/man8
@@ -145,9 +162,12 @@ install-man:
 
 uninstall: uninstall-fltlib
 	rm -f $(DESTDIR)$(SBINDIR)/minifltd $(DESTDIR)$(BINDIR)/minifltctl $(DESTDIR)$(UNITDIR)/minifltd.service \
-		$(DESTDIR)$(UNITDIR)/minifltd.socket $(DESTDIR)$(CATALOGDIR)/minifltd.catalog \
+		$(DESTDIR)$(UNITDIR)/minifltd.socket $(DESTDIR)$(UNITDIR)/minifltd@.socket \
+		$(DESTDIR)$(UNITDIR)/minifltd@.service $(DESTDIR)$(CATALOGDIR)/minifltd.catalog \
 		$(DESTDIR)$(MANDIR)/man1/minifltctl.1 $(DESTDIR)$(MANDIR)/man3/fltlib.3 $(DESTDIR)$(MANDIR)/man8/minifltd.8 \
-		$(foreach call,$(FLTLIB_MAN_LINKS),$(DESTDIR)$(MANDIR)/man3/$(call).3)
+		$(foreach call,$(FLTLIB_MAN_LINKS),$(DESTDIR)$(MANDIR)/man3/$(call).3) \
+		$(foreach tool,minifltd minifltctl,$(DESTDIR)$(BASHCOMPDIR)/$(tool) $(DESTDIR)$(ZSHCOMPDIR)/_$(tool) \
+			$(DESTDIR)$(FISHCOMPDIR)/$(tool).fish)
 	rm -rf $(DESTDIR)$(DOCDIR)
 
 # The installed tree works where no Swift toolchain is (Tests/Install/check-install.sh).

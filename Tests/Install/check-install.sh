@@ -45,4 +45,15 @@ case "$reply" in
 *) echo "install-check: the C client against the installed libfltlib got '$reply'"; exit 1 ;;
 esac
 [ -L "$stage/usr/share/man/man3/FilterSendMessage.3" ] || { echo "install-check: no FilterSendMessage(3) link"; exit 1; }
-echo "install-check: 2 passed, 0 failed (installed binaries without the toolchain; a C client through pkg-config)"
+
+# The bash completion loads and completes minifltctl's subcommands.
+completions=$(bash -c "source '$stage/usr/share/bash-completion/completions/minifltctl' \
+    && COMP_WORDS=(minifltctl s) COMP_CWORD=1 COMP_LINE='minifltctl s' COMP_POINT=12 \
+    && _minifltctl 2>/dev/null; echo \"\${COMPREPLY[*]}\"")
+case "$completions" in
+*send*) ;;
+*) echo "install-check: the bash completion of 'minifltctl s' gave '$completions'"; exit 1 ;;
+esac
+[ -s "$stage/usr/share/zsh/vendor-completions/_minifltd" ] && [ -s "$stage/usr/share/fish/vendor_completions.d/minifltd.fish" ] \
+    || { echo "install-check: zsh or fish completions missing"; exit 1; }
+echo "install-check: 3 passed, 0 failed (binaries without the toolchain; a C client through pkg-config; completions)"

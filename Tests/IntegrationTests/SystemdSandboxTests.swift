@@ -123,6 +123,31 @@ struct SystemdSandboxTests {
     }
 }
 
+extension SystemdSandboxTests {
+    @Test("the template units: two instances serve two ports, each started by its first client")
+    func templates() throws {
+        let sandbox = try SystemdSandbox()
+        defer { sandbox.stop() }
+        let names = ["miniflttest_a_\(getpid())", "miniflttest_b_\(getpid())"]
+        for name in names {
+            #expect(sandbox.systemctl(["start", "minifltd@\(name).socket"]).status == 0)
+            #expect(eventually { isListening("@\\" + name) })
+        }
+        for name in names {
+            let client = try FilterPort.connect(to: "\\" + name)
+            #expect(
+                WideString.decode(try client.send(userToFilter("Hello"), outputCapacity: 4096), as: .utf16)
+                    == "Hello, User"
+            )
+            client.close()
+            let state = sandbox.systemctl(["show", "-p", "ActiveState", "--value", "minifltd@\(name).service"])
+            #expect(state.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == "active")
+        }
+        let status = sandbox.systemctl(["show", "-p", "StatusText", "--value", "minifltd@\(names[1]).service"])
+        #expect(status.standardOutput.contains("listening on @\\" + names[1]), "\(status.standardOutput)")
+    }
+}
+
 /// systemd as PID 1 of new pid, mount and cgroup namespaces, with the project's units.
 struct SystemdSandbox {
     /// The port the sandbox's units serve, and its address.
@@ -165,6 +190,18 @@ struct SystemdSandbox {
         )
         .replacingOccurrences(of: "ListenStream=@\\minifilterport_example", with: "ListenStream=@" + port.lowercased())
         try socket.write(to: units.appendingPathComponent("minifltd.socket"), atomically: true, encoding: .utf8)
+        // The templates, made from the pristine units as `make install` makes them (systemd/template.sed).
+        for unit in ["minifltd.socket", "minifltd.service"] {
+            let template = try runProgram(
+                "/bin/sed",
+                [
+                    "-f", repository.appendingPathComponent("systemd/template.sed").path,
+                    repository.appendingPathComponent("systemd/\(unit)").path,
+                ]
+            ).standardOutput.replacingOccurrences(of: "@SBINDIR@", with: folder.path)
+            let name = unit.replacingOccurrences(of: "minifltd.", with: "minifltd@.")
+            try template.write(to: units.appendingPathComponent(name), atomically: true, encoding: .utf8)
+        }
         try "[Unit]\nDescription=sandbox\nWants=systemd-journald.service\n"
             .write(to: units.appendingPathComponent("sandbox.target"), atomically: true, encoding: .utf8)
         for unit in ["systemd-journald.service", "systemd-journald.socket", "systemd-journald-dev-log.socket"] {

@@ -174,11 +174,28 @@ struct SystemdTests {
                 to: target.appendingPathComponent(page)
             )
         }
+        // The templates as `make install` makes them, verified as an instance.
+        for unit in ["socket", "service"] {
+            let template = try runProgram(
+                "/bin/sed",
+                [
+                    "-f", source.appendingPathComponent("template.sed").path,
+                    source.appendingPathComponent("minifltd.\(unit)").path,
+                ]
+            ).standardOutput.replacingOccurrences(of: "@SBINDIR@", with: Binaries.directory.path)
+            try template.write(
+                to: folder.appendingPathComponent("minifltd@scanner.\(unit)"),
+                atomically: true,
+                encoding: .utf8
+            )
+        }
         let verify = try runProgram(
             "/usr/bin/systemd-analyze",
             [
                 "verify", folder.appendingPathComponent("minifltd.socket").path,
                 folder.appendingPathComponent("minifltd.service").path,
+                folder.appendingPathComponent("minifltd@scanner.socket").path,
+                folder.appendingPathComponent("minifltd@scanner.service").path,
             ],
             environment: ProcessInfo.processInfo.environment.merging(
                 ["MANPATH": folder.appendingPathComponent("man").path]
