@@ -74,11 +74,8 @@ struct FaultInjectionTests {
             environment: ["MINIFLT_INJECT_FAULTS": fault.rule],
             mergeStandardOutput: true
         )
-        let output = LogBuffer()
-        output.collect(from: child.output.fileHandleForReading)
-        let process = child.process
-        #expect(eventually(timeout: .seconds(10)) { !process.isRunning }, "still running with \(fault.rule)")
-        #expect(child.stop(SIGKILL) == 1)
+        let output = child.collectOutput()
+        #expect(child.exitStatus(within: .seconds(10)) == 1, "still running with \(fault.rule), or another status")
         #expect(
             eventually { output.text.withLock { $0.contains("minifltd: ") && $0.contains(fault.call) } },
             "\(output.text.withLock { $0 })"

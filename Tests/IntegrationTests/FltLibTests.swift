@@ -161,8 +161,7 @@ struct FltLibTests {
         let daemon = try Daemon(arguments: ["--watch", folder.url.path])
         let client = try ChildProcess(try FltLibPrograms.path("seed_client"), [daemon.port], mergeStandardOutput: true)
         defer { _ = client.stop(SIGKILL) }
-        let printed = LogBuffer()
-        printed.collect(from: client.output.fileHandleForReading)
+        let printed = client.collectOutput()
         #expect(eventually { printed.text.withLock { $0 == "Hello, User\n" } }, "\(printed.text.withLock { $0 })")
 
         #expect(try FileOpenTests.open(folder.path("test.txt")).status == 1)

@@ -48,8 +48,7 @@ struct HandshakeFairnessTests {
             mergeStandardOutput: true
         )
         defer { _ = attack.stop(SIGKILL) }
-        let said = LogBuffer()
-        said.collect(from: attack.output.fileHandleForReading)
+        let said = attack.collectOutput()
         #expect(
             eventually { said.text.withLock { $0.contains("holding") } },
             "the attacker did not start: \(said.text.withLock { $0 })"

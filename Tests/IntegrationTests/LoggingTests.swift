@@ -91,8 +91,7 @@ struct LoggingTests {
             "no watchdog ping while the log sink was blocked"
         )
 
-        let output = LogBuffer()
-        output.collect(from: daemon.output.fileHandleForReading)
+        let output = daemon.collectOutput()
         #expect(eventually(timeout: .seconds(10)) { output.text.withLock { $0.contains("event=log-dropped") } })
         let text = output.text.withLock { $0 }
         let dropped = text.split(separator: "\n").filter { $0.contains("event=log-dropped") }
@@ -130,8 +129,7 @@ struct LoggingTests {
             mergeStandardOutput: true
         )
         defer { _ = journal.stop(SIGKILL) }
-        let received = LogBuffer()
-        received.collect(from: journal.output.fileHandleForReading)
+        let received = journal.collectOutput()
         #expect(eventually { received.text.withLock { $0.contains("ready") } })
         Thread.sleep(forTimeInterval: 1.1)  // the writer tries the journal again at most once a second
         let client = try FilterPort.connect(to: daemon.port)
@@ -155,8 +153,7 @@ struct LoggingTests {
             mergeStandardOutput: true
         )
         defer { _ = stuck.stop(SIGKILL) }
-        let ready = LogBuffer()
-        ready.collect(from: stuck.output.fileHandleForReading)
+        let ready = stuck.collectOutput()
         #expect(eventually { ready.text.withLock { $0.contains("ready") } })
 
         // A watchdog of 2 ms makes the daemon notify every millisecond: the queue is full within a second.

@@ -53,8 +53,7 @@ struct ProtocolDocumentTests {
             mergeStandardOutput: true
         )
         defer { _ = server.stop(SIGKILL) }
-        let ready = LogBuffer()
-        ready.collect(from: server.output.fileHandleForReading)
+        let ready = server.collectOutput()
         #expect(eventually { ready.text.withLock { $0.contains("ready") } })
         let code = try Self.pythonBlock(after: "## 9. A complete client in Python")
             .replacingOccurrences(
@@ -63,11 +62,8 @@ struct ProtocolDocumentTests {
             )
         try #require(!code.contains("MiniFilterPort_Example"), "the example's port name was not replaced")
         let client = try ChildProcess("/usr/bin/python3", ["-c", code], mergeStandardOutput: true)
-        let printed = LogBuffer()
-        printed.collect(from: client.output.fileHandleForReading)
-        let process = client.process
-        #expect(eventually(timeout: .seconds(10)) { !process.isRunning }, "the client spins on a closed socket")
-        #expect(client.stop(SIGKILL) == 1)
+        let printed = client.collectOutput()
+        #expect(client.exitStatus(within: .seconds(10)) == 1, "the client spins on a closed socket")
         #expect(
             eventually { printed.text.withLock { $0.contains("EOFError: the server closed the connection mid-frame") } }
         )

@@ -76,8 +76,7 @@ struct SystemdTests {
             ],
             mergeStandardOutput: true
         )
-        let output = LogBuffer()
-        output.collect(from: activator.output.fileHandleForReading)
+        let output = activator.collectOutput()
         #expect(eventually { isListening(address) })
         // The first connection starts the daemon (systemd-socket-activate execs it, same pid).
         let client = try FilterPort.connect(to: port)

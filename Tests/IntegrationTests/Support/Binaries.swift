@@ -75,15 +75,12 @@ func runProgram(
 /// takes longer: a hang must fail the test, not stall the suite.
 func runProgram(_ executable: String, _ arguments: [String], within limit: Duration) throws -> Int32? {
     let child = try ChildProcess(executable, arguments, mergeStandardOutput: true)
-    let output = LogBuffer()
-    output.collect(from: child.output.fileHandleForReading)
-    let process = child.process
-    guard eventually(timeout: limit, { !process.isRunning }) else {
-        _ = child.stop(SIGKILL)
+    _ = child.collectOutput()
+    let status = child.exitStatus(within: limit)
+    if status == nil {
         Issue.record("\(executable) \(arguments.joined(separator: " ")) did not finish within \(limit)")
-        return nil
     }
-    return child.waitForExit()
+    return status
 }
 
 /// Runs `minifltctl` as another uid (and the same gid), through setpriv.

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import Foundation
+import MiniFltTestSupport
 
 /// A process a test starts, and stops by pid: SIGKILL when the value goes away if it still runs.
 final class ChildProcess {
@@ -41,6 +42,24 @@ final class ChildProcess {
     func waitForExit() -> Int32 {
         process.waitUntilExit()
         return process.terminationStatus
+    }
+
+    /// What the child prints from now on, read by a thread to the end of the pipe.
+    func collectOutput() -> LogBuffer {
+        let buffer = LogBuffer()
+        buffer.collect(from: output.fileHandleForReading)
+        return buffer
+    }
+
+    /// Waits at most `limit` for the child to exit by itself: its exit status, or nil (and it is killed)
+    /// when it does not, so that a hang fails a test instead of stalling the suite.
+    func exitStatus(within limit: Duration) -> Int32? {
+        let process = self.process
+        guard eventually(timeout: limit, { !process.isRunning }) else {
+            _ = stop(SIGKILL)
+            return nil
+        }
+        return waitForExit()
     }
 
     /// Everything left on the pipe once the child exited.
