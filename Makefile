@@ -140,7 +140,7 @@ install: build install-fltlib install-man install-completions
 		> $(DESTDIR)$(UNITDIR)/minifltd@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/minifltd@.socket $(DESTDIR)$(UNITDIR)/minifltd@.service
 	install -m 0644 systemd/minifltd.catalog $(DESTDIR)$(CATALOGDIR)/minifltd.catalog
-	install -m 0644 README.md docs/protocol.md LICENSE $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md docs/protocol.md docs/minifltd.conf.example LICENSE $(DESTDIR)$(DOCDIR)/
 	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 
 # Shell completions, written by the binaries themselves (swift-argument-parser).

@@ -17,6 +17,34 @@ import Glibc
 /// The minifltd daemon: the seed's example filter on a communication port.
 @main
 struct Minifltd: ParsableCommand {
+    /// Reads the configuration file first (``ConfigFile``): its options, then the command line's.
+    static func main() {
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        guard let path = ConfigFile.path(in: arguments) else { return main(arguments) }
+        let file: ConfigFile
+        do {
+            file = try ConfigFile.load(path)
+        } catch {
+            exitWithUsageMessage("\(error)")
+        }
+        // Each line alone must be an option minifltd knows, with a value it takes: say which line is not.
+        for entry in file.entries {
+            do {
+                _ = try parseAsRoot(["--\(entry.key)", entry.value])
+            } catch {
+                exitWithUsageMessage("\(path):\(entry.line): \(entry.key): \(message(for: error))")
+            }
+        }
+        main(file.arguments + arguments)
+    }
+
+    /// Prints `minifltd: message` and exits 2, before logging exists.
+    private static func exitWithUsageMessage(_ message: String) -> Never {
+        var standardError = StandardError()
+        print("minifltd: \(message)", to: &standardError)
+        Glibc.exit(2)
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "minifltd",
         abstract: "Serve a Windows-style filter communication port on an abstract Unix socket.",
@@ -88,6 +116,12 @@ struct Minifltd: ParsableCommand {
     )
     var logTarget: LogTarget = .auto
 
+    @Option(help: "The configuration file (default \(ConfigFile.defaultPath), when it exists); the command line wins.")
+    var config: String?
+
+    @Flag(help: "Check the configuration file and options, say what is wrong (file, line, option), and exit.")
+    var checkConfig = false
+
     func validate() throws {
         guard maxConnections >= 1 else { throw ValidationError("--max-connections must be at least 1") }
         guard maxMessageSize >= 16 else { throw ValidationError("--max-message-size must be at least 16 bytes") }
@@ -114,6 +148,7 @@ struct Minifltd: ParsableCommand {
     }
 
     func run() throws {
+        if checkConfig { checkConfiguration() }
         let logging = DaemonLogging(level: logLevel, target: logTarget)
         var logger = logging.logger
         logger.event(.info, .starting, "minifltd starting (pid \(getpid()))")
@@ -121,7 +156,7 @@ struct Minifltd: ParsableCommand {
         do {
             configuration = try portConfiguration()
         } catch {
-            Minifltd.fail("\(error)", exitCode: 2, logging: logging)
+            Minifltd.fail(located(error), exitCode: 2, logging: logging)
         }
         logger[metadataKey: PortMetadataKey.port] = "\(configuration.name)"
         if configuration.permissions.admitsEveryone {
@@ -225,27 +260,58 @@ struct Minifltd: ParsableCommand {
         return monitor
     }
 
+    /// `--check-config`: everything `run` would refuse at start, then exit 0, or 2 with the reason.
+    private func checkConfiguration() -> Never {
+        var standardError = StandardError()
+        do {
+            _ = try portConfiguration()
+            for path in watchPaths where access(path, F_OK) != 0 {
+                throw ConfigurationError("--watch: \(path): \(String(cString: strerror(errno)))", option: "watch")
+            }
+        } catch {
+            print("minifltd: \(located(error))", to: &standardError)
+            Glibc.exit(2)
+        }
+        var standardOutput = StandardOutput()
+        let source = ConfigFile.path(in: Array(CommandLine.arguments.dropFirst())).map {
+            " (\($0) and the command line)"
+        }
+        print("minifltd: configuration OK\(source ?? " (the command line)")", to: &standardOutput)
+        Glibc.exit(0)
+    }
+
+    /// A configuration error with the file and line of the option, when the option came from the file.
+    private func located(_ error: any Error) -> String {
+        guard let error = error as? ConfigurationError, let option = error.option,
+            !CommandLine.arguments.contains(where: { $0 == "--\(option)" || $0.hasPrefix("--\(option)=") }),
+            let path = ConfigFile.path(in: Array(CommandLine.arguments.dropFirst())),
+            let location = (try? ConfigFile.load(path))?.location(of: option)
+        else { return "\(error)" }
+        return "\(location): \(error)"
+    }
+
     /// The server port's configuration from the options.
     func portConfiguration() throws -> ServerPortConfiguration {
         let name: PortName
         do {
             name = try PortName(port)
         } catch {
-            throw ConfigurationError("--port: \(error) [STATUS_OBJECT_NAME_INVALID (0xc0000033)]")
+            throw ConfigurationError("--port: \(error) [STATUS_OBJECT_NAME_INVALID (0xc0000033)]", option: "port")
         }
         var configuration = ServerPortConfiguration(name: name)
         if let sddl {
             do {
                 configuration.permissions = try PermissionDescriptor(sddl: sddl)
             } catch {
-                throw ConfigurationError("--sddl: \(error)")
+                throw ConfigurationError("--sddl: \(error)", option: "sddl")
             }
         }
         var sids: [SecurityIdentifier] = []
         for user in allowUsers {
             guard let uid = AccountLookup.uid(of: user) else {
                 throw ConfigurationError(
-                    "--allow-user: no user named '\(user)' (give a name from /etc/passwd or a uid)"
+                    "--allow-user: no user named '\(user)' (give a name from /etc/passwd or a uid)",
+                    option: "allow-user"
                 )
             }
             sids.append(.unixUser(uid))
@@ -253,7 +319,8 @@ struct Minifltd: ParsableCommand {
         for group in allowGroups {
             guard let gid = AccountLookup.gid(of: group) else {
                 throw ConfigurationError(
-                    "--allow-group: no group named '\(group)' (give a name from /etc/group or a gid)"
+                    "--allow-group: no group named '\(group)' (give a name from /etc/group or a gid)",
+                    option: "allow-group"
                 )
             }
             sids.append(.unixGroup(gid))
@@ -283,10 +350,14 @@ final class RunningPort: Sendable {
     let port = StateLock<(ServerPort, ServiceMonitor, ActivitySummary)?>(nil)
 }
 
-/// A start-up configuration problem, said in words.
+/// A start-up configuration problem, said in words, and the option it is about.
 struct ConfigurationError: Error, CustomStringConvertible {
     var description: String
-    init(_ description: String) { self.description = description }
+    var option: String?
+    init(_ description: String, option: String? = nil) {
+        self.description = description
+        self.option = option
+    }
 }
 
 extension Logger.Level: @retroactive ExpressibleByArgument {}
