@@ -19,14 +19,7 @@ struct FreedMemoryTests {
         _ = try FilterPort.connect(to: daemon.port).send(userToFilter("warm up"), outputCapacity: 4096)
         usleep(300_000)
         let idle = SoakTests.residentKiB(daemon.pid)
-        // The largest message the default limit takes: the 4-byte output capacity and the bytes fill 1 MiB.
-        let burst = try runProgram(
-            Binaries.minifltctl.path,
-            [
-                "send", "--port", daemon.port, "--clients", "200", "--size", "\((1 << 20) - 4)", "--repeat", "6",
-                "Hello",
-            ]
-        )
+        let burst = try Self.largeMessageBurst(to: daemon.port)
         let ended = ContinuousClock.now
         #expect(burst.status == 0, "\(burst.standardError)")
         let peak = SoakTests.residentKiB(daemon.pid)
@@ -38,5 +31,14 @@ struct FreedMemoryTests {
         )
         #expect(settled, "RSS \(after) KiB 1.5 s after the burst, against \(idle) KiB idle")
         #expect(try FilterPort.connect(to: daemon.port).send(userToFilter("after"), outputCapacity: 4096).count == 22)
+    }
+
+    /// 200 clients each sending six of the largest message the default limit takes (the 4-byte output
+    /// capacity and the bytes fill 1 MiB), through minifltctl.
+    static func largeMessageBurst(to port: String) throws -> ProcessResult {
+        try runProgram(
+            Binaries.minifltctl.path,
+            ["send", "--port", port, "--clients", "200", "--size", "\((1 << 20) - 4)", "--repeat", "6", "Hello"]
+        )
     }
 }

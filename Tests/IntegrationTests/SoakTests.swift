@@ -97,13 +97,7 @@ struct SoakTests {
         let fds = daemon.settledDescriptorCount
         let rss = Self.residentKiB(daemon.pid)
         for burst in 1...5 {
-            let result = try runProgram(
-                Binaries.minifltctl.path,
-                [
-                    "send", "--port", daemon.port, "--clients", "200", "--size", "\((1 << 20) - 4)", "--repeat", "6",
-                    "Hello",
-                ]
-            )
+            let result = try FreedMemoryTests.largeMessageBurst(to: daemon.port)
             let ended = ContinuousClock.now
             #expect(result.status == 0, "\(result.standardError)")
             let peak = Self.residentKiB(daemon.pid)
