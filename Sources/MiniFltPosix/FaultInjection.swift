@@ -59,10 +59,10 @@ package enum FaultInjection {
 
     /// The errno to fail this call of `call` with, if a rule says so.
     static func fault(for call: String) -> Int32? {
-        rules?.withLock { rules in
+        let base = call.prefix { $0 != "(" }
+        return rules?.withLock { rules in
             for index in rules.indices {
                 let rule = rules[index]
-                let base = call.prefix { $0 != "(" }
                 guard rule.call == call || rule.call == base else { continue }
                 rules[index].seen += 1
                 let nth = rules[index].seen
