@@ -139,8 +139,12 @@ install: build install-fltlib install-man install-completions
 	sed -f systemd/template.sed systemd/minifltd.service | sed 's|@SBINDIR@|$(SBINDIR)|' \
 		> $(DESTDIR)$(UNITDIR)/minifltd@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/minifltd@.socket $(DESTDIR)$(UNITDIR)/minifltd@.service
+	sed 's|@SBINDIR@|$(SBINDIR)|' systemd/minifltd-watch.service > $(DESTDIR)$(UNITDIR)/minifltd-watch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/minifltd-watch.service
+	install -m 0644 systemd/minifltd-watch.socket $(DESTDIR)$(UNITDIR)/minifltd-watch.socket
 	install -m 0644 systemd/minifltd.catalog $(DESTDIR)$(CATALOGDIR)/minifltd.catalog
-	install -m 0644 README.md docs/protocol.md docs/minifltd.conf.example LICENSE $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md docs/protocol.md docs/minifltd.conf.example docs/minifltd-watch.conf.example LICENSE \
+		$(DESTDIR)$(DOCDIR)/
 	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 
 # Shell completions, written by the binaries themselves (swift-argument-parser).
@@ -163,7 +167,8 @@ install-man:
 uninstall: uninstall-fltlib
 	rm -f $(DESTDIR)$(SBINDIR)/minifltd $(DESTDIR)$(BINDIR)/minifltctl $(DESTDIR)$(UNITDIR)/minifltd.service \
 		$(DESTDIR)$(UNITDIR)/minifltd.socket $(DESTDIR)$(UNITDIR)/minifltd@.socket \
-		$(DESTDIR)$(UNITDIR)/minifltd@.service $(DESTDIR)$(CATALOGDIR)/minifltd.catalog \
+		$(DESTDIR)$(UNITDIR)/minifltd@.service $(DESTDIR)$(UNITDIR)/minifltd-watch.service \
+		$(DESTDIR)$(UNITDIR)/minifltd-watch.socket $(DESTDIR)$(CATALOGDIR)/minifltd.catalog \
 		$(DESTDIR)$(MANDIR)/man1/minifltctl.1 $(DESTDIR)$(MANDIR)/man3/fltlib.3 $(DESTDIR)$(MANDIR)/man8/minifltd.8 \
 		$(foreach call,$(FLTLIB_MAN_LINKS),$(DESTDIR)$(MANDIR)/man3/$(call).3) \
 		$(foreach tool,minifltd minifltctl,$(DESTDIR)$(BASHCOMPDIR)/$(tool) $(DESTDIR)$(ZSHCOMPDIR)/_$(tool) \

@@ -153,6 +153,9 @@ struct SystemdSandbox {
     /// The port the sandbox's units serve, and its address.
     let port = Binaries.uniquePortName("sandbox")
     var address: String { "@" + port.lowercased() }
+    /// The watching service's port (minifltd-watch.socket), and its configuration file, which the test writes.
+    let watchPort = Binaries.uniquePortName("sandboxwatch")
+    var watchConfiguration: URL { folder.appendingPathComponent("minifltd-watch.conf") }
     let folder: URL
     let unshare: Process
     let systemdPID: Int32
@@ -202,6 +205,32 @@ struct SystemdSandbox {
             let name = unit.replacingOccurrences(of: "minifltd.", with: "minifltd@.")
             try template.write(to: units.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
+        // The watching service, on a port of the test's own, reading its options from the folder.
+        let watchService = try String(
+            contentsOf: repository.appendingPathComponent("systemd/minifltd-watch.service"),
+            encoding: .utf8
+        )
+        .replacingOccurrences(of: "@SBINDIR@", with: folder.path)
+        .replacingOccurrences(
+            of: "/etc/minifltd/minifltd-watch.conf",
+            with: folder.appendingPathComponent("minifltd-watch.conf").path
+        )
+        .replacingOccurrences(of: "--port \\\\MiniFltWatch", with: "--port \\" + watchPort)
+        try watchService.write(
+            to: units.appendingPathComponent("minifltd-watch.service"),
+            atomically: true,
+            encoding: .utf8
+        )
+        let watchSocket = try String(
+            contentsOf: repository.appendingPathComponent("systemd/minifltd-watch.socket"),
+            encoding: .utf8
+        )
+        .replacingOccurrences(of: "ListenStream=@\\minifltwatch", with: "ListenStream=@" + watchPort.lowercased())
+        try watchSocket.write(
+            to: units.appendingPathComponent("minifltd-watch.socket"),
+            atomically: true,
+            encoding: .utf8
+        )
         try "[Unit]\nDescription=sandbox\nWants=systemd-journald.service\n"
             .write(to: units.appendingPathComponent("sandbox.target"), atomically: true, encoding: .utf8)
         for unit in ["systemd-journald.service", "systemd-journald.socket", "systemd-journald-dev-log.socket"] {
