@@ -155,13 +155,13 @@ struct SystemdTests {
         defer { try? FileManager.default.removeItem(at: folder) }
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("systemd")
-        let service = try String(contentsOf: source.appendingPathComponent("minifltd.service"), encoding: .utf8)
-            .replacingOccurrences(of: "@SBINDIR@", with: Binaries.directory.path)
-        try service.write(to: folder.appendingPathComponent("minifltd.service"), atomically: true, encoding: .utf8)
-        try FileManager.default.copyItem(
-            at: source.appendingPathComponent("minifltd.socket"),
-            to: folder.appendingPathComponent("minifltd.socket")
-        )
+        for unit in ["minifltd.service", "minifltd.socket", "minifltd-watch.service", "minifltd-watch.socket"] {
+            try writeUnit(
+                source.appendingPathComponent(unit),
+                to: folder.appendingPathComponent(unit),
+                replacing: ["@SBINDIR@": Binaries.directory.path]
+            )
+        }
         // verify looks up each Documentation=man: page: give it the repository's pages as they install.
         let pages = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("man")
@@ -188,21 +188,6 @@ struct SystemdTests {
                 encoding: .utf8
             )
         }
-        // The watching service and its socket.
-        let watchService = try String(
-            contentsOf: source.appendingPathComponent("minifltd-watch.service"),
-            encoding: .utf8
-        )
-        .replacingOccurrences(of: "@SBINDIR@", with: Binaries.directory.path)
-        try watchService.write(
-            to: folder.appendingPathComponent("minifltd-watch.service"),
-            atomically: true,
-            encoding: .utf8
-        )
-        try FileManager.default.copyItem(
-            at: source.appendingPathComponent("minifltd-watch.socket"),
-            to: folder.appendingPathComponent("minifltd-watch.socket")
-        )
         let verify = try runProgram(
             "/usr/bin/systemd-analyze",
             [

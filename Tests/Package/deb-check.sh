@@ -4,7 +4,8 @@
 # debootstrap, where no Swift toolchain exists. There: both binaries run; the installed daemon, started on a
 # port of the test's own, answers minifltctl and a C client built with `pkg-config fltlib`; the maintainer
 # scripts enabled minifltd.socket (not the watching one), updated the journal catalog and ld.so.cache; and
-# `dpkg --purge` leaves the root as it was, file for file.
+# an upgrade keeps a disabled socket disabled and an edited configuration; `dpkg --purge` leaves the root as
+# it was, file for file.
 #
 # The root is cached under .build/deb-check/ (the debootstrap download, then the finished root as a tar), so
 # only the first run needs the mirror (DEB_CHECK_MIRROR). Stops the daemon it starts by pid, and unmounts
@@ -103,6 +104,18 @@ cache=$(inside ldconfig -p)
 [[ "$cache" == *"libfltlib.so.1 "* ]] || fail "ld.so.cache lacks libfltlib.so.1 (the ldconfig trigger)"
 inside man -w minifltd >/dev/null 2>&1 || [ -s "$root/usr/share/man/man8/minifltd.8.gz" ] || fail "no minifltd(8)"
 
+# An upgrade (here the same version again: the postinst configures with the old version given) keeps what
+# the admin chose: a disabled socket stays disabled, and an edited configuration file stays as edited.
+inside systemctl disable minifltd.socket >/dev/null 2>&1 || fail "systemctl disable minifltd.socket failed in the root"
+echo "max-connections = 2" >>"$root/etc/minifltd/minifltd.conf"
+inside sh -c 'dpkg -i /tmp/debs/*.deb' >"$root/tmp/dpkg-upgrade.log" 2>&1 \
+    || { cat "$root/tmp/dpkg-upgrade.log"; fail "installing over the installed packages failed"; }
+[ -e "$root/etc/systemd/system/sockets.target.wants/minifltd.socket" ] \
+    && fail "an upgrade enabled minifltd.socket again after the admin disabled it"
+[ "$(tail -n 1 "$root/etc/minifltd/minifltd.conf")" = "max-connections = 2" ] \
+    || fail "an upgrade replaced the edited /etc/minifltd/minifltd.conf"
+inside /usr/sbin/minifltd --check-config >/dev/null || fail "the edited configuration does not check"
+
 # Removal keeps the configuration and masks the units; a purge leaves nothing.
 inside dpkg -r libfltlib-dev libfltlib1 minifltd >/dev/null || fail "dpkg -r failed"
 [ -e "$root/usr/sbin/minifltd" ] && fail "dpkg -r left /usr/sbin/minifltd"
@@ -118,4 +131,5 @@ umount "$root/proc"
 left=$(snapshot | diff "$root/tmp/before" - || true)
 [ -z "$left" ] || fail "after dpkg --purge the root differs: $left"
 echo "deb-check: passed in $(($(date +%s) - started)) s (installed in bookworm without Swift; --version; minifltctl send" \
-    "and a pkg-config C client against the installed daemon; socket enabled, catalog, ldconfig; remove and purge clean)"
+    "and a pkg-config C client against the installed daemon; socket enabled, catalog, ldconfig; an upgrade keeps" \
+    "the admin's choices; remove and purge clean)"
