@@ -10,6 +10,8 @@ cd "$(dirname "$0")/../.."
 here=packaging/deb
 out=.build/deb
 work=$out/work
+# The packages' trees, where dpkg-shlibdeps and dpkg-gensymbols expect them (debian/PACKAGE).
+tree=$work/debian
 version="$(sed -n 's/^minifltd (\([^)]*\)).*/\1/p;q' $here/changelog)"
 upstream="${version%-*}"
 product=$(sed -n 's/.*static let string = "\(.*\)"/\1/p' Sources/MiniFltWire/ProductVersion.swift)
@@ -39,8 +41,8 @@ take() {
         for file in $stage/$path; do
             [ -e "$file" ] || [ -L "$file" ] || { echo "deb: $path is not in the staged install"; exit 1; }
             local relative=${file#$stage/}
-            mkdir -p "$work/$package/$(dirname "$relative")"
-            mv "$file" "$work/$package/$relative"
+            mkdir -p "$tree/$package/$(dirname "$relative")"
+            mv "$file" "$tree/$package/$relative"
         done
     done
 }
@@ -50,9 +52,9 @@ take libfltlib-dev "usr/lib/$multiarch/libfltlib.so" "usr/lib/$multiarch/pkgconf
 take minifltd usr/sbin usr/bin lib/systemd usr/lib/systemd usr/share/man/man1 usr/share/man/man8 \
     usr/share/bash-completion usr/share/zsh usr/share/fish
 # The examples become the configuration files (conffiles); the rest of the doc folder is README and protocol.
-mkdir -p "$work/minifltd/etc/minifltd"
-mv "$stage/usr/share/doc/minifltd/minifltd.conf.example" "$work/minifltd/etc/minifltd/minifltd.conf"
-mv "$stage/usr/share/doc/minifltd/minifltd-watch.conf.example" "$work/minifltd/etc/minifltd/minifltd-watch.conf"
+mkdir -p "$tree/minifltd/etc/minifltd"
+mv "$stage/usr/share/doc/minifltd/minifltd.conf.example" "$tree/minifltd/etc/minifltd/minifltd.conf"
+mv "$stage/usr/share/doc/minifltd/minifltd-watch.conf.example" "$tree/minifltd/etc/minifltd/minifltd-watch.conf"
 take minifltd usr/share/doc/minifltd/README.md usr/share/doc/minifltd/protocol.md
 rm "$stage/usr/share/doc/minifltd/LICENSE"
 left=$(cd "$stage" && find . ! -type d)
@@ -60,7 +62,7 @@ left=$(cd "$stage" && find . ! -type d)
 
 # What every package carries: the copyright file (DEP-5) and the changelog, compressed as Debian does.
 for package in minifltd libfltlib1 libfltlib-dev; do
-    doc=$work/$package/usr/share/doc/$package
+    doc=$tree/$package/usr/share/doc/$package
     mkdir -p "$doc"
     {
         echo "Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"
@@ -74,27 +76,27 @@ for package in minifltd libfltlib1 libfltlib-dev; do
     gzip -9n <$here/changelog >"$doc/changelog.Debian.gz"
 done
 # As dh_strip and dh_fixperms would (no -dbgsym packages: the build folder keeps the unstripped files).
-strip --remove-section=.comment --remove-section=.note "$work/minifltd/usr/sbin/minifltd" \
-    "$work/minifltd/usr/bin/minifltctl"
-strip --remove-section=.comment --remove-section=.note --strip-unneeded "$work"/libfltlib1/usr/lib/*/libfltlib.so.*.*
-chmod 0644 "$work"/libfltlib1/usr/lib/*/libfltlib.so.*.*
+strip --remove-section=.comment --remove-section=.note "$tree/minifltd/usr/sbin/minifltd" \
+    "$tree/minifltd/usr/bin/minifltctl"
+strip --remove-section=.comment --remove-section=.note --strip-unneeded "$tree"/libfltlib1/usr/lib/*/libfltlib.so.*.*
+chmod 0644 "$tree"/libfltlib1/usr/lib/*/libfltlib.so.*.*
 # A completion is sourced, not run: no #! line.
-sed -i '1{/^#!/d}' "$work"/minifltd/usr/share/bash-completion/completions/*
-find "$work"/*/usr/share/man -type f -exec gzip -9n {} +
-find "$work"/*/usr/share/man -type l | while read -r link; do
+sed -i '1{/^#!/d}' "$tree"/minifltd/usr/share/bash-completion/completions/*
+find "$tree"/*/usr/share/man -type f -exec gzip -9n {} +
+find "$tree"/*/usr/share/man -type l | while read -r link; do
     ln -s "$(readlink "$link").gz" "$link.gz" && rm "$link"
 done
 # Tags that only a Debian archive upload can satisfy (an ITP bug to close).
 for package in minifltd libfltlib1 libfltlib-dev; do
-    mkdir -p "$work/$package/usr/share/lintian/overrides"
-    echo "$package: initial-upload-closes-no-bugs" >"$work/$package/usr/share/lintian/overrides/$package"
+    mkdir -p "$tree/$package/usr/share/lintian/overrides"
+    echo "$package: initial-upload-closes-no-bugs" >"$tree/$package/usr/share/lintian/overrides/$package"
 done
 # Misspellings lintian finds in the binaries are in the statically linked Swift runtime and Foundation.
 {
     echo "# In the statically linked Swift runtime and Foundation, not in minifltd's own strings."
     echo "minifltd: spelling-error-in-binary"
-} >>"$work/minifltd/usr/share/lintian/overrides/minifltd"
-gzip -9n "$work/minifltd/usr/share/doc/minifltd/README.md" "$work/minifltd/usr/share/doc/minifltd/protocol.md"
+} >>"$tree/minifltd/usr/share/lintian/overrides/minifltd"
+gzip -9n "$tree/minifltd/usr/share/doc/minifltd/README.md" "$tree/minifltd/usr/share/doc/minifltd/protocol.md"
 
 # dpkg-shlibdeps and dpkg-gensymbols read debian/control: one that names the packages is enough.
 cat >"$work/debian/control" <<CONTROL
@@ -113,24 +115,22 @@ cp $here/changelog "$work/debian/changelog"
 
 # libfltlib1: its shlibs and symbols files; a symbol added or lost fails the build until the committed
 # symbols file says so (dpkg-gensymbols -c4).
-mkdir -p "$work/libfltlib1/DEBIAN"
-echo "libfltlib 1 libfltlib1 (>= $upstream)" >"$work/libfltlib1/DEBIAN/shlibs"
-(cd "$work" && dpkg-gensymbols -plibfltlib1 -Plibfltlib1 -v"$version" -c4 -I"$OLDPWD/$here/libfltlib1.symbols" \
-    -e"libfltlib1/usr/lib/$multiarch/libfltlib.so.1" -O"libfltlib1/DEBIAN/symbols") \
+mkdir -p "$tree/libfltlib1/DEBIAN"
+echo "libfltlib 1 libfltlib1 (>= $upstream)" >"$tree/libfltlib1/DEBIAN/shlibs"
+(cd "$work" && dpkg-gensymbols -plibfltlib1 -Pdebian/libfltlib1 -v"$version" -c4 -I"$OLDPWD/$here/libfltlib1.symbols" \
+    -e"debian/libfltlib1/usr/lib/$multiarch/libfltlib.so.1" -O"debian/libfltlib1/DEBIAN/symbols") \
     || { echo "deb: libfltlib's symbols differ from $here/libfltlib1.symbols (diff above)"; exit 1; }
-cp $here/libfltlib1.triggers "$work/libfltlib1/DEBIAN/triggers"
-sed -i '/^#/d' "$work/libfltlib1/DEBIAN/triggers"
+cp $here/libfltlib1.triggers "$tree/libfltlib1/DEBIAN/triggers"
+sed -i '/^#/d' "$tree/libfltlib1/DEBIAN/triggers"
 
 # Depends of the binaries, from the shlibs and symbols files of the libraries they link.
 depends() {
-    local package=$1
-    shift
-    (cd "$work" && dpkg-shlibdeps -O -e"$@" 2>/dev/null) | sed -n 's/^shlibs:Depends=//p'
+    (cd "$work" && dpkg-shlibdeps -O -e"$@") | sed -n 's/^shlibs:Depends=//p'
 }
-minifltd_depends=$(depends minifltd minifltd/usr/sbin/minifltd -e minifltd/usr/bin/minifltctl)
-libfltlib_depends=$(depends libfltlib1 "libfltlib1/usr/lib/$multiarch/libfltlib.so.1")
+minifltd_depends=$(depends debian/minifltd/usr/sbin/minifltd -edebian/minifltd/usr/bin/minifltctl)
+libfltlib_depends=$(depends "debian/libfltlib1/usr/lib/$multiarch/libfltlib.so.1")
 
-size() { du -k -s --apparent-size "$work/$1" | cut -f 1; }
+size() { du -k -s --apparent-size "$tree/$1" | cut -f 1; }
 description_minifltd="Windows filter communication ports on Linux (daemon and minifltctl)
  minifltd brings the minifilter communication-port model
  (FltCreateCommunicationPort, FilterConnectCommunicationPort, FilterSendMessage,
@@ -156,7 +156,7 @@ $library_description
 
 control() {
     local package=$1 section=$2 multi=$3 depends=$4 description=$5
-    mkdir -p "$work/$package/DEBIAN"
+    mkdir -p "$tree/$package/DEBIAN"
     {
         echo "Package: $package"
         echo "Source: minifltd"
@@ -169,20 +169,20 @@ control() {
         echo "Section: $section"
         echo "Priority: optional"
         echo "Description: $description"
-    } >"$work/$package/DEBIAN/control"
+    } >"$tree/$package/DEBIAN/control"
 }
 control minifltd admin "" "$minifltd_depends" "$description_minifltd"
 control libfltlib1 libs same "$libfltlib_depends" "$description_libfltlib1"
 control libfltlib-dev libdevel same "libfltlib1 (= $version)" "$description_libfltlib_dev"
 
-(cd "$work/minifltd" && find etc -type f | sed 's|^|/|' | sort) >"$work/minifltd/DEBIAN/conffiles"
-for script in postinst prerm postrm; do install -m 0755 "$here/minifltd.$script" "$work/minifltd/DEBIAN/$script"; done
+(cd "$tree/minifltd" && find etc -type f | sed 's|^|/|' | sort) >"$tree/minifltd/DEBIAN/conffiles"
+for script in postinst prerm postrm; do install -m 0755 "$here/minifltd.$script" "$tree/minifltd/DEBIAN/$script"; done
 for package in minifltd libfltlib1 libfltlib-dev; do
-    (cd "$work/$package" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z \
+    (cd "$tree/$package" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | sort -z \
         | xargs -0 -r md5sum >DEBIAN/md5sums)
-    find "$work/$package" -path "$work/$package/DEBIAN" -prune -o -type d -exec chmod 0755 {} +
-    find "$work/$package" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
-    dpkg-deb --root-owner-group -Zxz --build "$work/$package" "$out/${package}_${version}_${arch}.deb" >/dev/null
+    find "$tree/$package" -path "$tree/$package/DEBIAN" -prune -o -type d -exec chmod 0755 {} +
+    find "$tree/$package" -exec touch -h -d "@$SOURCE_DATE_EPOCH" {} +
+    dpkg-deb --root-owner-group -Zxz --build "$tree/$package" "$out/${package}_${version}_${arch}.deb" >/dev/null
 done
 ls -1 "$out"/*.deb
 # Errors and warnings fail the build; the info-level findings are printed (README, "Debian packages").
