@@ -46,8 +46,9 @@ all: build
 
 # Release binaries carry the Swift runtime (--static-swift-stdlib): they need only libc, libstdc++, libgcc_s
 # and libsystemd, so they run where no Swift toolchain is installed. They bind every symbol at start (-z now),
-# so that RELRO covers the GOT, as Debian's hardening flags ask.
-SWIFT_RELEASE := -c release --static-swift-stdlib -Xlinker -z -Xlinker now
+# so that RELRO covers the GOT, as Debian's hardening flags ask, and have no RUNPATH ($ORIGIN would make
+# ld.so look for libraries in /usr/sbin).
+SWIFT_RELEASE := -c release --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now
 build: fltlib
 	$(SWIFT) build $(SWIFT_RELEASE) --product minifltd
 	$(SWIFT) build $(SWIFT_RELEASE) --product minifltctl

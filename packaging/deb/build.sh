@@ -98,7 +98,9 @@ done
 } >>"$tree/minifltd/usr/share/lintian/overrides/minifltd"
 gzip -9n "$tree/minifltd/usr/share/doc/minifltd/README.md" "$tree/minifltd/usr/share/doc/minifltd/protocol.md"
 
-# dpkg-shlibdeps and dpkg-gensymbols read debian/control: one that names the packages is enough.
+# dpkg-shlibdeps and dpkg-gensymbols read debian/control: one that names the packages is enough. They find a
+# package's root by its DEBIAN folder.
+for package in minifltd libfltlib1 libfltlib-dev; do mkdir -p "$tree/$package/DEBIAN"; done
 cat >"$work/debian/control" <<CONTROL
 Source: minifltd
 
