@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `make deb-check`: the packages from `make deb`, installed with dpkg into a clean Debian bookworm root made by
 # debootstrap, where no Swift toolchain exists. There: both binaries run; the installed daemon, started on a
-# port of the test's own, answers minifltctl and a C client built with `pkg-config fltlib`; the maintainer
+# port of the test's own, answers minifltctl and a C client built with `pkg-config fltlib`; the units pass
+# systemd-analyze verify where they are installed; the maintainer
 # scripts enabled minifltd.socket (not the watching one), updated the journal catalog and ld.so.cache; and
 # an upgrade keeps a disabled socket disabled and an edited configuration; `dpkg --purge` leaves the root as
 # it was, file for file.
@@ -51,7 +52,7 @@ echo "deb-check: a clean bookworm root in $(($(date +%s) - started)) s"
 
 inside sh -c 'command -v swift || ls -d /usr/lib/swift /opt/swift' 2>/dev/null && fail "the root has a Swift toolchain"
 snapshot() {
-    (cd "$root" && find . -xdev \( -path ./proc -o -path ./tmp -o -path ./var/lib/dpkg -o -path ./var/log \
+    (cd "$root" && find . -xdev \( -path ./proc -o -path ./tmp -o -path ./run -o -path ./var/lib/dpkg -o -path ./var/log \
         -o -path ./var/cache \) -prune -o -print | sort)
 }
 snapshot >"$root/tmp/before"
@@ -92,6 +93,11 @@ wait "$daemon" || status=$?
 [ $status = 0 ] || { cat "$root/tmp/daemon.log"; fail "the daemon exited $status after SIGTERM"; }
 daemon=""
 
+# The units as packaged, where they are installed (--man=no: the root has no man).
+verify=$(inside sh -c 'cd /lib/systemd/system && systemd-analyze verify --man=no minifltd.socket minifltd.service \
+    minifltd-watch.socket minifltd-watch.service 2>&1') || fail "systemd-analyze verify: $verify"
+[ -z "$verify" ] || fail "systemd-analyze verify: $verify"
+
 # What the maintainer scripts did.
 [ "$(readlink "$root/etc/systemd/system/sockets.target.wants/minifltd.socket")" = /lib/systemd/system/minifltd.socket ] \
     || fail "the postinst did not enable minifltd.socket"
@@ -131,5 +137,5 @@ umount "$root/proc"
 left=$(snapshot | diff "$root/tmp/before" - || true)
 [ -z "$left" ] || fail "after dpkg --purge the root differs: $left"
 echo "deb-check: passed in $(($(date +%s) - started)) s (installed in bookworm without Swift; --version; minifltctl send" \
-    "and a pkg-config C client against the installed daemon; socket enabled, catalog, ldconfig; an upgrade keeps" \
+    "and a pkg-config C client against the installed daemon; units verified; socket enabled, catalog, ldconfig; an upgrade keeps" \
     "the admin's choices; remove and purge clean)"
