@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # `make deb-check`: the packages from `make deb`, installed with dpkg into a clean Debian bookworm root made by
 # debootstrap, where no Swift toolchain exists. There: both binaries run; the installed daemon, started on a
-# port of the test's own, answers minifltctl and a C client built with `pkg-config fltlib`; the units pass
+# port of the test's own, answers minifltctl and a C client built with `pkg-config fltlib`; man finds the
+# pages; the units pass
 # systemd-analyze verify where they are installed; the maintainer
 # scripts enabled minifltd.socket (not the watching one), updated the journal catalog and ld.so.cache; and
 # an upgrade keeps a disabled socket disabled and an edited configuration; `dpkg --purge` leaves the root as
@@ -16,10 +17,12 @@ cd "$(dirname "$0")/../.."
 mirror=${DEB_CHECK_MIRROR:-http://deb.debian.org/debian}
 cache=.build/deb-check
 # gcc, libc6-dev and pkg-config build the C client; systemd brings journalctl (the catalog) and the unit
-# folders, as on a real machine; it does not run, so the postinst enables but starts nothing.
-include=gcc,libc6-dev,pkg-config,systemd
-download=$cache/bookworm-minbase-download.tgz
-image=$cache/bookworm-minbase-root.tar
+# folders, as on a real machine; it does not run, so the postinst enables but starts nothing. man-db shows
+# that `man minifltd` works once installed. The cache's name follows the list.
+include=gcc,libc6-dev,pkg-config,systemd,man-db
+key=$(echo "$include" | md5sum | cut -c 1-8)
+download=$cache/bookworm-minbase-$key-download.tgz
+image=$cache/bookworm-minbase-$key-root.tar
 root=$(mktemp -d /var/tmp/minifltd-deb-check.XXXXXX)
 daemon=""
 cleanup() {
@@ -48,6 +51,8 @@ if [ ! -s "$image" ]; then
 else
     tar -C "$root" -xf "$image"
 fi
+# The root's / as on a machine: mktemp's 0700 (which the tar keeps) would shut out every other user in it.
+chmod 0755 "$root"
 echo "deb-check: a clean bookworm root in $(($(date +%s) - started)) s"
 
 inside sh -c 'command -v swift || ls -d /usr/lib/swift /opt/swift' 2>/dev/null && fail "the root has a Swift toolchain"
@@ -108,7 +113,10 @@ catalog=$(inside journalctl --list-catalog)
 [[ "$catalog" == *"minifltd is starting"* ]] || fail "the catalog lacks minifltd's entries"
 cache=$(inside ldconfig -p)
 [[ "$cache" == *"libfltlib.so.1 "* ]] || fail "ld.so.cache lacks libfltlib.so.1 (the ldconfig trigger)"
-inside man -w minifltd >/dev/null 2>&1 || [ -s "$root/usr/share/man/man8/minifltd.8.gz" ] || fail "no minifltd(8)"
+for page in minifltd minifltctl fltlib FilterSendMessage; do
+    inside man -w "$page" >/dev/null 2>&1 || fail "man $page: no page once installed"
+done
+[[ "$(inside man minifltd 2>/dev/null)" == *"THE WATCHING SERVICE"* ]] || fail "man minifltd does not render"
 
 # An upgrade (here the same version again: the postinst configures with the old version given) keeps what
 # the admin chose: a disabled socket stays disabled, and an edited configuration file stays as edited.
@@ -137,5 +145,5 @@ umount "$root/proc"
 left=$(snapshot | diff "$root/tmp/before" - || true)
 [ -z "$left" ] || fail "after dpkg --purge the root differs: $left"
 echo "deb-check: passed in $(($(date +%s) - started)) s (installed in bookworm without Swift; --version; minifltctl send" \
-    "and a pkg-config C client against the installed daemon; units verified; socket enabled, catalog, ldconfig; an upgrade keeps" \
+    "and a pkg-config C client against the installed daemon; man pages; units verified; socket enabled, catalog, ldconfig; an upgrade keeps" \
     "the admin's choices; remove and purge clean)"
