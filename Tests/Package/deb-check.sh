@@ -3,11 +3,10 @@
 # `make deb-check`: the packages from `make deb`, installed with dpkg into a clean Debian bookworm root made by
 # debootstrap, where no Swift toolchain exists. There: both binaries run; the installed daemon, started on a
 # port of the test's own, answers minifltctl and a C client built with `pkg-config fltlib`; man finds the
-# pages; the units pass
-# systemd-analyze verify where they are installed; the maintainer
-# scripts enabled minifltd.socket (not the watching one), updated the journal catalog and ld.so.cache; and
-# an upgrade keeps a disabled socket disabled and an edited configuration; `dpkg --purge` leaves the root as
-# it was, file for file.
+# pages; the units pass systemd-analyze verify where they are installed; the maintainer scripts enabled
+# minifltd.socket (not the watching one), updated the journal catalog and ld.so.cache; an upgrade keeps a
+# disabled socket disabled and an edited configuration; and `dpkg --purge` leaves the root as it was, file
+# for file.
 #
 # The root is cached under .build/deb-check/ (the debootstrap download, then the finished root as a tar), so
 # only the first run needs the mirror (DEB_CHECK_MIRROR). Stops the daemon it starts by pid, and unmounts
