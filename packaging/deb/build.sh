@@ -3,8 +3,8 @@
 # `make deb`: minifltd, libfltlib1 and libfltlib-dev as .deb files in .build/deb/, built from the tree with
 # dpkg-deb and hand-written control files (README, "Debian packages", says why not dpkg-buildpackage).
 # Each package's tree comes from `make install DESTDIR=... PREFIX=/usr`, split by package; Depends come from
-# dpkg-shlibdeps, libfltlib1's symbols file is checked against the library by dpkg-gensymbols, and lintian
-# runs on the results when it is installed (LINTIAN=0 skips it).
+# dpkg-shlibdeps, libfltlib1's symbols file is checked against the library by dpkg-gensymbols, and an error or
+# warning from lintian fails the build (LINTIAN=0 skips lintian).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 here=packaging/deb
@@ -71,7 +71,7 @@ for package in minifltd libfltlib1 libfltlib-dev; do
         echo "Files: *"
         echo "Copyright: $(sed -n 's/^Copyright (c) //p' LICENSE | head -n 1)"
         echo "License: Expat"
-        sed -e '/^MIT License/d' -e '/^Copyright/d' -e 's/^$/./' -e 's/^/ /' LICENSE | sed '1{/^ \.$/d}'
+        sed -e '/^MIT License/d' -e '/^Copyright/d' -e 's/^$/./' -e 's/^/ /' LICENSE | awk 'text || $0 != " ." { text = 1; print }'
     } >"$doc/copyright"
     gzip -9n <$here/changelog >"$doc/changelog.Debian.gz"
 done
