@@ -81,7 +81,7 @@ port="\\MiniFltDebCheck_$$"
 chroot "$root" env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LC_ALL=C.UTF-8 /usr/sbin/minifltd --port "$port" \
     --log-target console >/dev/null 2>"$root/tmp/daemon.log" &
 daemon=$!
-for _ in $(seq 100); do grep -q "listening on" "$root/tmp/daemon.log" && break; sleep 0.05; done
+for _ in $(seq 100); do grep -qs "listening on" "$root/tmp/daemon.log" && break; sleep 0.05; done
 grep -q "listening on" "$root/tmp/daemon.log" || { cat "$root/tmp/daemon.log"; fail "the daemon did not start"; }
 reply=$(inside minifltctl send --port "$port" 'Hello, MiniFilter')
 [ "$reply" = "Hello, User" ] || fail "minifltctl send got '$reply'"
