@@ -11,6 +11,8 @@
 #   make bench      the benchmark table against a C epoll floor and D-Bus (Benchmarks/)
 #   make lowercase-table   regenerate the port-name lowercase table (Tools/generate-lowercase-table.swift)
 #   make run        set up, build and run minifltd in the foreground (as root)
+#   make deb        Debian packages in .build/deb/ (packaging/deb/build.sh); make deb-check installs them in a
+#                   clean bookworm root made by debootstrap and uses them there (Tests/Package/deb-check.sh)
 #   make install    install the binaries, libfltlib (fltUser.h, fltlib.pc), the systemd units and the journal
 #                   catalog under $(DESTDIR)$(PREFIX)
 #   make format     format the Swift sources (swift-format, .swift-format); make format-check is what CI runs
@@ -38,19 +40,26 @@ RUN_ARGS ?=
 # man-db (with groff-base) renders the man pages, which make test checks.
 DEB_PACKAGES := libsystemd-dev pkg-config systemd util-linux python3 iproute2 gcc g++ man-db
 
-.PHONY: all build setup test soak sanitize run install install-completions install-man install-check uninstall man-check clean format format-check spdx-check lowercase-table lowercase-table-check
+.PHONY: all build setup test soak sanitize run deb deb-check install install-completions install-man install-check uninstall man-check clean format format-check spdx-check lowercase-table lowercase-table-check
 
 all: build
 
 # Release binaries carry the Swift runtime (--static-swift-stdlib): they need only libc, libstdc++, libgcc_s
-# and libsystemd, so they run where no Swift toolchain is installed.
+# and libsystemd, so they run where no Swift toolchain is installed. They bind every symbol at start (-z now),
+# so that RELRO covers the GOT, as Debian's hardening flags ask, and have no RUNPATH ($ORIGIN would make
+# ld.so look for libraries in /usr/sbin).
+SWIFT_RELEASE := -c release --static-swift-stdlib --disable-local-rpath -Xlinker -z -Xlinker now
 build: fltlib
-	$(SWIFT) build -c release --static-swift-stdlib --product minifltd
-	$(SWIFT) build -c release --static-swift-stdlib --product minifltctl
+	$(SWIFT) build $(SWIFT_RELEASE) --product minifltd
+	$(SWIFT) build $(SWIFT_RELEASE) --product minifltctl
 
 include fltlib/fltlib.mk
 include Fuzz/fuzz.mk
 include Benchmarks/bench.mk
+
+# What `make deb` and `make deb-check` need besides: dpkg-dev (dpkg-shlibdeps, dpkg-gensymbols), debootstrap
+# and lintian. Only those targets install them.
+PACKAGING_PACKAGES := dpkg-dev debootstrap lintian
 
 # Installs what a fresh Debian machine lacks; does nothing when it is all there.
 setup:
@@ -109,7 +118,8 @@ sanitize: setup
 # Every source, build and unit file carries the licence's SPDX identifier in its first two lines (LICENSE).
 spdx-check:
 	@missing=$$(git ls-files '*.swift' '*.c' '*.h' '*.cpp' '*.mk' '*.py' '*.map' '*.in' '*.modulemap' \
-		'systemd/*' Makefile .ci/run | while read -r file; do \
+		'*.sh' 'systemd/*' 'packaging/deb/minifltd.*' 'packaging/deb/*.triggers' 'packaging/deb/*.symbols' \
+		'docs/*.example' Makefile .ci/run | while read -r file; do \
 		head -n 2 "$$file" | grep -q 'SPDX-License-Identifier: MIT' || echo "$$file"; done); \
 	if [ -n "$$missing" ]; then echo "no SPDX-License-Identifier line in:"; echo "$$missing"; exit 1; fi
 
@@ -139,8 +149,12 @@ install: build install-fltlib install-man install-completions
 	sed -f systemd/template.sed systemd/minifltd.service | sed 's|@SBINDIR@|$(SBINDIR)|' \
 		> $(DESTDIR)$(UNITDIR)/minifltd@.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/minifltd@.socket $(DESTDIR)$(UNITDIR)/minifltd@.service
+	sed 's|@SBINDIR@|$(SBINDIR)|' systemd/minifltd-watch.service > $(DESTDIR)$(UNITDIR)/minifltd-watch.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/minifltd-watch.service
+	install -m 0644 systemd/minifltd-watch.socket $(DESTDIR)$(UNITDIR)/minifltd-watch.socket
 	install -m 0644 systemd/minifltd.catalog $(DESTDIR)$(CATALOGDIR)/minifltd.catalog
-	install -m 0644 README.md docs/protocol.md docs/minifltd.conf.example LICENSE $(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md docs/protocol.md docs/minifltd.conf.example docs/minifltd-watch.conf.example LICENSE \
+		$(DESTDIR)$(DOCDIR)/
 	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 
 # Shell completions, written by the binaries themselves (swift-argument-parser).
@@ -163,12 +177,25 @@ install-man:
 uninstall: uninstall-fltlib
 	rm -f $(DESTDIR)$(SBINDIR)/minifltd $(DESTDIR)$(BINDIR)/minifltctl $(DESTDIR)$(UNITDIR)/minifltd.service \
 		$(DESTDIR)$(UNITDIR)/minifltd.socket $(DESTDIR)$(UNITDIR)/minifltd@.socket \
-		$(DESTDIR)$(UNITDIR)/minifltd@.service $(DESTDIR)$(CATALOGDIR)/minifltd.catalog \
+		$(DESTDIR)$(UNITDIR)/minifltd@.service $(DESTDIR)$(UNITDIR)/minifltd-watch.service \
+		$(DESTDIR)$(UNITDIR)/minifltd-watch.socket $(DESTDIR)$(CATALOGDIR)/minifltd.catalog \
 		$(DESTDIR)$(MANDIR)/man1/minifltctl.1 $(DESTDIR)$(MANDIR)/man3/fltlib.3 $(DESTDIR)$(MANDIR)/man8/minifltd.8 \
 		$(foreach call,$(FLTLIB_MAN_LINKS),$(DESTDIR)$(MANDIR)/man3/$(call).3) \
 		$(foreach tool,minifltd minifltctl,$(DESTDIR)$(BASHCOMPDIR)/$(tool) $(DESTDIR)$(ZSHCOMPDIR)/_$(tool) \
 			$(DESTDIR)$(FISHCOMPDIR)/$(tool).fish)
 	rm -rf $(DESTDIR)$(DOCDIR)
+
+# Debian packages (minifltd, libfltlib1, libfltlib-dev) in .build/deb/, made with dpkg-deb from `make install`
+# (packaging/deb/build.sh); a lintian error or warning fails it (LINTIAN=0 skips lintian).
+deb:
+	@$(MAKE) --no-print-directory setup DEB_PACKAGES="$(DEB_PACKAGES) $(PACKAGING_PACKAGES)"
+	@$(MAKE) --no-print-directory build
+	packaging/deb/build.sh
+
+# The packages installed with dpkg into a clean bookworm root (debootstrap, cached in .build/deb-check/) that has
+# no Swift toolchain, then used, removed and purged there (Tests/Package/deb-check.sh).
+deb-check: deb
+	Tests/Package/deb-check.sh
 
 # The installed tree works where no Swift toolchain is (Tests/Install/check-install.sh).
 install-check: setup

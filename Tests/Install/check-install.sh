@@ -56,4 +56,8 @@ case "$completions" in
 esac
 [ -s "$stage/usr/share/zsh/vendor-completions/_minifltd" ] && [ -s "$stage/usr/share/fish/vendor_completions.d/minifltd.fish" ] \
     || { echo "install-check: zsh or fish completions missing"; exit 1; }
+# The watching service runs the installed daemon with its own configuration file.
+grep -qx 'ExecStart=/usr/sbin/minifltd --config /etc/minifltd/minifltd-watch.conf --log-target journal --port \\\\MiniFltWatch' \
+    "$stage/usr/lib/systemd/system/minifltd-watch.service" && [ -s "$stage/usr/lib/systemd/system/minifltd-watch.socket" ] \
+    || { echo "install-check: minifltd-watch.service or .socket missing or not pointing at /usr/sbin/minifltd"; exit 1; }
 echo "install-check: 3 passed, 0 failed (binaries without the toolchain; a C client through pkg-config; completions)"

@@ -153,6 +153,9 @@ struct SystemdSandbox {
     /// The port the sandbox's units serve, and its address.
     let port = Binaries.uniquePortName("sandbox")
     var address: String { "@" + port.lowercased() }
+    /// The watching service's port (minifltd-watch.socket), and its configuration file, which the test writes.
+    let watchPort = Binaries.uniquePortName("sandboxwatch")
+    var watchConfiguration: URL { folder.appendingPathComponent("minifltd-watch.conf") }
     let folder: URL
     let unshare: Process
     let systemdPID: Int32
@@ -174,22 +177,20 @@ struct SystemdSandbox {
 
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
-        let service = try String(
-            contentsOf: repository.appendingPathComponent("systemd/minifltd.service"),
-            encoding: .utf8
+        let systemd = repository.appendingPathComponent("systemd")
+        try writeUnit(
+            systemd.appendingPathComponent("minifltd.service"),
+            to: units.appendingPathComponent("minifltd.service"),
+            replacing: [
+                "@SBINDIR@": folder.path,
+                "--log-target journal": "--log-target journal --port \(port) --max-connections 16",
+            ]
         )
-        .replacingOccurrences(of: "@SBINDIR@", with: folder.path)
-        .replacingOccurrences(
-            of: "--log-target journal",
-            with: "--log-target journal --port \(port) --max-connections 16"
+        try writeUnit(
+            systemd.appendingPathComponent("minifltd.socket"),
+            to: units.appendingPathComponent("minifltd.socket"),
+            replacing: ["ListenStream=@\\minifilterport_example": "ListenStream=@" + port.lowercased()]
         )
-        try service.write(to: units.appendingPathComponent("minifltd.service"), atomically: true, encoding: .utf8)
-        let socket = try String(
-            contentsOf: repository.appendingPathComponent("systemd/minifltd.socket"),
-            encoding: .utf8
-        )
-        .replacingOccurrences(of: "ListenStream=@\\minifilterport_example", with: "ListenStream=@" + port.lowercased())
-        try socket.write(to: units.appendingPathComponent("minifltd.socket"), atomically: true, encoding: .utf8)
         // The templates, made from the pristine units as `make install` makes them (systemd/template.sed).
         for unit in ["minifltd.socket", "minifltd.service"] {
             let template = try runProgram(
@@ -202,6 +203,21 @@ struct SystemdSandbox {
             let name = unit.replacingOccurrences(of: "minifltd.", with: "minifltd@.")
             try template.write(to: units.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
+        // The watching service, on a port of the test's own, reading its options from the folder.
+        try writeUnit(
+            systemd.appendingPathComponent("minifltd-watch.service"),
+            to: units.appendingPathComponent("minifltd-watch.service"),
+            replacing: [
+                "@SBINDIR@": folder.path,
+                "/etc/minifltd/minifltd-watch.conf": folder.appendingPathComponent("minifltd-watch.conf").path,
+                "--port \\\\MiniFltWatch": "--port \\" + watchPort,
+            ]
+        )
+        try writeUnit(
+            systemd.appendingPathComponent("minifltd-watch.socket"),
+            to: units.appendingPathComponent("minifltd-watch.socket"),
+            replacing: ["ListenStream=@\\minifltwatch": "ListenStream=@" + watchPort.lowercased()]
+        )
         try "[Unit]\nDescription=sandbox\nWants=systemd-journald.service\n"
             .write(to: units.appendingPathComponent("sandbox.target"), atomically: true, encoding: .utf8)
         for unit in ["systemd-journald.service", "systemd-journald.socket", "systemd-journald-dev-log.socket"] {
@@ -269,3 +285,11 @@ struct SystemdSandbox {
 }
 
 enum SandboxError: Error { case didNotBoot }
+
+/// Writes the unit file `source` to `destination` with each key's text replaced by its value: the tests' units
+/// are the installed ones but for the binary's folder and a port of the test's own.
+func writeUnit(_ source: URL, to destination: URL, replacing replacements: KeyValuePairs<String, String>) throws {
+    var text = try String(contentsOf: source, encoding: .utf8)
+    for (old, new) in replacements { text = text.replacingOccurrences(of: old, with: new) }
+    try text.write(to: destination, atomically: true, encoding: .utf8)
+}
