@@ -9,7 +9,7 @@
 #   make fltlib-sanitize the same, library and programs built with AddressSanitizer and UndefinedBehaviorSanitizer
 #                        in .build/fltlib-sanitize, then the integration tests that run the programs
 
-FLTLIB_VERSION := 1.1.0
+FLTLIB_VERSION := 1.2.0
 FLTLIB_SONAME := libfltlib.so.1
 FLTLIB_BUILD := .build/fltlib
 FLTLIB_LIB := $(FLTLIB_BUILD)/libfltlib.so.$(FLTLIB_VERSION)
@@ -22,7 +22,9 @@ FLTLIB_OBJECTS := $(patsubst %.c,$(FLTLIB_BUILD)/obj/%.o,$(notdir $(FLTLIB_SOURC
 FLTLIB_LOWERCASE_HEADERS := $(wildcard $(FLTLIB_LOWERCASE)/*.h $(FLTLIB_LOWERCASE)/include/*.h)
 # What a program built from the library's sources, rather than against the installed library, includes.
 FLTLIB_INTERNAL_INCLUDES := -Ifltlib/include -Ifltlib/src -I$(FLTLIB_LOWERCASE)/include
-FLTLIB_HEADERS := fltlib/include/fltUser.h fltlib/include/fltWinTypes.h
+FLTLIB_HEADERS := fltlib/include/fltUser.h fltlib/include/fltWinTypes.h fltlib/include/fltWinBase.h \
+	fltlib/include/fltSal.h fltlib/include/fltuser.h fltlib/include/windows.h fltlib/include/Windows.h \
+	fltlib/include/winioctl.h fltlib/include/crtdbg.h fltlib/include/dontuse.h
 
 CC ?= cc
 CXX ?= c++

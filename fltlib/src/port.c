@@ -19,11 +19,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "completion.h"
 #include "fltUser.h"
+#include "handle_table.h"
+#include "io_thread.h"
 #include "last_error.h"
+#include "object.h"
+#include "overlapped.h"
 #include "port_name.h"
 #include "server_identity.h"
 #include "status.h"
+#include "waitable.h"
 #include "wire.h"
 
 /* The read buffer's usual size; it grows for a larger frame and shrinks back once that frame is filed. */
@@ -34,10 +40,14 @@
 #define DEFAULT_MAX_MESSAGE_SIZE (1024u * 1024)
 #define HANDSHAKE_TIMEOUT_MS 30000
 
+struct flt_request;
+
 /* A FilterSendMessage waiting for its SEND_RESULT, or a FilterReplyMessage for its REPLY_RESULT; lives on the
- * caller's stack, on the port's list for its kind. */
+ * caller's stack (or in the request of an overlapped send), on the port's list for its kind. */
 struct waiter {
     struct waiter *next;
+    /* The overlapped send this waiter belongs to; NULL for a caller waiting on the stack. */
+    struct flt_request *request;
     uint64_t id;
     /* Where a SEND_RESULT's output goes, and how much fits; a reply has neither. */
     void *output;
@@ -45,6 +55,21 @@ struct waiter {
     uint32_t returned;
     uint32_t status;
     bool done;
+};
+
+/* An overlapped FilterGetMessage or FilterSendMessage, pending until a message, a result, a cancel or the end of
+ * the connection completes it. */
+struct flt_request {
+    /* The next pending overlapped get (gets only). */
+    struct flt_request *next;
+    struct flt_overlapped_target target;
+    /* Who issued it, for CancelIo. */
+    uint32_t thread_id;
+    /* A get's buffer and its size. */
+    void *buffer;
+    uint32_t size;
+    /* A send's place on the port's list of sends. */
+    struct waiter waiter;
 };
 
 /* A MESSAGE no FilterGetMessage has taken yet. */
@@ -57,7 +82,7 @@ struct message {
 };
 
 struct flt_port {
-    atomic_uint references;
+    struct flt_object object;
     int fd;
     /* "@" and the abstract address, for messages. */
     char address[FLT_MAX_ADDRESS_LENGTH + 2];
@@ -88,6 +113,16 @@ struct flt_port {
     int event_fd;
     bool event_signalled;
 
+    /* Overlapped gets waiting for a message, oldest first, and how many overlapped requests (gets and sends) are
+     * pending. While there are any, the I/O thread watches the socket (`io`, which holds a reference). */
+    struct flt_request *first_get;
+    struct flt_request *last_get;
+    unsigned pending_requests;
+    struct flt_io_source io;
+    /* CreateIoCompletionPort's association (a reference), and its key. */
+    struct flt_completion *completion;
+    uintptr_t completion_key;
+
     /* The read buffer: bytes [start, end) are received and not yet filed; `wanted` is the size of the frame
      * at `start` when it is incomplete. */
     uint8_t *buffer;
@@ -100,6 +135,8 @@ struct flt_port {
 /* ---- Failure ------------------------------------------------------------------------------------------- */
 
 static void update_event(struct flt_port *port);
+static void fail_requests(struct flt_port *port);
+static void watch(struct flt_port *port);
 
 /* Ends the connection with `hresult` unless it already ended; every waiting and later call fails with it.
  * Lock held. */
@@ -114,6 +151,9 @@ __attribute__((format(printf, 3, 4))) static void set_failure(struct flt_port *p
     /* Wakes a thread blocked in recv, and tells the server. */
     shutdown(port->fd, SHUT_RDWR);
     update_event(port);
+    fail_requests(port);
+    /* The I/O thread lets go of the port at its next wake-up, which the shutdown makes immediate. */
+    if (port->io.registered) watch(port);
     pthread_cond_broadcast(&port->changed);
 }
 
@@ -144,6 +184,99 @@ static const char *advice_for_status(uint32_t status) {
     case FLT_STATUS_INVALID_DEVICE_REQUEST: return "the port has no message routine";
     default: return "the server answered with that status";
     }
+}
+
+/* ---- Overlapped requests ------------------------------------------------------------------------------- */
+
+/* Writes `message` (header, then bytes) to `buffer` and frees it; the caller took it off the queue. */
+static uint32_t copy_message(struct message *message, void *buffer) {
+    FILTER_MESSAGE_HEADER header = {.ReplyLength = message->reply_length, .MessageId = message->id};
+    memcpy(buffer, &header, sizeof header);
+    memcpy((uint8_t *)buffer + sizeof header, message->bytes, message->length);
+    uint32_t bytes = (uint32_t)sizeof header + message->length;
+    free(message);
+    return bytes;
+}
+
+static struct message *dequeue_message(struct flt_port *port) {
+    struct message *message = port->first_message;
+    port->first_message = message->next;
+    if (port->first_message == NULL) port->last_message = NULL;
+    return message;
+}
+
+/* Ends a request that is off every list. Lock held: the event and the completion port have locks of their own,
+ * taken after this one and never before it. */
+static void complete_request(struct flt_port *port, struct flt_request *request, uint32_t status, uint32_t bytes) {
+    flt_overlapped_deliver(&request->target, status, bytes);
+    free(request);
+    port->pending_requests--;
+    /* GetOverlappedResult without an event waits on `changed`. */
+    pthread_cond_broadcast(&port->changed);
+}
+
+static void unlink_waiter(struct waiter **list, struct waiter *waiter) {
+    for (struct waiter **link = list; *link != NULL; link = &(*link)->next) {
+        if (*link == waiter) {
+            *link = waiter->next;
+            return;
+        }
+    }
+}
+
+/* Hands queued messages to pending overlapped gets, oldest to oldest. A get whose buffer is too small ends with
+ * ERROR_INSUFFICIENT_BUFFER and the message waits for the next. Lock held. */
+static void dispatch_messages(struct flt_port *port) {
+    while (port->first_message != NULL && port->first_get != NULL) {
+        struct flt_request *request = port->first_get;
+        port->first_get = request->next;
+        if (port->first_get == NULL) port->last_get = NULL;
+        if ((uint64_t)FLT_FRAME_HEADER_SIZE + port->first_message->length > request->size) {
+            complete_request(port, request, flt_status_from_hresult(HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER)), 0);
+            continue;
+        }
+        uint32_t bytes = copy_message(dequeue_message(port), request->buffer);
+        complete_request(port, request, FLT_STATUS_SUCCESS, bytes);
+    }
+    update_event(port);
+}
+
+/* Ends every overlapped request with the connection's failure (0x80070006 from GetOverlappedResult after a
+ * close or a disconnect). Lock held, failure set. */
+static void fail_requests(struct flt_port *port) {
+    uint32_t status = flt_status_from_hresult(port->failure);
+    while (port->first_get != NULL) {
+        struct flt_request *request = port->first_get;
+        port->first_get = request->next;
+        complete_request(port, request, status, 0);
+    }
+    port->last_get = NULL;
+    for (struct waiter **link = &port->sends; *link != NULL;) {
+        struct waiter *waiter = *link;
+        if (waiter->request == NULL) {
+            link = &waiter->next;
+            continue;
+        }
+        *link = waiter->next;
+        complete_request(port, waiter->request, status, 0);
+    }
+}
+
+/* Has the I/O thread watch the socket once more (the first time, the registration takes a reference). Lock
+ * held. */
+static void watch(struct flt_port *port) {
+    bool registered = port->io.registered;
+    int error = flt_io_arm(&port->io);
+    if (error == 0 && !registered) flt_object_retain(&port->object);
+    if (error != 0) {
+        set_failure(port, error == ENOMEM ? E_OUTOFMEMORY : HRESULT_FROM_WIN32(ERROR_NO_SYSTEM_RESOURCES),
+                    "cannot wait for %s on libfltlib's I/O thread: %s", port->address, strerror(error));
+    }
+}
+
+/* After a read: the I/O thread keeps watching while overlapped requests wait. Lock held. */
+static void watch_if_waiting(struct flt_port *port) {
+    if (port->pending_requests > 0 && !port->io.armed) watch(port);
 }
 
 /* ---- Reading ------------------------------------------------------------------------------------------- */
@@ -191,6 +324,11 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
             if (payload_length > 0) memcpy(waiter->output, payload, payload_length);
         }
         waiter->done = true;
+        if (waiter->request != NULL) {
+            unlink_waiter(&port->sends, waiter);
+            complete_request(port, waiter->request, waiter->status,
+                             waiter->status == FLT_STATUS_SUCCESS ? waiter->returned : 0);
+        }
         break;
     }
     case FLT_FRAME_MESSAGE: {
@@ -208,7 +346,7 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
         if (port->last_message != NULL) port->last_message->next = message;
         else port->first_message = message;
         port->last_message = message;
-        update_event(port);
+        dispatch_messages(port);
         break;
     }
     case FLT_FRAME_REPLY_RESULT: {
@@ -295,7 +433,22 @@ static void read_for_everyone(struct flt_port *port, int flags) {
     } else if (error != EAGAIN && error != EWOULDBLOCK) {
         set_failure(port, E_HANDLE, "reading from the server at %s failed: %s", port->address, strerror(error));
     }
+    if (port->failure == 0) watch_if_waiting(port);
     pthread_cond_broadcast(&port->changed);
+}
+
+/* The I/O thread's wake-up: the socket is readable (or closed). Runs on the I/O thread, which holds a reference
+ * while the port is registered. */
+static void port_ready(struct flt_io_source *source) {
+    struct flt_port *port = (struct flt_port *)((uint8_t *)source - offsetof(struct flt_port, io));
+    pthread_mutex_lock(&port->lock);
+    port->io.armed = false;
+    if (port->failure == 0 && !port->reader_active) read_for_everyone(port, MSG_DONTWAIT);
+    /* While another thread holds the reader role, it re-arms the source when it is done (read_for_everyone). */
+    bool release = port->failure != 0 && port->io.registered;
+    if (release) flt_io_remove(&port->io);
+    pthread_mutex_unlock(&port->lock);
+    if (release) flt_object_release(&port->object);
 }
 
 /* Waits, lock held, until `done` holds or the connection fails, reading the socket for every waiter while
@@ -373,10 +526,8 @@ static int32_t exchange(struct flt_port *port, struct waiter **list, struct wait
 
 /* ---- Life cycle ---------------------------------------------------------------------------------------- */
 
-void flt_port_retain(struct flt_port *port) { atomic_fetch_add_explicit(&port->references, 1, memory_order_relaxed); }
-
-void flt_port_release(struct flt_port *port) {
-    if (atomic_fetch_sub_explicit(&port->references, 1, memory_order_acq_rel) != 1) return;
+void flt_port_destroy(struct flt_port *port) {
+    if (port->completion != NULL) flt_object_release((struct flt_object *)port->completion);
     close(port->fd);
     if (port->poll_fd >= 0) close(port->poll_fd);
     if (port->event_fd >= 0) close(port->event_fd);
@@ -420,8 +571,10 @@ static struct flt_port *new_port(int fd, const uint8_t *address, int address_len
         return NULL;
     }
     port->capacity = READ_BUFFER_SIZE;
-    atomic_init(&port->references, 1);
+    flt_object_init(&port->object, FLT_OBJECT_PORT);
     port->fd = fd;
+    port->io.fd = fd;
+    port->io.ready = port_ready;
     port->address[0] = '@';
     memcpy(port->address + 1, address, (size_t)address_length);
     port->next_id = 1;
@@ -532,7 +685,7 @@ int32_t flt_port_connect(const wchar_t *name, const struct flt_connect_request *
     port->max_message_size = max_size;
     hresult = handshake(port, request, printable);
     if (hresult != 0) {
-        flt_port_release(port);
+        flt_object_release(&port->object);
         return hresult;
     }
     *result = port;
@@ -592,12 +745,7 @@ int32_t flt_port_get(struct flt_port *port, void *buffer, uint32_t buffer_size, 
                           "the message is %u bytes and a 16-byte header; a buffer of %u bytes cannot take it (it "
                           "stays queued)", message->length, buffer_size);
     } else {
-        FILTER_MESSAGE_HEADER header = {.ReplyLength = message->reply_length, .MessageId = message->id};
-        memcpy(buffer, &header, sizeof header);
-        memcpy((uint8_t *)buffer + sizeof header, message->bytes, message->length);
-        port->first_message = message->next;
-        if (port->first_message == NULL) port->last_message = NULL;
-        free(message);
+        copy_message(dequeue_message(port), buffer);
         update_event(port);
         result = 0;
     }
@@ -663,4 +811,152 @@ int32_t flt_port_poll_descriptor(struct flt_port *port, int *descriptor) {
     if (result == 0) *descriptor = port->poll_fd;
     pthread_mutex_unlock(&port->lock);
     return result;
+}
+
+/* ---- Overlapped calls ---------------------------------------------------------------------------------- */
+
+/* Captures where `overlapped`'s request reports (its event, reset now as Windows resets it, and the associated
+ * completion port unless hEvent's low bit is set) and marks it pending. Returns 0 or E_HANDLE for an hEvent
+ * that is not an event. */
+static int32_t prepare(struct flt_port *port, OVERLAPPED *overlapped, struct flt_request *request) {
+    request->target.overlapped = overlapped;
+    request->thread_id = GetCurrentThreadId();
+    uintptr_t event = (uintptr_t)overlapped->hEvent;
+    if (event != 0) {
+        struct flt_object *object = flt_handle_acquire(event & ~(uintptr_t)1, FLT_OBJECT_EVENT);
+        if (object == NULL) {
+            return flt_fail(E_HANDLE, "the OVERLAPPED's hEvent %p is not an event handle (CreateEvent)",
+                            overlapped->hEvent);
+        }
+        request->target.event = (struct flt_waitable *)object;
+        flt_sync_lock();
+        request->target.event->signalled = false;
+        flt_sync_unlock();
+    }
+    pthread_mutex_lock(&port->lock);
+    if (port->completion != NULL && (event & 1) == 0) {
+        request->target.completion = port->completion;
+        flt_object_retain((struct flt_object *)port->completion);
+        request->target.key = port->completion_key;
+    }
+    pthread_mutex_unlock(&port->lock);
+    __atomic_store_n(&overlapped->InternalHigh, (ULONG_PTR)0, __ATOMIC_RELAXED);
+    __atomic_store_n(&overlapped->Internal, (ULONG_PTR)STATUS_PENDING, __ATOMIC_RELEASE);
+    return 0;
+}
+
+/* A request that could not start: the call fails at once, and nothing is signalled or queued. */
+static int32_t abandon(struct flt_request *request, int32_t hresult) {
+    flt_overlapped_forget(&request->target);
+    free(request);
+    return hresult;
+}
+
+int32_t flt_port_get_overlapped(struct flt_port *port, void *buffer, uint32_t buffer_size, OVERLAPPED *overlapped) {
+    struct flt_request *request = calloc(1, sizeof *request);
+    if (request == NULL) return flt_fail(E_OUTOFMEMORY, "out of memory for an overlapped FilterGetMessage");
+    int32_t result = prepare(port, overlapped, request);
+    if (result != 0) return abandon(request, result);
+    request->buffer = buffer;
+    request->size = buffer_size;
+    pthread_mutex_lock(&port->lock);
+    if (port->failure != 0) {
+        result = fail_with_connection(port);
+        pthread_mutex_unlock(&port->lock);
+        return abandon(request, result);
+    }
+    if (port->last_get != NULL) port->last_get->next = request;
+    else port->first_get = request;
+    port->last_get = request;
+    port->pending_requests++;
+    dispatch_messages(port);
+    watch_if_waiting(port);
+    pthread_mutex_unlock(&port->lock);
+    return flt_fail(HRESULT_FROM_WIN32(ERROR_IO_PENDING), "the overlapped FilterGetMessage is pending");
+}
+
+int32_t flt_port_send_overlapped(struct flt_port *port, const void *input, uint32_t input_length, void *output,
+                                 uint32_t output_capacity, OVERLAPPED *overlapped) {
+    if ((uint64_t)input_length + 4 > port->max_message_size) {
+        return flt_fail(E_INVALIDARG, "the input is %u bytes; the port takes at most %u per message "
+                        "(set FLTLIB_MAX_MESSAGE_SIZE to the server's --max-message-size)", input_length,
+                        port->max_message_size - 4);
+    }
+    struct flt_request *request = calloc(1, sizeof *request);
+    if (request == NULL) return flt_fail(E_OUTOFMEMORY, "out of memory for an overlapped FilterSendMessage");
+    int32_t result = prepare(port, overlapped, request);
+    if (result != 0) return abandon(request, result);
+    request->waiter = (struct waiter){.request = request, .output = output, .capacity = output_capacity};
+    pthread_mutex_lock(&port->lock);
+    if (port->failure != 0) {
+        result = fail_with_connection(port);
+        pthread_mutex_unlock(&port->lock);
+        return abandon(request, result);
+    }
+    uint64_t id = port->next_id++;
+    request->waiter.id = id;
+    request->waiter.next = port->sends;
+    port->sends = &request->waiter;
+    port->pending_requests++;
+    watch_if_waiting(port);
+    pthread_mutex_unlock(&port->lock);
+    /* The request may complete (and be freed) from here on: only `id` is used. */
+    uint8_t head[FLT_FRAME_HEADER_SIZE + 4];
+    size_t head_length = flt_encode_send(head, id, output_capacity, input_length);
+    write_frame(port, head, head_length, input, input_length);
+    return flt_fail(HRESULT_FROM_WIN32(ERROR_IO_PENDING), "the overlapped FilterSendMessage is pending");
+}
+
+unsigned flt_port_cancel(struct flt_port *port, const OVERLAPPED *overlapped, uint32_t thread_id) {
+    unsigned cancelled = 0;
+    pthread_mutex_lock(&port->lock);
+    struct flt_request *kept = NULL, *last_kept = NULL;
+    while (port->first_get != NULL) {
+        struct flt_request *request = port->first_get;
+        port->first_get = request->next;
+        request->next = NULL;
+        if ((overlapped == NULL || request->target.overlapped == overlapped) &&
+            (thread_id == 0 || request->thread_id == thread_id)) {
+            complete_request(port, request, STATUS_CANCELLED, 0);
+            cancelled++;
+        } else {
+            if (last_kept != NULL) last_kept->next = request;
+            else kept = request;
+            last_kept = request;
+        }
+    }
+    port->first_get = kept;
+    port->last_get = last_kept;
+    /* A cancelled send's frame is already out; its result, when it comes, finds no waiter and is dropped. */
+    for (struct waiter **link = &port->sends; *link != NULL;) {
+        struct waiter *waiter = *link;
+        struct flt_request *request = waiter->request;
+        if (request != NULL && (overlapped == NULL || request->target.overlapped == overlapped) &&
+            (thread_id == 0 || request->thread_id == thread_id)) {
+            *link = waiter->next;
+            complete_request(port, request, STATUS_CANCELLED, 0);
+            cancelled++;
+        } else {
+            link = &waiter->next;
+        }
+    }
+    pthread_mutex_unlock(&port->lock);
+    return cancelled;
+}
+
+void flt_port_wait_overlapped(struct flt_port *port, const OVERLAPPED *overlapped) {
+    pthread_mutex_lock(&port->lock);
+    while (!HasOverlappedIoCompleted(overlapped)) pthread_cond_wait(&port->changed, &port->lock);
+    pthread_mutex_unlock(&port->lock);
+}
+
+bool flt_port_associate(struct flt_port *port, struct flt_completion *completion, uintptr_t key) {
+    pthread_mutex_lock(&port->lock);
+    bool free_to_associate = port->completion == NULL;
+    if (free_to_associate) {
+        port->completion = completion;
+        port->completion_key = key;
+    }
+    pthread_mutex_unlock(&port->lock);
+    return free_to_associate;
 }
