@@ -216,7 +216,7 @@ HANDLE WINAPI CreateThread(LPSECURITY_ATTRIBUTES lpThreadAttributes, SIZE_T dwSt
 DWORD WINAPI ResumeThread(HANDLE hThread);
 #endif
 #ifndef ExitThread
-VOID WINAPI ExitThread(DWORD dwExitCode);
+__attribute__((noreturn)) VOID WINAPI ExitThread(DWORD dwExitCode);
 #endif
 #ifndef GetExitCodeThread
 BOOL WINAPI GetExitCodeThread(HANDLE hThread, LPDWORD lpExitCode);

@@ -105,7 +105,7 @@ EXPORT DWORD WINAPI ResumeThread(HANDLE hThread) {
     return previous;
 }
 
-EXPORT VOID WINAPI ExitThread(DWORD dwExitCode) {
+EXPORT __attribute__((noreturn)) VOID WINAPI ExitThread(DWORD dwExitCode) {
     if (current_thread != NULL) finish(current_thread, dwExitCode);
     pthread_exit(NULL);
 }
