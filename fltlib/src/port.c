@@ -832,6 +832,7 @@ static int32_t prepare(struct flt_port *port, OVERLAPPED *overlapped, struct flt
         flt_sync_lock();
         request->target.event->signalled = false;
         flt_sync_unlock();
+        flt_waitable_feed(request->target.event, port);
     }
     pthread_mutex_lock(&port->lock);
     if (port->completion != NULL && (event & 1) == 0) {
@@ -870,6 +871,10 @@ int32_t flt_port_get_overlapped(struct flt_port *port, void *buffer, uint32_t bu
     port->last_get = request;
     port->pending_requests++;
     dispatch_messages(port);
+    /* A message the socket already holds completes the request here, without a wake-up of the I/O thread. */
+    if (port->first_get != NULL && port->first_message == NULL && !port->reader_active) {
+        read_for_everyone(port, MSG_DONTWAIT);
+    }
     watch_if_waiting(port);
     pthread_mutex_unlock(&port->lock);
     return flt_fail(HRESULT_FROM_WIN32(ERROR_IO_PENDING), "the overlapped FilterGetMessage is pending");
@@ -942,6 +947,36 @@ unsigned flt_port_cancel(struct flt_port *port, const OVERLAPPED *overlapped, ui
     }
     pthread_mutex_unlock(&port->lock);
     return cancelled;
+}
+
+bool flt_port_read_while_waiting(struct flt_port *port, int wake_fd, uint64_t deadline_ms) {
+    pthread_mutex_lock(&port->lock);
+    if (port->reader_active || port->failure != 0 || port->pending_requests == 0) {
+        pthread_mutex_unlock(&port->lock);
+        return false;
+    }
+    port->reader_active = true;
+    pthread_mutex_unlock(&port->lock);
+    int timeout = -1;
+    if (deadline_ms != UINT64_MAX) {
+        struct timespec now;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        uint64_t now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
+        timeout = deadline_ms > now_ms ? (int)(deadline_ms - now_ms < INT32_MAX ? deadline_ms - now_ms : INT32_MAX) : 0;
+    }
+    struct pollfd readable[2] = {{.fd = port->fd, .events = POLLIN}, {.fd = wake_fd, .events = POLLIN}};
+    int ready = poll(readable, 2, timeout);
+    pthread_mutex_lock(&port->lock);
+    port->reader_active = false;
+    if (ready > 0 && readable[0].revents != 0) {
+        read_for_everyone(port, MSG_DONTWAIT);
+    } else {
+        /* Someone else's turn to read: the I/O thread again, or a thread waiting for the reader role. */
+        if (port->failure == 0) watch_if_waiting(port);
+        pthread_cond_broadcast(&port->changed);
+    }
+    pthread_mutex_unlock(&port->lock);
+    return true;
 }
 
 void flt_port_wait_overlapped(struct flt_port *port, const OVERLAPPED *overlapped) {

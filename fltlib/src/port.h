@@ -54,6 +54,11 @@ int32_t flt_port_send_overlapped(struct flt_port *port, const void *input, uint3
  * many. A NULL `overlapped` matches every request. */
 unsigned flt_port_cancel(struct flt_port *port, const OVERLAPPED *overlapped, uint32_t thread_id);
 
+/* WaitForSingleObject on an event this port's requests report to: unless another thread reads the socket (or
+ * nothing is pending), polls the socket and `wake_fd` until `deadline_ms` (CLOCK_MONOTONIC; UINT64_MAX for
+ * ever) and files what came, completing requests here. Returns false when it did not poll. */
+bool flt_port_read_while_waiting(struct flt_port *port, int wake_fd, uint64_t deadline_ms);
+
 /* GetOverlappedResult with bWait and no event: waits until the request of `overlapped` completes. */
 void flt_port_wait_overlapped(struct flt_port *port, const OVERLAPPED *overlapped);
 

@@ -10,6 +10,8 @@
 #include "export.h"
 #include "fltUser.h"
 #include "handle_table.h"
+#include "port.h"
+#include "wake.h"
 #include "win_error.h"
 
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -33,7 +35,10 @@ void flt_sync_lock(void) {
 
 void flt_sync_unlock(void) { pthread_mutex_unlock(&sync_lock); }
 
-void flt_sync_broadcast(void) { pthread_cond_broadcast(&sync_changed); }
+void flt_sync_broadcast(void) {
+    pthread_cond_broadcast(&sync_changed);
+    flt_wake_readers();
+}
 
 static uint64_t now_ms(void) {
     struct timespec now;
@@ -62,7 +67,19 @@ void flt_waitable_signal(struct flt_waitable *waitable) {
     flt_sync_unlock();
 }
 
+void flt_waitable_feed(struct flt_waitable *event, struct flt_port *port) {
+    flt_sync_lock();
+    struct flt_port *previous = event->feeding_port;
+    if (previous != port) {
+        flt_object_retain((struct flt_object *)port);
+        event->feeding_port = port;
+    }
+    flt_sync_unlock();
+    if (previous != NULL && previous != port) flt_object_release((struct flt_object *)previous);
+}
+
 void flt_waitable_destroy(struct flt_waitable *waitable) {
+    if (waitable->feeding_port != NULL) flt_object_release((struct flt_object *)waitable->feeding_port);
     if (waitable->name != NULL) {
         flt_sync_lock();
         for (struct flt_waitable **link = &named_events; *link != NULL; link = &(*link)->next_named) {
@@ -199,6 +216,8 @@ static DWORD wait_for(DWORD count, const HANDLE *handles, BOOL wait_all, DWORD m
     }
     uint64_t deadline = flt_deadline_after(milliseconds);
     DWORD result = WAIT_TIMEOUT;
+    /* Another thread reads the feeding port: sleep until a state changes, then try again. */
+    bool reader_busy = false;
     flt_sync_lock();
     for (;;) {
         if (wait_all) {
@@ -218,6 +237,22 @@ static DWORD wait_for(DWORD count, const HANDLE *handles, BOOL wait_all, DWORD m
                 break;
             }
         }
+        /* One event fed by a port: read its socket here rather than sleep until the I/O thread does (one thread
+         * wake-up less per completion). Any change of a signalled state wakes the poll (wake.h). */
+        struct flt_port *port = count == 1 && !reader_busy && now_ms() < deadline ? objects[0]->feeding_port : NULL;
+        if (port != NULL) {
+            flt_object_retain((struct flt_object *)port);
+            int wake_fd = flt_wake_register();
+            flt_sync_unlock();
+            bool read = wake_fd >= 0 && flt_port_read_while_waiting(port, wake_fd, deadline);
+            flt_object_release((struct flt_object *)port);
+            flt_sync_lock();
+            flt_wake_unregister();
+            /* The states may have changed while the lock was free: check them before sleeping. */
+            reader_busy = !read;
+            continue;
+        }
+        reader_busy = false;
         if (!flt_sync_wait(deadline)) break;
     }
     flt_sync_unlock();

@@ -21,6 +21,9 @@ struct flt_waitable {
     /* Events: the name (NULL when unnamed) and the next named event. */
     wchar_t *name;
     struct flt_waitable *next_named;
+    /* Events: the port of the last overlapped request that reports to this event (a reference), whose socket a
+     * thread waiting on the event reads itself while nobody else does. Guarded by flt_sync_lock. */
+    struct flt_port *feeding_port;
     /* Threads (thread.c); guarded by flt_sync_lock. */
     uint32_t thread_id;
     uint32_t exit_code;
@@ -39,6 +42,11 @@ void flt_sync_broadcast(void);
 bool flt_sync_wait(uint64_t deadline_ms);
 /* Now, in CLOCK_MONOTONIC milliseconds, and the deadline `milliseconds` from now (INFINITE: UINT64_MAX). */
 uint64_t flt_deadline_after(uint32_t milliseconds);
+
+struct flt_port;
+
+/* Records that an overlapped request on `port` reports to `event`. */
+void flt_waitable_feed(struct flt_waitable *event, struct flt_port *port);
 
 /* SetEvent on an event object (the OVERLAPPED's, at completion). */
 void flt_waitable_signal(struct flt_waitable *waitable);
