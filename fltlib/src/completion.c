@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "condition.h"
 #include "export.h"
 #include "fltUser.h"
 #include "handle_table.h"
@@ -87,11 +88,7 @@ static struct flt_completion *new_completion(DWORD concurrency) {
     long processors = sysconf(_SC_NPROCESSORS_ONLN);
     completion->concurrency = concurrency > 0 ? concurrency : (uint32_t)(processors > 0 ? processors : 1);
     pthread_mutex_init(&completion->lock, NULL);
-    pthread_condattr_t attributes;
-    pthread_condattr_init(&attributes);
-    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-    pthread_cond_init(&completion->posted, &attributes);
-    pthread_condattr_destroy(&attributes);
+    flt_cond_init_monotonic(&completion->posted);
     return completion;
 }
 

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "completion.h"
+#include "condition.h"
 #include "fltUser.h"
 #include "handle_table.h"
 #include "io_thread.h"
@@ -582,11 +583,7 @@ static struct flt_port *new_port(int fd, const uint8_t *address, int address_len
     port->event_fd = -1;
     pthread_mutex_init(&port->write_lock, NULL);
     pthread_mutex_init(&port->lock, NULL);
-    pthread_condattr_t attributes;
-    pthread_condattr_init(&attributes);
-    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-    pthread_cond_init(&port->changed, &attributes);
-    pthread_condattr_destroy(&attributes);
+    flt_cond_init_monotonic(&port->changed);
     return port;
 }
 
@@ -694,14 +691,19 @@ int32_t flt_port_connect(const wchar_t *name, const struct flt_connect_request *
 
 /* ---- Calls --------------------------------------------------------------------------------------------- */
 
+/* E_INVALIDARG for a send the server would refuse as too large, else 0. */
+static int32_t check_input_length(const struct flt_port *port, uint32_t input_length) {
+    if ((uint64_t)input_length + 4 <= port->max_message_size) return 0;
+    return flt_fail(E_INVALIDARG, "the input is %u bytes; the port takes at most %u per message "
+                    "(set FLTLIB_MAX_MESSAGE_SIZE to the server's --max-message-size)", input_length,
+                    port->max_message_size - 4);
+}
+
 int32_t flt_port_send(struct flt_port *port, const void *input, uint32_t input_length, void *output,
                       uint32_t output_capacity, uint32_t *returned) {
     *returned = 0;
-    if ((uint64_t)input_length + 4 > port->max_message_size) {
-        return flt_fail(E_INVALIDARG, "the input is %u bytes; the port takes at most %u per message "
-                        "(set FLTLIB_MAX_MESSAGE_SIZE to the server's --max-message-size)", input_length,
-                        port->max_message_size - 4);
-    }
+    int32_t too_large = check_input_length(port, input_length);
+    if (too_large != 0) return too_large;
     struct waiter waiter = {.output = output, .capacity = output_capacity};
     pthread_mutex_lock(&port->lock);
     if (port->failure != 0) {
@@ -882,11 +884,8 @@ int32_t flt_port_get_overlapped(struct flt_port *port, void *buffer, uint32_t bu
 
 int32_t flt_port_send_overlapped(struct flt_port *port, const void *input, uint32_t input_length, void *output,
                                  uint32_t output_capacity, OVERLAPPED *overlapped) {
-    if ((uint64_t)input_length + 4 > port->max_message_size) {
-        return flt_fail(E_INVALIDARG, "the input is %u bytes; the port takes at most %u per message "
-                        "(set FLTLIB_MAX_MESSAGE_SIZE to the server's --max-message-size)", input_length,
-                        port->max_message_size - 4);
-    }
+    int32_t too_large = check_input_length(port, input_length);
+    if (too_large != 0) return too_large;
     struct flt_request *request = calloc(1, sizeof *request);
     if (request == NULL) return flt_fail(E_OUTOFMEMORY, "out of memory for an overlapped FilterSendMessage");
     int32_t result = prepare(port, overlapped, request);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "condition.h"
 #include "export.h"
 #include "fltUser.h"
 #include "handle_table.h"
@@ -20,13 +21,7 @@ static pthread_once_t sync_once = PTHREAD_ONCE_INIT;
 /* Named events, guarded by sync_lock. */
 static struct flt_waitable *named_events;
 
-static void initialize_condition(void) {
-    pthread_condattr_t attributes;
-    pthread_condattr_init(&attributes);
-    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-    pthread_cond_init(&sync_changed, &attributes);
-    pthread_condattr_destroy(&attributes);
-}
+static void initialize_condition(void) { flt_cond_init_monotonic(&sync_changed); }
 
 void flt_sync_lock(void) {
     pthread_once(&sync_once, initialize_condition);

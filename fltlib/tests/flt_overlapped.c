@@ -26,15 +26,7 @@
 #include <windows.h>
 #include <fltuser.h>
 
-#define BUFFER_SIZE 4096
-
-typedef struct {
-    wchar_t path[BUFFER_SIZE / sizeof(wchar_t)];
-} FLT_TO_USER;
-
-typedef struct {
-    unsigned __int32 block;
-} FLT_TO_USER_REPLY;
+#include "seed_messages.h"
 
 /* The scanner's layout: the OVERLAPPED after the message, found again with CONTAINING_RECORD. */
 typedef struct {
