@@ -17,6 +17,7 @@
 #include "overlapped.h"
 #include "port.h"
 #include "waitable.h"
+#include "wake.h"
 #include "win_error.h"
 
 struct packet {
@@ -37,7 +38,37 @@ struct flt_completion {
     bool closed;
     /* NumberOfConcurrentThreads: recorded only (fltWinBase.h says why). */
     uint32_t concurrency;
+    /* flt_completion_feed's port (a reference) and how many threads poll its socket. */
+    struct flt_port *feeding_port;
+    unsigned polling;
 };
+
+/* Wakes the threads that poll a port's socket in GetQueuedCompletionStatus. Lock held: a thread that saw no
+ * packet registered its wake-up before letting go of it. */
+static void wake_pollers(struct flt_completion *completion) {
+    if (completion->polling == 0) return;
+    flt_sync_lock();
+    flt_wake_readers();
+    flt_sync_unlock();
+}
+
+void flt_completion_feed(struct flt_completion *completion, struct flt_port *port) {
+    pthread_mutex_lock(&completion->lock);
+    bool first = completion->feeding_port == NULL && !completion->closed;
+    if (first) {
+        flt_object_retain((struct flt_object *)port);
+        completion->feeding_port = port;
+    }
+    pthread_mutex_unlock(&completion->lock);
+}
+
+void flt_completion_unfeed(struct flt_completion *completion, struct flt_port *port) {
+    pthread_mutex_lock(&completion->lock);
+    bool fed = completion->feeding_port == port;
+    if (fed) completion->feeding_port = NULL;
+    pthread_mutex_unlock(&completion->lock);
+    if (fed) flt_object_release((struct flt_object *)port);
+}
 
 static void drop_packets(struct flt_completion *completion) {
     for (struct packet *packet = completion->first; packet != NULL;) {
@@ -60,6 +91,7 @@ bool flt_completion_post(struct flt_completion *completion, uint32_t bytes, uint
         else completion->first = packet;
         completion->last = packet;
         pthread_cond_signal(&completion->posted);
+        wake_pollers(completion);
     }
     pthread_mutex_unlock(&completion->lock);
     if (!open) free(packet);
@@ -71,11 +103,16 @@ void flt_completion_close(struct flt_completion *completion) {
     completion->closed = true;
     drop_packets(completion);
     pthread_cond_broadcast(&completion->posted);
+    wake_pollers(completion);
+    struct flt_port *port = completion->feeding_port;
+    completion->feeding_port = NULL;
     pthread_mutex_unlock(&completion->lock);
+    if (port != NULL) flt_object_release((struct flt_object *)port);
 }
 
 void flt_completion_destroy(struct flt_completion *completion) {
     drop_packets(completion);
+    if (completion->feeding_port != NULL) flt_object_release((struct flt_object *)completion->feeding_port);
     pthread_cond_destroy(&completion->posted);
     pthread_mutex_destroy(&completion->lock);
     free(completion);
@@ -158,9 +195,35 @@ EXPORT BOOL WINAPI GetQueuedCompletionStatus(HANDLE CompletionPort, LPDWORD lpNu
     struct timespec until = {.tv_sec = (time_t)(deadline / 1000), .tv_nsec = (long)(deadline % 1000) * 1000000};
     pthread_mutex_lock(&completion->lock);
     int waited = 0;
+    /* Another thread reads the feeding port: sleep until a packet comes, then try again. */
+    bool reader_busy = false;
     while (completion->first == NULL && !completion->closed && waited != ETIMEDOUT) {
-        if (dwMilliseconds == 0) waited = ETIMEDOUT;
-        else if (deadline == UINT64_MAX) pthread_cond_wait(&completion->posted, &completion->lock);
+        if (dwMilliseconds == 0) {
+            waited = ETIMEDOUT;
+            break;
+        }
+        /* Read the associated port's socket here rather than sleep until the I/O thread does (one thread
+         * wake-up less per packet); a post or a close wakes the poll (wake.h). */
+        struct flt_port *port = reader_busy ? NULL : completion->feeding_port;
+        if (port != NULL && (deadline == UINT64_MAX || flt_deadline_after(0) < deadline)) {
+            flt_object_retain((struct flt_object *)port);
+            flt_sync_lock();
+            int wake_fd = flt_wake_register();
+            flt_sync_unlock();
+            completion->polling++;
+            pthread_mutex_unlock(&completion->lock);
+            bool read = wake_fd >= 0 && flt_port_read_while_waiting(port, wake_fd, deadline);
+            flt_object_release((struct flt_object *)port);
+            flt_sync_lock();
+            flt_wake_unregister();
+            flt_sync_unlock();
+            pthread_mutex_lock(&completion->lock);
+            completion->polling--;
+            reader_busy = !read;
+            continue;
+        }
+        reader_busy = false;
+        if (deadline == UINT64_MAX) pthread_cond_wait(&completion->posted, &completion->lock);
         else waited = pthread_cond_timedwait(&completion->posted, &completion->lock, &until);
     }
     struct packet *packet = completion->closed ? NULL : completion->first;

@@ -22,15 +22,14 @@
 #include "completion.h"
 #include "condition.h"
 #include "fltUser.h"
-#include "handle_table.h"
 #include "io_thread.h"
 #include "last_error.h"
 #include "object.h"
 #include "overlapped.h"
+#include "port_internal.h"
 #include "port_name.h"
 #include "server_identity.h"
 #include "status.h"
-#include "waitable.h"
 #include "wire.h"
 
 /* The read buffer's usual size; it grows for a larger frame and shrinks back once that frame is filed. */
@@ -40,98 +39,6 @@
 /* The server's default --max-message-size; FLTLIB_MAX_MESSAGE_SIZE overrides it. */
 #define DEFAULT_MAX_MESSAGE_SIZE (1024u * 1024)
 #define HANDSHAKE_TIMEOUT_MS 30000
-
-struct flt_request;
-
-/* A FilterSendMessage waiting for its SEND_RESULT, or a FilterReplyMessage for its REPLY_RESULT; lives on the
- * caller's stack (or in the request of an overlapped send), on the port's list for its kind. */
-struct waiter {
-    struct waiter *next;
-    /* The overlapped send this waiter belongs to; NULL for a caller waiting on the stack. */
-    struct flt_request *request;
-    uint64_t id;
-    /* Where a SEND_RESULT's output goes, and how much fits; a reply has neither. */
-    void *output;
-    uint32_t capacity;
-    uint32_t returned;
-    uint32_t status;
-    bool done;
-};
-
-/* An overlapped FilterGetMessage or FilterSendMessage, pending until a message, a result, a cancel or the end of
- * the connection completes it. */
-struct flt_request {
-    /* The next pending overlapped get (gets only). */
-    struct flt_request *next;
-    struct flt_overlapped_target target;
-    /* Who issued it, for CancelIo. */
-    uint32_t thread_id;
-    /* A get's buffer and its size. */
-    void *buffer;
-    uint32_t size;
-    /* A send's place on the port's list of sends. */
-    struct waiter waiter;
-};
-
-/* A MESSAGE no FilterGetMessage has taken yet. */
-struct message {
-    struct message *next;
-    uint64_t id;
-    uint32_t reply_length;
-    uint32_t length;
-    uint8_t bytes[];
-};
-
-struct flt_port {
-    struct flt_object object;
-    int fd;
-    /* "@" and the abstract address, for messages. */
-    char address[FLT_MAX_ADDRESS_LENGTH + 2];
-    uint32_t max_message_size;
-
-    /* Keeps frames from interleaving on the socket. */
-    pthread_mutex_t write_lock;
-
-    /* Guards everything below, except the read buffer, which belongs to the thread holding the reader role. */
-    pthread_mutex_t lock;
-    /* Broadcast whenever frames were filed, the reader role was released, or the connection failed. */
-    pthread_cond_t changed;
-    uint64_t next_id;
-    struct waiter *sends;
-    struct waiter *replies;
-    struct message *first_message;
-    struct message *last_message;
-    /* A thread is reading the socket for everyone; the others wait on `changed`. */
-    bool reader_active;
-    bool connect_answered;
-    uint32_t connect_status;
-    /* 0 while connected; then the HRESULT every call fails with, and why. */
-    int32_t failure;
-    char failure_text[320];
-    /* FilterGetPollDescriptor's epoll set and the eventfd in it that says "a message is queued or the
-     * connection has ended"; -1 until asked for. */
-    int poll_fd;
-    int event_fd;
-    bool event_signalled;
-
-    /* Overlapped gets waiting for a message, oldest first, and how many overlapped requests (gets and sends) are
-     * pending. While there are any, the I/O thread watches the socket (`io`, which holds a reference). */
-    struct flt_request *first_get;
-    struct flt_request *last_get;
-    unsigned pending_requests;
-    struct flt_io_source io;
-    /* CreateIoCompletionPort's association (a reference), and its key. */
-    struct flt_completion *completion;
-    uintptr_t completion_key;
-
-    /* The read buffer: bytes [start, end) are received and not yet filed; `wanted` is the size of the frame
-     * at `start` when it is incomplete. */
-    uint8_t *buffer;
-    size_t capacity;
-    size_t start;
-    size_t end;
-    size_t wanted;
-};
 
 /* ---- Failure ------------------------------------------------------------------------------------------- */
 
@@ -159,7 +66,7 @@ __attribute__((format(printf, 3, 4))) static void set_failure(struct flt_port *p
 }
 
 /* The failure as this call's result. Lock held. */
-static int32_t fail_with_connection(struct flt_port *port) {
+int32_t flt_port_fail_with_connection(struct flt_port *port) {
     return flt_fail(port->failure, "%s", port->failure_text);
 }
 
@@ -208,7 +115,7 @@ static struct message *dequeue_message(struct flt_port *port) {
 
 /* Ends a request that is off every list. Lock held: the event and the completion port have locks of their own,
  * taken after this one and never before it. */
-static void complete_request(struct flt_port *port, struct flt_request *request, uint32_t status, uint32_t bytes) {
+void flt_port_complete_request(struct flt_port *port, struct flt_request *request, uint32_t status, uint32_t bytes) {
     flt_overlapped_deliver(&request->target, status, bytes);
     free(request);
     port->pending_requests--;
@@ -227,17 +134,17 @@ static void unlink_waiter(struct waiter **list, struct waiter *waiter) {
 
 /* Hands queued messages to pending overlapped gets, oldest to oldest. A get whose buffer is too small ends with
  * ERROR_INSUFFICIENT_BUFFER and the message waits for the next. Lock held. */
-static void dispatch_messages(struct flt_port *port) {
+void flt_port_dispatch_messages(struct flt_port *port) {
     while (port->first_message != NULL && port->first_get != NULL) {
         struct flt_request *request = port->first_get;
         port->first_get = request->next;
         if (port->first_get == NULL) port->last_get = NULL;
         if ((uint64_t)FLT_FRAME_HEADER_SIZE + port->first_message->length > request->size) {
-            complete_request(port, request, flt_status_from_hresult(HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER)), 0);
+            flt_port_complete_request(port, request, flt_status_from_hresult(HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER)), 0);
             continue;
         }
         uint32_t bytes = copy_message(dequeue_message(port), request->buffer);
-        complete_request(port, request, FLT_STATUS_SUCCESS, bytes);
+        flt_port_complete_request(port, request, FLT_STATUS_SUCCESS, bytes);
     }
     update_event(port);
 }
@@ -249,7 +156,7 @@ static void fail_requests(struct flt_port *port) {
     while (port->first_get != NULL) {
         struct flt_request *request = port->first_get;
         port->first_get = request->next;
-        complete_request(port, request, status, 0);
+        flt_port_complete_request(port, request, status, 0);
     }
     port->last_get = NULL;
     for (struct waiter **link = &port->sends; *link != NULL;) {
@@ -259,7 +166,7 @@ static void fail_requests(struct flt_port *port) {
             continue;
         }
         *link = waiter->next;
-        complete_request(port, waiter->request, status, 0);
+        flt_port_complete_request(port, waiter->request, status, 0);
     }
 }
 
@@ -276,7 +183,7 @@ static void watch(struct flt_port *port) {
 }
 
 /* After a read: the I/O thread keeps watching while overlapped requests wait. Lock held. */
-static void watch_if_waiting(struct flt_port *port) {
+void flt_port_watch_if_waiting(struct flt_port *port) {
     if (port->pending_requests > 0 && !port->io.armed) watch(port);
 }
 
@@ -327,7 +234,7 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
         waiter->done = true;
         if (waiter->request != NULL) {
             unlink_waiter(&port->sends, waiter);
-            complete_request(port, waiter->request, waiter->status,
+            flt_port_complete_request(port, waiter->request, waiter->status,
                              waiter->status == FLT_STATUS_SUCCESS ? waiter->returned : 0);
         }
         break;
@@ -347,7 +254,7 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
         if (port->last_message != NULL) port->last_message->next = message;
         else port->first_message = message;
         port->last_message = message;
-        dispatch_messages(port);
+        flt_port_dispatch_messages(port);
         break;
     }
     case FLT_FRAME_REPLY_RESULT: {
@@ -412,7 +319,7 @@ static bool make_room(struct flt_port *port) {
 
 /* Reads the socket once for every waiter and files what came. Called with the lock held and the reader role
  * free; returns with the lock held. With MSG_DONTWAIT it returns at once when nothing is there. */
-static void read_for_everyone(struct flt_port *port, int flags) {
+void flt_port_read_for_everyone(struct flt_port *port, int flags) {
     port->reader_active = true;
     pthread_mutex_unlock(&port->lock);
     ssize_t count = -1;
@@ -434,7 +341,7 @@ static void read_for_everyone(struct flt_port *port, int flags) {
     } else if (error != EAGAIN && error != EWOULDBLOCK) {
         set_failure(port, E_HANDLE, "reading from the server at %s failed: %s", port->address, strerror(error));
     }
-    if (port->failure == 0) watch_if_waiting(port);
+    if (port->failure == 0) flt_port_watch_if_waiting(port);
     pthread_cond_broadcast(&port->changed);
 }
 
@@ -444,8 +351,8 @@ static void port_ready(struct flt_io_source *source) {
     struct flt_port *port = (struct flt_port *)((uint8_t *)source - offsetof(struct flt_port, io));
     pthread_mutex_lock(&port->lock);
     port->io.armed = false;
-    if (port->failure == 0 && !port->reader_active) read_for_everyone(port, MSG_DONTWAIT);
-    /* While another thread holds the reader role, it re-arms the source when it is done (read_for_everyone). */
+    if (port->failure == 0 && !port->reader_active) flt_port_read_for_everyone(port, MSG_DONTWAIT);
+    /* While another thread holds the reader role, it re-arms the source when it is done (flt_port_read_for_everyone). */
     bool release = port->failure != 0 && port->io.registered;
     if (release) flt_io_remove(&port->io);
     pthread_mutex_unlock(&port->lock);
@@ -458,7 +365,7 @@ static int32_t wait_until(struct flt_port *port, bool (*done)(struct flt_port *,
     while (!done(port, argument)) {
         if (port->failure != 0) return port->failure;
         if (port->reader_active) pthread_cond_wait(&port->changed, &port->lock);
-        else read_for_everyone(port, 0);
+        else flt_port_read_for_everyone(port, 0);
     }
     return 0;
 }
@@ -477,7 +384,7 @@ static bool message_queued(struct flt_port *port, const void *unused) {
 
 /* Writes one frame: `head` (header and fixed fields) and then `payload`. A write that fails because the
  * server went away is left to the read side, which reports why (a DISCONNECT may still be readable). */
-static void write_frame(struct flt_port *port, const uint8_t *head, size_t head_length, const void *payload,
+void flt_port_write_frame(struct flt_port *port, const uint8_t *head, size_t head_length, const void *payload,
                         size_t payload_length) {
     struct iovec parts[2] = {{(void *)head, head_length}, {(void *)payload, payload_length}};
     struct msghdr message = {.msg_iov = parts, .msg_iovlen = payload_length > 0 ? 2 : 1};
@@ -513,7 +420,7 @@ static void write_frame(struct flt_port *port, const uint8_t *head, size_t head_
  * connection's failure. */
 static int32_t exchange(struct flt_port *port, struct waiter **list, struct waiter *waiter, const uint8_t *head,
                         size_t head_length, const void *payload, size_t payload_length) {
-    write_frame(port, head, head_length, payload, payload_length);
+    flt_port_write_frame(port, head, head_length, payload, payload_length);
     pthread_mutex_lock(&port->lock);
     int32_t result = wait_until(port, waiter_done, waiter);
     for (struct waiter **link = list; *link != NULL; link = &(*link)->next) {
@@ -522,7 +429,7 @@ static int32_t exchange(struct flt_port *port, struct waiter **list, struct wait
             break;
         }
     }
-    return result != 0 ? fail_with_connection(port) : 0;
+    return result != 0 ? flt_port_fail_with_connection(port) : 0;
 }
 
 /* ---- Life cycle ---------------------------------------------------------------------------------------- */
@@ -547,7 +454,14 @@ void flt_port_destroy(struct flt_port *port) {
 void flt_port_close(struct flt_port *port) {
     pthread_mutex_lock(&port->lock);
     set_failure(port, E_HANDLE, "the handle to %s was closed (FilterClose)", port->address);
+    struct flt_completion *completion = port->completion;
+    if (completion != NULL) flt_object_retain((struct flt_object *)completion);
     pthread_mutex_unlock(&port->lock);
+    /* The completion port lets go of the port, which holds it: neither keeps the other alive. */
+    if (completion != NULL) {
+        flt_completion_unfeed(completion, port);
+        flt_object_release((struct flt_object *)completion);
+    }
 }
 
 /* Reads FLTLIB_MAX_MESSAGE_SIZE; returns false when it is set to something that is not a size. */
@@ -591,7 +505,7 @@ static struct flt_port *new_port(int fd, const uint8_t *address, int address_len
 static int32_t handshake(struct flt_port *port, const struct flt_connect_request *request, const char *name) {
     uint8_t head[FLT_FRAME_HEADER_SIZE + 8];
     size_t head_length = flt_encode_connect(head, sizeof(wchar_t), request->options, request->context_length);
-    write_frame(port, head, head_length, request->context, request->context_length);
+    flt_port_write_frame(port, head, head_length, request->context, request->context_length);
 
     struct timespec now, deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -609,7 +523,7 @@ static int32_t handshake(struct flt_port *port, const struct flt_connect_request
             return flt_fail(HRESULT_FROM_WIN32(258), "the port %s did not answer CONNECT within %d s", name,
                             HANDSHAKE_TIMEOUT_MS / 1000);
         }
-        if (ready > 0) read_for_everyone(port, MSG_DONTWAIT);
+        if (ready > 0) flt_port_read_for_everyone(port, MSG_DONTWAIT);
     }
     int32_t result = 0;
     if (port->connect_answered && port->connect_status != FLT_STATUS_SUCCESS) {
@@ -692,7 +606,7 @@ int32_t flt_port_connect(const wchar_t *name, const struct flt_connect_request *
 /* ---- Calls --------------------------------------------------------------------------------------------- */
 
 /* E_INVALIDARG for a send the server would refuse as too large, else 0. */
-static int32_t check_input_length(const struct flt_port *port, uint32_t input_length) {
+int32_t flt_port_check_input_length(const struct flt_port *port, uint32_t input_length) {
     if ((uint64_t)input_length + 4 <= port->max_message_size) return 0;
     return flt_fail(E_INVALIDARG, "the input is %u bytes; the port takes at most %u per message "
                     "(set FLTLIB_MAX_MESSAGE_SIZE to the server's --max-message-size)", input_length,
@@ -702,12 +616,12 @@ static int32_t check_input_length(const struct flt_port *port, uint32_t input_le
 int32_t flt_port_send(struct flt_port *port, const void *input, uint32_t input_length, void *output,
                       uint32_t output_capacity, uint32_t *returned) {
     *returned = 0;
-    int32_t too_large = check_input_length(port, input_length);
+    int32_t too_large = flt_port_check_input_length(port, input_length);
     if (too_large != 0) return too_large;
     struct waiter waiter = {.output = output, .capacity = output_capacity};
     pthread_mutex_lock(&port->lock);
     if (port->failure != 0) {
-        int32_t failure = fail_with_connection(port);
+        int32_t failure = flt_port_fail_with_connection(port);
         pthread_mutex_unlock(&port->lock);
         return failure;
     }
@@ -736,11 +650,11 @@ int32_t flt_port_get(struct flt_port *port, void *buffer, uint32_t buffer_size, 
     if (blocking) {
         result = wait_until(port, message_queued, NULL);
     } else if (port->first_message == NULL && port->failure == 0 && !port->reader_active) {
-        read_for_everyone(port, MSG_DONTWAIT);
+        flt_port_read_for_everyone(port, MSG_DONTWAIT);
     }
     struct message *message = port->first_message;
     if (message == NULL) {
-        result = port->failure != 0 ? fail_with_connection(port)
+        result = port->failure != 0 ? flt_port_fail_with_connection(port)
                                     : flt_fail(HRESULT_FROM_WIN32(ERROR_IO_PENDING), "no message is queued yet");
     } else if ((uint64_t)FLT_FRAME_HEADER_SIZE + message->length > buffer_size) {
         result = flt_fail(HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER),
@@ -763,7 +677,7 @@ int32_t flt_port_reply(struct flt_port *port, int32_t status, uint64_t message_i
     }
     struct waiter waiter = {.id = message_id};
     pthread_mutex_lock(&port->lock);
-    int32_t result = port->failure != 0 ? fail_with_connection(port) : 0;
+    int32_t result = port->failure != 0 ? flt_port_fail_with_connection(port) : 0;
     if (result == 0 && find_waiter(port->replies, message_id) != NULL) {
         result = flt_fail(E_INVALIDARG, "a reply to message %llu is already waiting for its result",
                           (unsigned long long)message_id);
@@ -813,184 +727,4 @@ int32_t flt_port_poll_descriptor(struct flt_port *port, int *descriptor) {
     if (result == 0) *descriptor = port->poll_fd;
     pthread_mutex_unlock(&port->lock);
     return result;
-}
-
-/* ---- Overlapped calls ---------------------------------------------------------------------------------- */
-
-/* Captures where `overlapped`'s request reports (its event, reset now as Windows resets it, and the associated
- * completion port unless hEvent's low bit is set) and marks it pending. Returns 0 or E_HANDLE for an hEvent
- * that is not an event. */
-static int32_t prepare(struct flt_port *port, OVERLAPPED *overlapped, struct flt_request *request) {
-    request->target.overlapped = overlapped;
-    request->thread_id = GetCurrentThreadId();
-    uintptr_t event = (uintptr_t)overlapped->hEvent;
-    if (event != 0) {
-        struct flt_object *object = flt_handle_acquire(event & ~(uintptr_t)1, FLT_OBJECT_EVENT);
-        if (object == NULL) {
-            return flt_fail(E_HANDLE, "the OVERLAPPED's hEvent %p is not an event handle (CreateEvent)",
-                            overlapped->hEvent);
-        }
-        request->target.event = (struct flt_waitable *)object;
-        flt_sync_lock();
-        request->target.event->signalled = false;
-        flt_sync_unlock();
-        flt_waitable_feed(request->target.event, port);
-    }
-    pthread_mutex_lock(&port->lock);
-    if (port->completion != NULL && (event & 1) == 0) {
-        request->target.completion = port->completion;
-        flt_object_retain((struct flt_object *)port->completion);
-        request->target.key = port->completion_key;
-    }
-    pthread_mutex_unlock(&port->lock);
-    __atomic_store_n(&overlapped->InternalHigh, (ULONG_PTR)0, __ATOMIC_RELAXED);
-    __atomic_store_n(&overlapped->Internal, (ULONG_PTR)STATUS_PENDING, __ATOMIC_RELEASE);
-    return 0;
-}
-
-/* A request that could not start: the call fails at once, and nothing is signalled or queued. */
-static int32_t abandon(struct flt_request *request, int32_t hresult) {
-    flt_overlapped_forget(&request->target);
-    free(request);
-    return hresult;
-}
-
-int32_t flt_port_get_overlapped(struct flt_port *port, void *buffer, uint32_t buffer_size, OVERLAPPED *overlapped) {
-    struct flt_request *request = calloc(1, sizeof *request);
-    if (request == NULL) return flt_fail(E_OUTOFMEMORY, "out of memory for an overlapped FilterGetMessage");
-    int32_t result = prepare(port, overlapped, request);
-    if (result != 0) return abandon(request, result);
-    request->buffer = buffer;
-    request->size = buffer_size;
-    pthread_mutex_lock(&port->lock);
-    if (port->failure != 0) {
-        result = fail_with_connection(port);
-        pthread_mutex_unlock(&port->lock);
-        return abandon(request, result);
-    }
-    if (port->last_get != NULL) port->last_get->next = request;
-    else port->first_get = request;
-    port->last_get = request;
-    port->pending_requests++;
-    dispatch_messages(port);
-    /* A message the socket already holds completes the request here, without a wake-up of the I/O thread. */
-    if (port->first_get != NULL && port->first_message == NULL && !port->reader_active) {
-        read_for_everyone(port, MSG_DONTWAIT);
-    }
-    watch_if_waiting(port);
-    pthread_mutex_unlock(&port->lock);
-    return flt_fail(HRESULT_FROM_WIN32(ERROR_IO_PENDING), "the overlapped FilterGetMessage is pending");
-}
-
-int32_t flt_port_send_overlapped(struct flt_port *port, const void *input, uint32_t input_length, void *output,
-                                 uint32_t output_capacity, OVERLAPPED *overlapped) {
-    int32_t too_large = check_input_length(port, input_length);
-    if (too_large != 0) return too_large;
-    struct flt_request *request = calloc(1, sizeof *request);
-    if (request == NULL) return flt_fail(E_OUTOFMEMORY, "out of memory for an overlapped FilterSendMessage");
-    int32_t result = prepare(port, overlapped, request);
-    if (result != 0) return abandon(request, result);
-    request->waiter = (struct waiter){.request = request, .output = output, .capacity = output_capacity};
-    pthread_mutex_lock(&port->lock);
-    if (port->failure != 0) {
-        result = fail_with_connection(port);
-        pthread_mutex_unlock(&port->lock);
-        return abandon(request, result);
-    }
-    uint64_t id = port->next_id++;
-    request->waiter.id = id;
-    request->waiter.next = port->sends;
-    port->sends = &request->waiter;
-    port->pending_requests++;
-    watch_if_waiting(port);
-    pthread_mutex_unlock(&port->lock);
-    /* The request may complete (and be freed) from here on: only `id` is used. */
-    uint8_t head[FLT_FRAME_HEADER_SIZE + 4];
-    size_t head_length = flt_encode_send(head, id, output_capacity, input_length);
-    write_frame(port, head, head_length, input, input_length);
-    return flt_fail(HRESULT_FROM_WIN32(ERROR_IO_PENDING), "the overlapped FilterSendMessage is pending");
-}
-
-unsigned flt_port_cancel(struct flt_port *port, const OVERLAPPED *overlapped, uint32_t thread_id) {
-    unsigned cancelled = 0;
-    pthread_mutex_lock(&port->lock);
-    struct flt_request *kept = NULL, *last_kept = NULL;
-    while (port->first_get != NULL) {
-        struct flt_request *request = port->first_get;
-        port->first_get = request->next;
-        request->next = NULL;
-        if ((overlapped == NULL || request->target.overlapped == overlapped) &&
-            (thread_id == 0 || request->thread_id == thread_id)) {
-            complete_request(port, request, STATUS_CANCELLED, 0);
-            cancelled++;
-        } else {
-            if (last_kept != NULL) last_kept->next = request;
-            else kept = request;
-            last_kept = request;
-        }
-    }
-    port->first_get = kept;
-    port->last_get = last_kept;
-    /* A cancelled send's frame is already out; its result, when it comes, finds no waiter and is dropped. */
-    for (struct waiter **link = &port->sends; *link != NULL;) {
-        struct waiter *waiter = *link;
-        struct flt_request *request = waiter->request;
-        if (request != NULL && (overlapped == NULL || request->target.overlapped == overlapped) &&
-            (thread_id == 0 || request->thread_id == thread_id)) {
-            *link = waiter->next;
-            complete_request(port, request, STATUS_CANCELLED, 0);
-            cancelled++;
-        } else {
-            link = &waiter->next;
-        }
-    }
-    pthread_mutex_unlock(&port->lock);
-    return cancelled;
-}
-
-bool flt_port_read_while_waiting(struct flt_port *port, int wake_fd, uint64_t deadline_ms) {
-    pthread_mutex_lock(&port->lock);
-    if (port->reader_active || port->failure != 0 || port->pending_requests == 0) {
-        pthread_mutex_unlock(&port->lock);
-        return false;
-    }
-    port->reader_active = true;
-    pthread_mutex_unlock(&port->lock);
-    int timeout = -1;
-    if (deadline_ms != UINT64_MAX) {
-        struct timespec now;
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        uint64_t now_ms = (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000;
-        timeout = deadline_ms > now_ms ? (int)(deadline_ms - now_ms < INT32_MAX ? deadline_ms - now_ms : INT32_MAX) : 0;
-    }
-    struct pollfd readable[2] = {{.fd = port->fd, .events = POLLIN}, {.fd = wake_fd, .events = POLLIN}};
-    int ready = poll(readable, 2, timeout);
-    pthread_mutex_lock(&port->lock);
-    port->reader_active = false;
-    if (ready > 0 && readable[0].revents != 0) {
-        read_for_everyone(port, MSG_DONTWAIT);
-    } else {
-        /* Someone else's turn to read: the I/O thread again, or a thread waiting for the reader role. */
-        if (port->failure == 0) watch_if_waiting(port);
-        pthread_cond_broadcast(&port->changed);
-    }
-    pthread_mutex_unlock(&port->lock);
-    return true;
-}
-
-void flt_port_wait_overlapped(struct flt_port *port, const OVERLAPPED *overlapped) {
-    pthread_mutex_lock(&port->lock);
-    while (!HasOverlappedIoCompleted(overlapped)) pthread_cond_wait(&port->changed, &port->lock);
-    pthread_mutex_unlock(&port->lock);
-}
-
-bool flt_port_associate(struct flt_port *port, struct flt_completion *completion, uintptr_t key) {
-    pthread_mutex_lock(&port->lock);
-    bool free_to_associate = port->completion == NULL;
-    if (free_to_associate) {
-        port->completion = completion;
-        port->completion_key = key;
-    }
-    pthread_mutex_unlock(&port->lock);
-    return free_to_associate;
 }
