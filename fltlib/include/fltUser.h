@@ -11,7 +11,9 @@
  *
  * Differences from Windows, each one deliberate:
  * - Overlapped requests complete on libfltlib's one I/O thread per process, which waits in epoll on the sockets
- *   of ports with requests pending (or on whichever thread reads the socket first): no thread is started per
+ *   of ports with requests pending, or on whichever thread reads the socket first: the issuing thread (a message
+ *   already there), a thread in WaitForSingleObject on the request's event or in GetQueuedCompletionStatus on
+ *   the handle's completion port (they poll the socket while nobody else reads it). No thread is started per
  *   request. An overlapped FilterGetMessage always returns HRESULT_FROM_WIN32(ERROR_IO_PENDING), even when a
  *   message is already queued (it then completes at once); the OVERLAPPED's Internal becomes the NTSTATUS and
  *   InternalHigh the bytes written (the 16-byte header and the message), then the completion packet is queued
