@@ -156,6 +156,13 @@ VOID WINAPI Sleep(DWORD dwMilliseconds);
 #ifndef SleepEx
 DWORD WINAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable);
 #endif
+#ifndef GetTickCount64
+/** Milliseconds of CLOCK_MONOTONIC (since boot, as on Windows); GetTickCount wraps after 49.7 days. */
+ULONGLONG WINAPI GetTickCount64(void);
+#endif
+#ifndef GetTickCount
+DWORD WINAPI GetTickCount(void);
+#endif
 
 /* ---- Overlapped requests (ioapiset.h) -------------------------------------------------------------------- */
 

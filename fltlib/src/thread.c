@@ -137,6 +137,14 @@ EXPORT VOID WINAPI Sleep(DWORD dwMilliseconds) {
     }
 }
 
+EXPORT ULONGLONG WINAPI GetTickCount64(void) {
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (ULONGLONG)now.tv_sec * 1000 + (ULONGLONG)now.tv_nsec / 1000000;
+}
+
+EXPORT DWORD WINAPI GetTickCount(void) { return (DWORD)GetTickCount64(); }
+
 EXPORT DWORD WINAPI SleepEx(DWORD dwMilliseconds, BOOL bAlertable) {
     (void)bAlertable;
     Sleep(dwMilliseconds);

@@ -155,8 +155,10 @@ static void seed(void) {
 #define SCANNER_KEY 0x5CA7
 
 static HANDLE completion;
+#define POSTED_KEY 0x9057
 static LONG answered_count;
 static LONG aborted_count;
+static LONG posted_count;
 static ULONGLONG answered_ids[SCANNER_OPENS * 2];
 static LONG duplicate_answers;
 
@@ -175,6 +177,10 @@ static DWORD WINAPI scanner_worker(LPVOID context) {
             }
             /* ERROR_ABANDONED_WAIT_0: main closed the completion port; anything else is a failure. */
             ExitThread(error == ERROR_ABANDONED_WAIT_0 && overlapped == NULL ? 0 : error);
+        }
+        if (key == POSTED_KEY) {
+            __atomic_add_fetch(&posted_count, 1, __ATOMIC_RELAXED);
+            continue;
         }
         MESSAGE *message = CONTAINING_RECORD(overlapped, MESSAGE, overlapped);
         if (key != SCANNER_KEY || bytes != overlapped->InternalHigh) {
@@ -223,6 +229,11 @@ static void scanner(void) {
     expect("20 opens at once: each answered as its name says (blocked-*.txt fail with EPERM)", right == SCANNER_OPENS);
     expect("20 messages answered, none twice",
            __atomic_load_n(&answered_count, __ATOMIC_RELAXED) == SCANNER_OPENS && duplicate_answers == 0);
+    /* The workers poll the port's socket in GetQueuedCompletionStatus; a posted packet wakes them all the same. */
+    for (int i = 0; i < SCANNER_THREADS; i++) PostQueuedCompletionStatus(completion, 0, POSTED_KEY, NULL);
+    for (int i = 0; i < 200 && __atomic_load_n(&posted_count, __ATOMIC_RELAXED) < SCANNER_THREADS; i++) Sleep(10);
+    expect("PostQueuedCompletionStatus reaches the waiting workers",
+           __atomic_load_n(&posted_count, __ATOMIC_RELAXED) == SCANNER_THREADS);
     expect("CloseHandle on the port handle with 10 gets pending", CloseHandle(port));
     for (int i = 0; i < 200 && __atomic_load_n(&aborted_count, __ATOMIC_RELAXED) < SCANNER_THREADS * SCANNER_REQUESTS; i++) Sleep(10);
     expect("each pending get ends with 0x80070006 and its completion packet",
@@ -249,6 +260,11 @@ static DWORD WINAPI get_from_another_thread(LPVOID event) {
     return hr == HRESULT_FROM_WIN32(ERROR_IO_PENDING) ? 0 : 1;
 }
 
+static DWORD WINAPI set_later(LPVOID event) {
+    Sleep(100);
+    return SetEvent(event) ? 0 : 1;
+}
+
 static void cancel(void) {
     MESSAGE *first = calloc(2, sizeof *first), *second = first + 1;
     HANDLE events[3];
@@ -272,6 +288,15 @@ static void cancel(void) {
     expect("... aborted", !GetOverlappedResult(port, &second->overlapped, &transferred, TRUE) &&
                                GetLastError() == ERROR_OPERATION_ABORTED);
     expect("the other thread's get is still pending", !HasOverlappedIoCompleted(&other_thread_message.overlapped));
+    /* events[1] reported a request on this port, so a wait on it polls the port's socket: SetEvent from another
+     * thread still ends it at once. */
+    ResetEvent(events[1]);
+    HANDLE setter = CreateThread(NULL, 0, set_later, events[1], 0, NULL);
+    ULONGLONG before = GetTickCount64();
+    expect("SetEvent from another thread ends a wait that polls the port",
+           WaitForSingleObject(events[1], 5000) == WAIT_OBJECT_0 && GetTickCount64() - before < 2000);
+    WaitForSingleObject(setter, INFINITE);
+    CloseHandle(setter);
     pid_t child = open_in_child("other.txt", 1);
     expect("a message goes to the get left: WAIT_OBJECT_0 + 2",
            WaitForMultipleObjectsEx(1, &events[2], FALSE, 10000, TRUE) == WAIT_OBJECT_0 &&

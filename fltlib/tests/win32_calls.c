@@ -120,8 +120,11 @@ int main(void) {
     expect("ExitThread(7): the code", WaitForSingleObjectEx(suspended, 5000, FALSE) == WAIT_OBJECT_0 &&
                                           GetExitCodeThread(suspended, &code) && code == 7);
     expect("ResumeThread on a running or ended thread: 0", ResumeThread(suspended) == 0);
+    ULONGLONG ticks = GetTickCount64();
     Sleep(1);
-    SleepEx(1, FALSE);
+    SleepEx(20, FALSE);
+    expect("SleepEx(20): GetTickCount64 moves on by about 20", GetTickCount64() - ticks >= 19 &&
+                                                                 (DWORD)(GetTickCount() - (DWORD)ticks) >= 19);
     expect("GetCurrentThreadId is the main thread's id here", GetCurrentThreadId() == (DWORD)getpid());
 
     /* Completion ports. */
