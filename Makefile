@@ -136,7 +136,11 @@ run: setup build
 
 # fltlib(3) documents every call; each call's page is a link to it.
 FLTLIB_MAN_LINKS := FilterConnectCommunicationPort FilterSendMessage FilterGetMessage FilterReplyMessage FilterClose \
-	FilterGetPollDescriptor FilterTryGetMessage FilterWidePathToBytes FilterGetLastErrorText
+	FilterGetPollDescriptor FilterTryGetMessage FilterWidePathToBytes FilterGetLastErrorText \
+	FilterSendMessageOverlapped GetOverlappedResult CancelIo CancelIoEx CreateIoCompletionPort \
+	GetQueuedCompletionStatus PostQueuedCompletionStatus CreateEvent SetEvent ResetEvent WaitForSingleObject \
+	WaitForMultipleObjects CloseHandle GetLastError SetLastError CreateThread ResumeThread ExitThread \
+	GetCurrentThreadId Sleep
 
 install: build install-fltlib install-man install-completions
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR)

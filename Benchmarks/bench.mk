@@ -18,6 +18,8 @@ bench-build: setup build
 	$(CC) $(BENCH_CFLAGS) -o $(BENCH_BIN)/c-floor-server Benchmarks/c-floor-server.c
 	$(CC) $(BENCH_CFLAGS) -o $(BENCH_BIN)/bench_fltlib Benchmarks/bench_fltlib.c \
 		$$($(FLTLIB_PKG) --cflags --libs fltlib) -Wl,-rpath,$(FLTLIB_STAGE)/lib
+	$(CC) $(BENCH_CFLAGS) -o $(BENCH_BIN)/bench_fltlib_get Benchmarks/bench_fltlib_get.c \
+		$$($(FLTLIB_PKG) --cflags --libs fltlib) -Wl,-rpath,$(FLTLIB_STAGE)/lib
 	$(CC) $(BENCH_CFLAGS) -o $(BENCH_BIN)/bench_pipelined Benchmarks/bench_pipelined.c
 	$(CC) $(BENCH_CFLAGS) -o $(BENCH_BIN)/bench_dbus Benchmarks/bench_dbus.c $$(pkg-config --cflags --libs libsystemd)
 

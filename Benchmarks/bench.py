@@ -11,7 +11,10 @@ Round trips per second and p50/p99 latency of a hello exchange (SIZE bytes in, "
   - minifltd via the Swift client (minifltctl send --clients), default options;
   - D-Bus method calls through sd-bus, peer to peer and through a private dbus-daemon.
 Then 32 SENDs in flight on one connection (bench_pipelined.c) to the floor and to the default minifltd,
-each against the floor's 1-client synchronous rate. One pass with every process pinned to CPU 0, one
+each against the floor's 1-client synchronous rate. Then the get/reply round trip (bench_fltlib_get.c)
+against the floor pushing messages (c-floor-server --push): FilterGetMessage with an OVERLAPPED and an
+event, and with a completion port, each against the synchronous FilterGetMessage in the same pass (the
+target: within 1.3x). One pass with every process pinned to CPU 0, one
 unpinned. Then minifltd's memory idle and with 1,000 connected clients (RSS, and the private part: RssAnon
 and PSS, since most of RSS is shared library pages), and its time from start to READY=1. Prints one
 markdown report.
@@ -36,6 +39,10 @@ MINIFLTD_PORT = "\\MiniFltBench"
 QUIET_PORT = "\\MiniFltBenchQuiet"
 PIPELINE_DEPTH = 32
 FLOOR_PORT = "\\MiniFltBenchFloor"
+PUSH_PORT = "\\MiniFltBenchPush"
+GET_MODES = [("sync", "get/reply: FilterGetMessage, synchronous (the base of this block's ratios)"),
+             ("overlapped", "get/reply: FilterGetMessage with an OVERLAPPED and an event"),
+             ("completion", "get/reply: FilterGetMessage with an OVERLAPPED, completion port")]
 P2P_NAME = "minifltbench-dbus-p2p"
 BUS_NAME = "minifltbench-dbus-daemon"
 
@@ -127,6 +134,7 @@ def measure_pass(args, pin):
         quiet_daemon = servers.start(prefix + [args.minifltd, "--port", QUIET_PORT, "--max-connections", "8",
                                                "--log-level", "warning", "--log-target", "console"], **quiet)
         floor = servers.start(prefix + [os.path.join(args.bin, "c-floor-server"), FLOOR_PORT], **quiet)
+        push = servers.start(prefix + [os.path.join(args.bin, "c-floor-server"), PUSH_PORT, "--push"], **quiet)
         p2p = servers.start(prefix + [os.path.join(args.bin, "bench_dbus"), "serve-p2p", P2P_NAME], **quiet)
         config = os.path.join(args.bin, "bench-bus.conf")
         with open(config, "w") as file:
@@ -143,6 +151,7 @@ def measure_pass(args, pin):
         wait_listening(MINIFLTD_PORT.lower(), daemon)
         wait_listening(QUIET_PORT.lower(), quiet_daemon)
         wait_listening(FLOOR_PORT.lower(), floor)
+        wait_listening(PUSH_PORT.lower(), push)
         wait_listening(P2P_NAME, p2p)
 
         fltlib = os.path.join(args.bin, "bench_fltlib")
@@ -180,6 +189,21 @@ def measure_pass(args, pin):
                         result = parse_c(run(prefix + [pipelined, port, str(size), depth, seconds]))
                         rows.append({"pin": pin, "size": size, "clients": 1, "name": name, **result,
                                      "floor": floor_result, "bus": bus_result})
+        # The get/reply round trip, 1 client; the synchronous get is the base. Three rounds, the median of each.
+        getter = os.path.join(args.bin, "bench_fltlib_get")
+        rounds = {mode: [] for mode, _ in GET_MODES}
+        for _ in range(3):
+            for mode, _ in GET_MODES:
+                rounds[mode].append(parse_c(run(prefix + [getter, PUSH_PORT, mode, seconds])))
+        median = {mode: {key: statistics.median(r[key] for r in results) for key in ("rt", "p50", "p99")}
+                  for mode, results in rounds.items()}
+        for mode, name in GET_MODES:
+            rows.append({"pin": pin, "size": 16, "clients": 1, "name": name, **median[mode],
+                         "floor": median["sync"], "bus": rows[0]["bus"]})
+        print(f"bench: {'pinned' if pin else 'unpinned'} get/reply: sync {median['sync']['rt']:.0f} rt/s "
+              f"p50 {median['sync']['p50']:.1f} us, overlapped {median['overlapped']['rt']:.0f} rt/s "
+              f"p50 {median['overlapped']['p50']:.1f} us, completion port {median['completion']['rt']:.0f} rt/s "
+              f"p50 {median['completion']['p50']:.1f} us", file=sys.stderr)
     finally:
         servers.stop()
     return rows
@@ -254,7 +278,9 @@ def report(rows, seconds, idle, loaded, ready_ms):
     lines = ["# minifltd benchmark", "",
              f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} CPUs, {seconds} s per cell. "
              "A round trip: SIZE bytes in, \"Hello, User\" (22 bytes) back. Ratios are against the C floor in the "
-             "same pass (rt/s: higher is better; p50: lower is better), and of rt/s against dbus-daemon.", ""]
+             "same pass (rt/s: higher is better; p50: lower is better), and of rt/s against dbus-daemon. The get/reply "
+             "rows (a 16-byte message pushed, a 4-byte reply) are against the synchronous FilterGetMessage instead, the "
+             "median of three rounds.", ""]
     for pin in [True, False]:
         lines += [f"## {'Pinned: every process on CPU 0 (taskset -c 0)' if pin else 'Unpinned'}", "",
                   "| size | clients | transport | rt/s | p50 us | p99 us | rt/s vs floor | p50 vs floor | rt/s vs dbus-daemon |",
@@ -283,7 +309,7 @@ def main():
     parser.add_argument("--seconds", type=float, default=1.0, help="how long each cell runs (default 1)")
     parser.add_argument("--out", help="also write the report here")
     args = parser.parse_args()
-    for name in [MINIFLTD_PORT.lower(), QUIET_PORT.lower(), FLOOR_PORT.lower(), P2P_NAME, BUS_NAME]:
+    for name in [MINIFLTD_PORT.lower(), QUIET_PORT.lower(), FLOOR_PORT.lower(), PUSH_PORT.lower(), P2P_NAME, BUS_NAME]:
         if listening(name):
             sys.exit(f"bench: something already listens at @{name}; stop it first")
     rows = measure_pass(args, pin=True) + measure_pass(args, pin=False)

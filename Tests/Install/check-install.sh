@@ -45,6 +45,10 @@ case "$reply" in
 *) echo "install-check: the C client against the installed libfltlib got '$reply'"; exit 1 ;;
 esac
 [ -L "$stage/usr/share/man/man3/FilterSendMessage.3" ] || { echo "install-check: no FilterSendMessage(3) link"; exit 1; }
+# The headers Windows programs include (windows.h, fltuser.h, winioctl.h, ...) and the kernel32 calls.
+cc -o "$stage/win32_calls" fltlib/tests/win32_calls.c $(pkg-config --cflags --libs fltlib)
+LD_LIBRARY_PATH="$stage/usr/lib/$multiarch" "$stage/win32_calls" >"$stage/win32_calls.log" \
+    || { echo "install-check: win32_calls against the installed libfltlib failed"; cat "$stage/win32_calls.log"; exit 1; }
 
 # The bash completion loads and completes minifltctl's subcommands.
 completions=$(bash -c "source '$stage/usr/share/bash-completion/completions/minifltctl' \

@@ -175,6 +175,40 @@ struct FltLibTests {
         #expect(daemon.waitForLog("disconnect with this filter"))
     }
 
+    @Test(
+        "overlapped requests as Windows programs make them (flt_overlapped): the seed's event loop, the scanner's completion port, cancels, 10,000 gets, 64 sends in flight",
+        arguments: ["seed", "scanner", "cancel", "loop", "send"]
+    )
+    func overlapped(mode: String) throws {
+        let folder = try FileOpenTests.Folder()
+        defer { folder.remove() }
+        let daemon = try Daemon(arguments: ["--watch", folder.url.path, "--log-level", "warning"])
+        let result = try Self.run("flt_overlapped", ["--port", daemon.port, mode, folder.url.path])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(!result.standardOutput.contains("FAIL"), "\(result.standardOutput)")
+        #expect(result.standardOutput.hasSuffix("0 failed\n"), "\(result.standardOutput)")
+        if mode == "seed" {
+            #expect(result.standardOutput.contains("FilterGetMessage was finished!!! (\(folder.path("test.txt")))\n"))
+        }
+    }
+
+    @Test("the server goes with overlapped gets pending: each ends with 0x80070006, its event set, its packet queued")
+    func overlappedGetsWhenTheServerGoes() throws {
+        let daemon = try Daemon(arguments: ["--log-level", "warning"])
+        let client = try ChildProcess(
+            try FltLibPrograms.path("flt_overlapped"),
+            ["--port", daemon.port, "disconnect"],
+            mergeStandardOutput: true
+        )
+        defer { _ = client.stop(SIGKILL) }
+        let printed = client.collectOutput()
+        #expect(eventually { printed.text.withLock { $0.contains("pending\n") } }, "\(printed.text.withLock { $0 })")
+        _ = daemon.terminate()
+        #expect(client.exitStatus(within: .seconds(10)) == 0, "\(printed.text.withLock { $0 })")
+        #expect(eventually { printed.text.withLock { $0.hasSuffix("0 failed\n") } }, "\(printed.text.withLock { $0 })")
+        #expect(!printed.text.withLock { $0.contains("FAIL") }, "\(printed.text.withLock { $0 })")
+    }
+
     @Test("a server that sends garbage ends the connection with E_HANDLE, not a crash")
     func garbageFromServer() throws {
         let port = Binaries.uniquePortName("garbage")

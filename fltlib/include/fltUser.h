@@ -2,15 +2,26 @@
 /*
  * fltUser.h: the user-mode side of a Filter Manager communication port (fltlib), on Linux.
  *
- * The functions have fltlib's signatures and return its HRESULTs, so code written for Windows builds with
- * `#include <Windows.h>` removed and its Windows-only runtime calls changed. Link with
- * `pkg-config --cflags --libs fltlib`. The port is served by minifltd (or any server speaking its protocol,
+ * The functions have fltlib's signatures and return its HRESULTs, so code written for Windows builds with only
+ * its MSVC-runtime calls changed: the headers it includes (windows.h or Windows.h, fltuser.h, winioctl.h,
+ * crtdbg.h, dontuse.h) are installed beside this one, and the kernel32 calls it makes around fltlib (events,
+ * waits, completion ports, threads, GetLastError, CloseHandle) are in fltWinBase.h, which this header includes.
+ * Link with `pkg-config --cflags --libs fltlib`. The port is served by minifltd (or any server speaking its protocol,
  * docs/protocol.md) on the abstract Unix socket named after the port.
  *
  * Differences from Windows, each one deliberate:
- * - Handles are synchronous only. FilterGetMessage with a non-NULL OVERLAPPED fails with E_INVALIDARG; to
- *   wait without blocking a thread, poll FilterGetPollDescriptor's descriptor and call FilterTryGetMessage.
- * - Close a port handle with FilterClose (there is no CloseHandle).
+ * - Overlapped requests complete on libfltlib's one I/O thread per process, which waits in epoll on the sockets
+ *   of ports with requests pending, or on whichever thread reads the socket first: the issuing thread (a message
+ *   already there), a thread in WaitForSingleObject on the request's event or in GetQueuedCompletionStatus on
+ *   the handle's completion port (they poll the socket while nobody else reads it). No thread is started per
+ *   request. An overlapped FilterGetMessage always returns HRESULT_FROM_WIN32(ERROR_IO_PENDING), even when a
+ *   message is already queued (it then completes at once); the OVERLAPPED's Internal becomes the NTSTATUS and
+ *   InternalHigh the bytes written (the 16-byte header and the message), then the completion packet is queued
+ *   and the event set. Requests complete in any order; a message goes to the oldest pending get.
+ * - FilterSendMessage has no OVERLAPPED on Windows; FilterSendMessageOverlapped is the Linux addition.
+ * - Close a port handle with CloseHandle or FilterClose: pending overlapped requests then end with
+ *   ERROR_INVALID_HANDLE (HRESULT_FROM_WIN32: 0x80070006), as they do when the server disconnects; a cancel
+ *   (CancelIo, CancelIoEx) ends them with ERROR_OPERATION_ABORTED.
  * - lpSecurityAttributes is ignored: the handle is not inherited across exec (it is opened close-on-exec).
  * - Anyone can bind a free abstract name, so FilterConnectCommunicationPort checks who listens: the server
  *   must run as uid 0, or as a uid listed in the environment variable FLTLIB_SERVER_UIDS (comma-separated).
@@ -21,13 +32,15 @@
  *
  * # Thread safety
  * A handle may be shared by any number of threads: sends, gets and replies from several threads run at
- * once and are matched by message id. FilterClose while other threads wait makes their calls fail with
- * E_HANDLE (0x80070006); so does any call on a closed handle, or on a value that is not a handle.
+ * once and are matched by message id, and any number of overlapped requests may be pending on it, from any
+ * thread. FilterClose (or CloseHandle) while other threads wait makes their calls fail with E_HANDLE
+ * (0x80070006); so does any call on a closed handle, or on a value that is not a handle.
  */
 #ifndef FLTLIB_FLTUSER_H
 #define FLTLIB_FLTUSER_H
 
 #ifndef FLTLIB_NO_WINTYPES
+#include "fltWinBase.h"
 #include "fltWinTypes.h"
 
 #include <stddef.h>
@@ -38,7 +51,7 @@ extern "C" {
 #endif
 
 /** The version of this library: major * 10000 + minor * 100 + patch. */
-#define FLTLIB_VERSION 10000
+#define FLTLIB_VERSION 10200
 
 /** FilterConnectCommunicationPort option: the handle is synchronous (every handle is, on Linux). */
 #define FLT_PORT_FLAG_SYNC_HANDLE 0x00000001
@@ -102,9 +115,15 @@ HRESULT WINAPI FilterSendMessage(HANDLE hPort, LPVOID lpInBuffer, DWORD dwInBuff
  *
  * @param lpMessageBuffer     receives FILTER_MESSAGE_HEADER followed by the message.
  * @param dwMessageBufferSize the buffer's size, header included.
- * @param lpOverlapped        must be NULL (E_INVALIDARG otherwise): see FilterGetPollDescriptor.
+ * @param lpOverlapped        NULL to wait here; otherwise the call returns HRESULT_FROM_WIN32(ERROR_IO_PENDING)
+ *                            (0x800703E5) and completes later: the buffer and the OVERLAPPED must stay valid
+ *                            until then. Its hEvent (an event, or NULL) is reset now and set at completion; a
+ *                            packet goes to the handle's completion port unless hEvent's low bit is set.
+ *                            GetOverlappedResult or GetQueuedCompletionStatus give the result: ERROR_INSUFFICIENT_BUFFER
+ *                            for a buffer too small (the message stays queued), ERROR_INVALID_HANDLE once the
+ *                            connection is over, ERROR_OPERATION_ABORTED after a cancel.
  * @return S_OK; 0x8007007A when the buffer cannot hold the header and the message (the message stays
- *         queued for the next call); E_HANDLE once the connection is over.
+ *         queued for the next call); E_HANDLE once the connection is over; 0x800703E5 for an overlapped call.
  */
 HRESULT WINAPI FilterGetMessage(HANDLE hPort, PFILTER_MESSAGE_HEADER lpMessageBuffer, DWORD dwMessageBufferSize,
                                 LPOVERLAPPED lpOverlapped);
@@ -128,6 +147,16 @@ HRESULT WINAPI FilterReplyMessage(HANDLE hPort, PFILTER_REPLY_HEADER lpReplyBuff
 HRESULT WINAPI FilterClose(HANDLE hFilter);
 
 /* ---- Linux additions ---------------------------------------------------------------------------------- */
+
+/**
+ * FilterSendMessage with an OVERLAPPED (symbol version FLTLIB_1.2): returns HRESULT_FROM_WIN32(ERROR_IO_PENDING)
+ * once the message is sent, and completes as an overlapped FilterGetMessage does, with InternalHigh the output
+ * bytes and Internal the status the filter's message routine returned. lpBytesReturned is set to 0 now.
+ *
+ * @return 0x800703E5, or what FilterSendMessage returns for a request that cannot start.
+ */
+HRESULT WINAPI FilterSendMessageOverlapped(HANDLE hPort, LPVOID lpInBuffer, DWORD dwInBufferSize, LPVOID lpOutBuffer,
+                                           DWORD dwOutBufferSize, LPDWORD lpBytesReturned, LPOVERLAPPED lpOverlapped);
 
 /**
  * A descriptor to wait on with poll, select or epoll instead of blocking a thread in FilterGetMessage.

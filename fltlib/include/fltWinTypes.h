@@ -18,6 +18,8 @@
 #include <string.h>
 #include <wchar.h>
 
+#include "fltSal.h"
+
 /* Calling conventions and annotations: nothing on Linux. */
 #ifndef WINAPI
 #define WINAPI
@@ -33,6 +35,24 @@
 #endif
 #ifndef VOID
 #define VOID void
+#endif
+#ifndef APIENTRY
+#define APIENTRY
+#endif
+#ifndef NTAPI
+#define NTAPI
+#endif
+#ifndef __cdecl
+#define __cdecl
+#endif
+#ifndef _cdecl
+#define _cdecl
+#endif
+#ifndef __stdcall
+#define __stdcall
+#endif
+#ifndef _stdcall
+#define _stdcall
 #endif
 
 /* MSVC's sized integer keywords, as MinGW defines them: `unsigned __int32` works. */
@@ -56,8 +76,9 @@ typedef unsigned short WORD, USHORT;
 typedef short SHORT;
 typedef int32_t LONG, INT;
 typedef uint32_t DWORD, ULONG, UINT;
-typedef int64_t LONGLONG;
-typedef uint64_t ULONGLONG, DWORD64;
+/* As MinGW-w64 and Wine define them, so that %llu and %lld print them without a cast. */
+typedef long long LONGLONG;
+typedef unsigned long long ULONGLONG, DWORD64;
 typedef intptr_t LONG_PTR, INT_PTR;
 typedef uintptr_t ULONG_PTR, UINT_PTR, DWORD_PTR, SIZE_T;
 typedef wchar_t WCHAR;
@@ -67,6 +88,10 @@ typedef const void *LPCVOID, *PCVOID;
 typedef HANDLE *PHANDLE, *LPHANDLE;
 typedef BYTE *PBYTE, *LPBYTE;
 typedef UCHAR *PUCHAR;
+typedef CHAR *PCHAR;
+typedef BOOL *PBOOL, *LPBOOL;
+typedef ULONG_PTR *PULONG_PTR;
+typedef SIZE_T *PSIZE_T;
 typedef WORD *PWORD, *LPWORD;
 typedef DWORD *PDWORD, *LPDWORD;
 typedef ULONG *PULONG;
@@ -123,6 +148,8 @@ typedef LONG NTSTATUS;
 
 /* Win32 errors the fltlib calls report, for HRESULT_FROM_WIN32. */
 #define ERROR_SUCCESS 0L
+#define NO_ERROR 0L
+#define ERROR_INVALID_FUNCTION 1L
 #define ERROR_FILE_NOT_FOUND 2L
 #define ERROR_ACCESS_DENIED 5L
 #define ERROR_INVALID_HANDLE 6L
@@ -136,15 +163,21 @@ typedef LONG NTSTATUS;
 #define ERROR_ALREADY_EXISTS 183L
 #define ERROR_MORE_DATA 234L
 #define ERROR_NO_MORE_ITEMS 259L
+#define ERROR_MR_MID_NOT_FOUND 317L
+#define ERROR_ABANDONED_WAIT_0 735L
+#define ERROR_OPERATION_ABORTED 995L
+#define ERROR_IO_INCOMPLETE 996L
 #define ERROR_SERVER_SID_MISMATCH 628L
 #define ERROR_IO_PENDING 997L
 #define ERROR_CANCELLED 1223L
+#define ERROR_NOT_FOUND 1168L
 #define ERROR_CONNECTION_COUNT_LIMIT 1238L
 #define ERROR_NO_SYSTEM_RESOURCES 1450L
 #define ERROR_FLT_NO_WAITER_FOR_REPLY ((HRESULT)0x801F0020)
 
-/* Kernel32's I/O structures, so that signatures taking them compile; fltlib on Linux refuses a non-NULL
- * OVERLAPPED (see fltUser.h) and ignores SECURITY_ATTRIBUTES. */
+/* Kernel32's I/O structures. An OVERLAPPED is 32 bytes, as on Windows x64: Internal holds the NTSTATUS of the
+ * request (STATUS_PENDING until it completes), InternalHigh the bytes transferred (fltWinBase.h).
+ * SECURITY_ATTRIBUTES is accepted and ignored. */
 typedef struct _OVERLAPPED {
     ULONG_PTR Internal;
     ULONG_PTR InternalHigh;

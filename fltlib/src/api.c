@@ -2,11 +2,17 @@
 /* The exported fltlib calls: argument checks and handle lookups; the connection does the rest (port.c). */
 #include "fltUser.h"
 
+#include "completion.h"
+#include "export.h"
 #include "handle_table.h"
 #include "last_error.h"
 #include "port.h"
+#include "win_error.h"
 
-#define EXPORT __attribute__((visibility("default")))
+/* The connection behind a port handle, with a reference; NULL for anything else. */
+static struct flt_port *acquire_port(HANDLE handle) {
+    return (struct flt_port *)flt_handle_acquire((uintptr_t)handle, FLT_OBJECT_PORT);
+}
 
 static HRESULT not_a_handle(HANDLE handle) {
     return flt_fail(E_HANDLE, "%p is not an open port handle: it was closed, or never returned by "
@@ -32,18 +38,18 @@ EXPORT HRESULT WINAPI FilterConnectCommunicationPort(LPCWSTR lpPortName, DWORD d
     struct flt_port *port;
     HRESULT result = flt_port_connect(lpPortName, &request, &port);
     if (FAILED(result)) return result;
-    uintptr_t handle = flt_handle_register(port);
+    uintptr_t handle = flt_handle_register((struct flt_object *)port);
     if (handle == 0) {
         flt_port_close(port);
-        flt_port_release(port);
+        flt_object_release((struct flt_object *)port);
         return flt_fail(E_OUTOFMEMORY, "out of memory for a new handle");
     }
     *hPort = (HANDLE)handle;
     return S_OK;
 }
 
-EXPORT HRESULT WINAPI FilterSendMessage(HANDLE hPort, LPVOID lpInBuffer, DWORD dwInBufferSize, LPVOID lpOutBuffer,
-                                        DWORD dwOutBufferSize, LPDWORD lpBytesReturned) {
+static HRESULT send_message(HANDLE hPort, LPVOID lpInBuffer, DWORD dwInBufferSize, LPVOID lpOutBuffer,
+                            DWORD dwOutBufferSize, LPDWORD lpBytesReturned, LPOVERLAPPED lpOverlapped) {
     if (lpBytesReturned != NULL) *lpBytesReturned = 0;
     if (dwInBufferSize > 0 && lpInBuffer == NULL) {
         return flt_fail(E_INVALIDARG, "lpInBuffer is NULL but dwInBufferSize is %u", dwInBufferSize);
@@ -51,42 +57,58 @@ EXPORT HRESULT WINAPI FilterSendMessage(HANDLE hPort, LPVOID lpInBuffer, DWORD d
     if (dwOutBufferSize > 0 && lpOutBuffer == NULL) {
         return flt_fail(E_INVALIDARG, "lpOutBuffer is NULL but dwOutBufferSize is %u", dwOutBufferSize);
     }
-    struct flt_port *port = flt_handle_acquire((uintptr_t)hPort);
+    struct flt_port *port = acquire_port(hPort);
     if (port == NULL) return not_a_handle(hPort);
+    if (lpOverlapped != NULL) {
+        HRESULT pending = flt_port_send_overlapped(port, lpInBuffer, dwInBufferSize, lpOutBuffer, dwOutBufferSize,
+                                                   lpOverlapped);
+        flt_object_release((struct flt_object *)port);
+        return pending;
+    }
     uint32_t returned = 0;
     HRESULT result = flt_port_send(port, lpInBuffer, dwInBufferSize, lpOutBuffer, dwOutBufferSize, &returned);
-    flt_port_release(port);
+    flt_object_release((struct flt_object *)port);
     if (lpBytesReturned != NULL) *lpBytesReturned = returned;
     return result;
 }
 
+EXPORT HRESULT WINAPI FilterSendMessage(HANDLE hPort, LPVOID lpInBuffer, DWORD dwInBufferSize, LPVOID lpOutBuffer,
+                                        DWORD dwOutBufferSize, LPDWORD lpBytesReturned) {
+    return send_message(hPort, lpInBuffer, dwInBufferSize, lpOutBuffer, dwOutBufferSize, lpBytesReturned, NULL);
+}
+
+EXPORT HRESULT WINAPI FilterSendMessageOverlapped(HANDLE hPort, LPVOID lpInBuffer, DWORD dwInBufferSize,
+                                                  LPVOID lpOutBuffer, DWORD dwOutBufferSize, LPDWORD lpBytesReturned,
+                                                  LPOVERLAPPED lpOverlapped) {
+    if (lpOverlapped == NULL) return flt_fail(E_INVALIDARG, "lpOverlapped is NULL; call FilterSendMessage");
+    return send_message(hPort, lpInBuffer, dwInBufferSize, lpOutBuffer, dwOutBufferSize, lpBytesReturned,
+                        lpOverlapped);
+}
+
 static HRESULT get_message(HANDLE hPort, PFILTER_MESSAGE_HEADER lpMessageBuffer, DWORD dwMessageBufferSize,
-                           int blocking) {
+                           int blocking, LPOVERLAPPED lpOverlapped) {
     if (lpMessageBuffer == NULL) return flt_fail(E_INVALIDARG, "lpMessageBuffer is NULL");
     if (dwMessageBufferSize < sizeof(FILTER_MESSAGE_HEADER)) {
         return flt_fail(E_INVALIDARG, "dwMessageBufferSize is %u; the buffer must hold at least the 16-byte "
                         "FILTER_MESSAGE_HEADER", dwMessageBufferSize);
     }
-    struct flt_port *port = flt_handle_acquire((uintptr_t)hPort);
+    struct flt_port *port = acquire_port(hPort);
     if (port == NULL) return not_a_handle(hPort);
-    HRESULT result = flt_port_get(port, lpMessageBuffer, dwMessageBufferSize, blocking);
-    flt_port_release(port);
+    HRESULT result = lpOverlapped != NULL
+                         ? flt_port_get_overlapped(port, lpMessageBuffer, dwMessageBufferSize, lpOverlapped)
+                         : flt_port_get(port, lpMessageBuffer, dwMessageBufferSize, blocking);
+    flt_object_release((struct flt_object *)port);
     return result;
 }
 
 EXPORT HRESULT WINAPI FilterGetMessage(HANDLE hPort, PFILTER_MESSAGE_HEADER lpMessageBuffer,
                                        DWORD dwMessageBufferSize, LPOVERLAPPED lpOverlapped) {
-    if (lpOverlapped != NULL) {
-        return flt_fail(E_INVALIDARG, "asynchronous FilterGetMessage (a non-NULL OVERLAPPED) is not supported on "
-                        "Linux: pass NULL and call it from a thread of its own, or poll the descriptor of "
-                        "FilterGetPollDescriptor and call FilterTryGetMessage");
-    }
-    return get_message(hPort, lpMessageBuffer, dwMessageBufferSize, 1);
+    return get_message(hPort, lpMessageBuffer, dwMessageBufferSize, 1, lpOverlapped);
 }
 
 EXPORT HRESULT WINAPI FilterTryGetMessage(HANDLE hPort, PFILTER_MESSAGE_HEADER lpMessageBuffer,
                                           DWORD dwMessageBufferSize) {
-    return get_message(hPort, lpMessageBuffer, dwMessageBufferSize, 0);
+    return get_message(hPort, lpMessageBuffer, dwMessageBufferSize, 0, NULL);
 }
 
 EXPORT HRESULT WINAPI FilterReplyMessage(HANDLE hPort, PFILTER_REPLY_HEADER lpReplyBuffer, DWORD dwReplyBufferSize) {
@@ -95,28 +117,38 @@ EXPORT HRESULT WINAPI FilterReplyMessage(HANDLE hPort, PFILTER_REPLY_HEADER lpRe
         return flt_fail(E_INVALIDARG, "dwReplyBufferSize is %u; it counts the 16-byte FILTER_REPLY_HEADER and then "
                         "the reply", dwReplyBufferSize);
     }
-    struct flt_port *port = flt_handle_acquire((uintptr_t)hPort);
+    struct flt_port *port = acquire_port(hPort);
     if (port == NULL) return not_a_handle(hPort);
     HRESULT result = flt_port_reply(port, lpReplyBuffer->Status, lpReplyBuffer->MessageId, lpReplyBuffer + 1,
                                     dwReplyBufferSize - (DWORD)sizeof(FILTER_REPLY_HEADER));
-    flt_port_release(port);
+    flt_object_release((struct flt_object *)port);
     return result;
 }
 
 EXPORT HRESULT WINAPI FilterClose(HANDLE hFilter) {
-    struct flt_port *port = flt_handle_remove((uintptr_t)hFilter);
-    if (port == NULL) return not_a_handle(hFilter);
-    flt_port_close(port);
-    flt_port_release(port);
-    return S_OK;
+    struct flt_object *object = flt_handle_acquire((uintptr_t)hFilter, FLT_OBJECT_ANY);
+    if (object == NULL) return not_a_handle(hFilter);
+    flt_object_release(object);
+    /* Windows' FilterClose is CloseHandle. */
+    return CloseHandle(hFilter) ? S_OK : not_a_handle(hFilter);
+}
+
+EXPORT BOOL WINAPI CloseHandle(HANDLE hObject) {
+    struct flt_object *object = flt_handle_remove((uintptr_t)hObject);
+    if (object == NULL) return flt_win32_fail(ERROR_INVALID_HANDLE);
+    if (object->kind == FLT_OBJECT_PORT) flt_port_close((struct flt_port *)object);
+    if (object->kind == FLT_OBJECT_COMPLETION) flt_completion_close((struct flt_completion *)object);
+    flt_object_release(object);
+    flt_set_win32_error(ERROR_SUCCESS);
+    return TRUE;
 }
 
 EXPORT HRESULT WINAPI FilterGetPollDescriptor(HANDLE hPort, int *pDescriptor) {
     if (pDescriptor == NULL) return flt_fail(E_INVALIDARG, "pDescriptor is NULL");
-    struct flt_port *port = flt_handle_acquire((uintptr_t)hPort);
+    struct flt_port *port = acquire_port(hPort);
     if (port == NULL) return not_a_handle(hPort);
     HRESULT result = flt_port_poll_descriptor(port, pDescriptor);
-    flt_port_release(port);
+    flt_object_release((struct flt_object *)port);
     return result;
 }
 

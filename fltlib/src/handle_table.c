@@ -4,10 +4,8 @@
 #include <pthread.h>
 #include <stdlib.h>
 
-#include "port.h"
-
 struct slot {
-    struct flt_port *port;
+    struct flt_object *object;
     /* Odd while the slot is in use; bumped when it is filled and when it is freed. */
     uint32_t generation;
 };
@@ -17,25 +15,29 @@ static struct slot *slots;
 static uint32_t slot_count;
 static uint32_t first_free_hint;
 
-/* A handle is (generation << 32) | (index + 1): never 0 (NULL) nor all ones (INVALID_HANDLE_VALUE). */
+/* The most slots: the index must fit in bits 2..31 of the value. */
+#define MAX_SLOTS 0x3FFFFFFFu
+
+/* A handle is (generation << 32) | ((index + 1) << 2): never 0 (NULL) nor all ones (INVALID_HANDLE_VALUE). */
 static uintptr_t make_handle(uint32_t index, uint32_t generation) {
-    return ((uintptr_t)generation << 32) | ((uintptr_t)index + 1);
+    return ((uintptr_t)generation << 32) | (((uintptr_t)index + 1) << 2);
 }
 
 static struct slot *find(uintptr_t handle) {
-    uint32_t index = (uint32_t)(handle & 0xFFFFFFFFu) - 1;
+    if ((handle & 3) != 0) return NULL;
+    uint32_t index = (uint32_t)((handle & 0xFFFFFFFFu) >> 2) - 1;
     uint32_t generation = (uint32_t)((uint64_t)handle >> 32);
-    if (index >= slot_count || slots[index].port == NULL || slots[index].generation != generation) return NULL;
+    if (index >= slot_count || slots[index].object == NULL || slots[index].generation != generation) return NULL;
     return &slots[index];
 }
 
-uintptr_t flt_handle_register(struct flt_port *port) {
+uintptr_t flt_handle_register(struct flt_object *object) {
     pthread_mutex_lock(&table_lock);
     uint32_t index = first_free_hint;
-    while (index < slot_count && slots[index].port != NULL) index++;
+    while (index < slot_count && slots[index].object != NULL) index++;
     if (index == slot_count) {
         uint32_t grown = slot_count == 0 ? 16 : slot_count * 2;
-        struct slot *larger = grown > 0x7FFFFFFFu ? NULL : realloc(slots, grown * sizeof *slots);
+        struct slot *larger = grown > MAX_SLOTS ? NULL : realloc(slots, grown * sizeof *slots);
         if (larger == NULL) {
             pthread_mutex_unlock(&table_lock);
             return 0;
@@ -44,7 +46,7 @@ uintptr_t flt_handle_register(struct flt_port *port) {
         slots = larger;
         slot_count = grown;
     }
-    slots[index].port = port;
+    slots[index].object = object;
     slots[index].generation += 1;
     first_free_hint = index + 1;
     uintptr_t handle = make_handle(index, slots[index].generation);
@@ -52,27 +54,28 @@ uintptr_t flt_handle_register(struct flt_port *port) {
     return handle;
 }
 
-struct flt_port *flt_handle_acquire(uintptr_t handle) {
+struct flt_object *flt_handle_acquire(uintptr_t handle, enum flt_object_kind kind) {
     pthread_mutex_lock(&table_lock);
     struct slot *slot = find(handle);
-    struct flt_port *port = slot != NULL ? slot->port : NULL;
-    if (port != NULL) flt_port_retain(port);
+    struct flt_object *object = slot != NULL ? slot->object : NULL;
+    if (object != NULL && kind != FLT_OBJECT_ANY && object->kind != kind) object = NULL;
+    if (object != NULL) flt_object_retain(object);
     pthread_mutex_unlock(&table_lock);
-    return port;
+    return object;
 }
 
-struct flt_port *flt_handle_remove(uintptr_t handle) {
+struct flt_object *flt_handle_remove(uintptr_t handle) {
     pthread_mutex_lock(&table_lock);
     struct slot *slot = find(handle);
-    struct flt_port *port = NULL;
+    struct flt_object *object = NULL;
     if (slot != NULL) {
-        port = slot->port;
-        slot->port = NULL;
+        object = slot->object;
+        slot->object = NULL;
         /* Skip the value that would make a handle equal INVALID_HANDLE_VALUE's upper half. */
         slot->generation += slot->generation == 0xFFFFFFFDu ? 3 : 1;
         uint32_t index = (uint32_t)(slot - slots);
         if (index < first_free_hint) first_free_hint = index;
     }
     pthread_mutex_unlock(&table_lock);
-    return port;
+    return object;
 }

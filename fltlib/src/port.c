@@ -19,8 +19,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "completion.h"
+#include "condition.h"
 #include "fltUser.h"
+#include "io_thread.h"
 #include "last_error.h"
+#include "object.h"
+#include "overlapped.h"
+#include "port_internal.h"
 #include "port_name.h"
 #include "server_identity.h"
 #include "status.h"
@@ -34,72 +40,11 @@
 #define DEFAULT_MAX_MESSAGE_SIZE (1024u * 1024)
 #define HANDSHAKE_TIMEOUT_MS 30000
 
-/* A FilterSendMessage waiting for its SEND_RESULT, or a FilterReplyMessage for its REPLY_RESULT; lives on the
- * caller's stack, on the port's list for its kind. */
-struct waiter {
-    struct waiter *next;
-    uint64_t id;
-    /* Where a SEND_RESULT's output goes, and how much fits; a reply has neither. */
-    void *output;
-    uint32_t capacity;
-    uint32_t returned;
-    uint32_t status;
-    bool done;
-};
-
-/* A MESSAGE no FilterGetMessage has taken yet. */
-struct message {
-    struct message *next;
-    uint64_t id;
-    uint32_t reply_length;
-    uint32_t length;
-    uint8_t bytes[];
-};
-
-struct flt_port {
-    atomic_uint references;
-    int fd;
-    /* "@" and the abstract address, for messages. */
-    char address[FLT_MAX_ADDRESS_LENGTH + 2];
-    uint32_t max_message_size;
-
-    /* Keeps frames from interleaving on the socket. */
-    pthread_mutex_t write_lock;
-
-    /* Guards everything below, except the read buffer, which belongs to the thread holding the reader role. */
-    pthread_mutex_t lock;
-    /* Broadcast whenever frames were filed, the reader role was released, or the connection failed. */
-    pthread_cond_t changed;
-    uint64_t next_id;
-    struct waiter *sends;
-    struct waiter *replies;
-    struct message *first_message;
-    struct message *last_message;
-    /* A thread is reading the socket for everyone; the others wait on `changed`. */
-    bool reader_active;
-    bool connect_answered;
-    uint32_t connect_status;
-    /* 0 while connected; then the HRESULT every call fails with, and why. */
-    int32_t failure;
-    char failure_text[320];
-    /* FilterGetPollDescriptor's epoll set and the eventfd in it that says "a message is queued or the
-     * connection has ended"; -1 until asked for. */
-    int poll_fd;
-    int event_fd;
-    bool event_signalled;
-
-    /* The read buffer: bytes [start, end) are received and not yet filed; `wanted` is the size of the frame
-     * at `start` when it is incomplete. */
-    uint8_t *buffer;
-    size_t capacity;
-    size_t start;
-    size_t end;
-    size_t wanted;
-};
-
 /* ---- Failure ------------------------------------------------------------------------------------------- */
 
 static void update_event(struct flt_port *port);
+static void fail_requests(struct flt_port *port);
+static void watch(struct flt_port *port);
 
 /* Ends the connection with `hresult` unless it already ended; every waiting and later call fails with it.
  * Lock held. */
@@ -114,11 +59,14 @@ __attribute__((format(printf, 3, 4))) static void set_failure(struct flt_port *p
     /* Wakes a thread blocked in recv, and tells the server. */
     shutdown(port->fd, SHUT_RDWR);
     update_event(port);
+    fail_requests(port);
+    /* The I/O thread lets go of the port at its next wake-up, which the shutdown makes immediate. */
+    if (port->io.registered) watch(port);
     pthread_cond_broadcast(&port->changed);
 }
 
 /* The failure as this call's result. Lock held. */
-static int32_t fail_with_connection(struct flt_port *port) {
+int32_t flt_port_fail_with_connection(struct flt_port *port) {
     return flt_fail(port->failure, "%s", port->failure_text);
 }
 
@@ -144,6 +92,99 @@ static const char *advice_for_status(uint32_t status) {
     case FLT_STATUS_INVALID_DEVICE_REQUEST: return "the port has no message routine";
     default: return "the server answered with that status";
     }
+}
+
+/* ---- Overlapped requests ------------------------------------------------------------------------------- */
+
+/* Writes `message` (header, then bytes) to `buffer` and frees it; the caller took it off the queue. */
+static uint32_t copy_message(struct message *message, void *buffer) {
+    FILTER_MESSAGE_HEADER header = {.ReplyLength = message->reply_length, .MessageId = message->id};
+    memcpy(buffer, &header, sizeof header);
+    memcpy((uint8_t *)buffer + sizeof header, message->bytes, message->length);
+    uint32_t bytes = (uint32_t)sizeof header + message->length;
+    free(message);
+    return bytes;
+}
+
+static struct message *dequeue_message(struct flt_port *port) {
+    struct message *message = port->first_message;
+    port->first_message = message->next;
+    if (port->first_message == NULL) port->last_message = NULL;
+    return message;
+}
+
+/* Ends a request that is off every list. Lock held: the event and the completion port have locks of their own,
+ * taken after this one and never before it. */
+void flt_port_complete_request(struct flt_port *port, struct flt_request *request, uint32_t status, uint32_t bytes) {
+    flt_overlapped_deliver(&request->target, status, bytes);
+    free(request);
+    port->pending_requests--;
+    /* GetOverlappedResult without an event waits on `changed`. */
+    pthread_cond_broadcast(&port->changed);
+}
+
+static void unlink_waiter(struct waiter **list, struct waiter *waiter) {
+    for (struct waiter **link = list; *link != NULL; link = &(*link)->next) {
+        if (*link == waiter) {
+            *link = waiter->next;
+            return;
+        }
+    }
+}
+
+/* Hands queued messages to pending overlapped gets, oldest to oldest. A get whose buffer is too small ends with
+ * ERROR_INSUFFICIENT_BUFFER and the message waits for the next. Lock held. */
+void flt_port_dispatch_messages(struct flt_port *port) {
+    while (port->first_message != NULL && port->first_get != NULL) {
+        struct flt_request *request = port->first_get;
+        port->first_get = request->next;
+        if (port->first_get == NULL) port->last_get = NULL;
+        if ((uint64_t)FLT_FRAME_HEADER_SIZE + port->first_message->length > request->size) {
+            flt_port_complete_request(port, request, flt_status_from_hresult(HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER)), 0);
+            continue;
+        }
+        uint32_t bytes = copy_message(dequeue_message(port), request->buffer);
+        flt_port_complete_request(port, request, FLT_STATUS_SUCCESS, bytes);
+    }
+    update_event(port);
+}
+
+/* Ends every overlapped request with the connection's failure (0x80070006 from GetOverlappedResult after a
+ * close or a disconnect). Lock held, failure set. */
+static void fail_requests(struct flt_port *port) {
+    uint32_t status = flt_status_from_hresult(port->failure);
+    while (port->first_get != NULL) {
+        struct flt_request *request = port->first_get;
+        port->first_get = request->next;
+        flt_port_complete_request(port, request, status, 0);
+    }
+    port->last_get = NULL;
+    for (struct waiter **link = &port->sends; *link != NULL;) {
+        struct waiter *waiter = *link;
+        if (waiter->request == NULL) {
+            link = &waiter->next;
+            continue;
+        }
+        *link = waiter->next;
+        flt_port_complete_request(port, waiter->request, status, 0);
+    }
+}
+
+/* Has the I/O thread watch the socket once more (the first time, the registration takes a reference). Lock
+ * held. */
+static void watch(struct flt_port *port) {
+    bool registered = port->io.registered;
+    int error = flt_io_arm(&port->io);
+    if (error == 0 && !registered) flt_object_retain(&port->object);
+    if (error != 0) {
+        set_failure(port, error == ENOMEM ? E_OUTOFMEMORY : HRESULT_FROM_WIN32(ERROR_NO_SYSTEM_RESOURCES),
+                    "cannot wait for %s on libfltlib's I/O thread: %s", port->address, strerror(error));
+    }
+}
+
+/* After a read: the I/O thread keeps watching while overlapped requests wait. Lock held. */
+void flt_port_watch_if_waiting(struct flt_port *port) {
+    if (port->pending_requests > 0 && !port->io.armed) watch(port);
 }
 
 /* ---- Reading ------------------------------------------------------------------------------------------- */
@@ -191,6 +232,11 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
             if (payload_length > 0) memcpy(waiter->output, payload, payload_length);
         }
         waiter->done = true;
+        if (waiter->request != NULL) {
+            unlink_waiter(&port->sends, waiter);
+            flt_port_complete_request(port, waiter->request, waiter->status,
+                             waiter->status == FLT_STATUS_SUCCESS ? waiter->returned : 0);
+        }
         break;
     }
     case FLT_FRAME_MESSAGE: {
@@ -208,7 +254,7 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
         if (port->last_message != NULL) port->last_message->next = message;
         else port->first_message = message;
         port->last_message = message;
-        update_event(port);
+        flt_port_dispatch_messages(port);
         break;
     }
     case FLT_FRAME_REPLY_RESULT: {
@@ -273,7 +319,7 @@ static bool make_room(struct flt_port *port) {
 
 /* Reads the socket once for every waiter and files what came. Called with the lock held and the reader role
  * free; returns with the lock held. With MSG_DONTWAIT it returns at once when nothing is there. */
-static void read_for_everyone(struct flt_port *port, int flags) {
+void flt_port_read_for_everyone(struct flt_port *port, int flags) {
     port->reader_active = true;
     pthread_mutex_unlock(&port->lock);
     ssize_t count = -1;
@@ -295,7 +341,22 @@ static void read_for_everyone(struct flt_port *port, int flags) {
     } else if (error != EAGAIN && error != EWOULDBLOCK) {
         set_failure(port, E_HANDLE, "reading from the server at %s failed: %s", port->address, strerror(error));
     }
+    if (port->failure == 0) flt_port_watch_if_waiting(port);
     pthread_cond_broadcast(&port->changed);
+}
+
+/* The I/O thread's wake-up: the socket is readable (or closed). Runs on the I/O thread, which holds a reference
+ * while the port is registered. */
+static void port_ready(struct flt_io_source *source) {
+    struct flt_port *port = (struct flt_port *)((uint8_t *)source - offsetof(struct flt_port, io));
+    pthread_mutex_lock(&port->lock);
+    port->io.armed = false;
+    if (port->failure == 0 && !port->reader_active) flt_port_read_for_everyone(port, MSG_DONTWAIT);
+    /* While another thread holds the reader role, it re-arms the source when it is done (flt_port_read_for_everyone). */
+    bool release = port->failure != 0 && port->io.registered;
+    if (release) flt_io_remove(&port->io);
+    pthread_mutex_unlock(&port->lock);
+    if (release) flt_object_release(&port->object);
 }
 
 /* Waits, lock held, until `done` holds or the connection fails, reading the socket for every waiter while
@@ -304,7 +365,7 @@ static int32_t wait_until(struct flt_port *port, bool (*done)(struct flt_port *,
     while (!done(port, argument)) {
         if (port->failure != 0) return port->failure;
         if (port->reader_active) pthread_cond_wait(&port->changed, &port->lock);
-        else read_for_everyone(port, 0);
+        else flt_port_read_for_everyone(port, 0);
     }
     return 0;
 }
@@ -323,7 +384,7 @@ static bool message_queued(struct flt_port *port, const void *unused) {
 
 /* Writes one frame: `head` (header and fixed fields) and then `payload`. A write that fails because the
  * server went away is left to the read side, which reports why (a DISCONNECT may still be readable). */
-static void write_frame(struct flt_port *port, const uint8_t *head, size_t head_length, const void *payload,
+void flt_port_write_frame(struct flt_port *port, const uint8_t *head, size_t head_length, const void *payload,
                         size_t payload_length) {
     struct iovec parts[2] = {{(void *)head, head_length}, {(void *)payload, payload_length}};
     struct msghdr message = {.msg_iov = parts, .msg_iovlen = payload_length > 0 ? 2 : 1};
@@ -359,7 +420,7 @@ static void write_frame(struct flt_port *port, const uint8_t *head, size_t head_
  * connection's failure. */
 static int32_t exchange(struct flt_port *port, struct waiter **list, struct waiter *waiter, const uint8_t *head,
                         size_t head_length, const void *payload, size_t payload_length) {
-    write_frame(port, head, head_length, payload, payload_length);
+    flt_port_write_frame(port, head, head_length, payload, payload_length);
     pthread_mutex_lock(&port->lock);
     int32_t result = wait_until(port, waiter_done, waiter);
     for (struct waiter **link = list; *link != NULL; link = &(*link)->next) {
@@ -368,15 +429,13 @@ static int32_t exchange(struct flt_port *port, struct waiter **list, struct wait
             break;
         }
     }
-    return result != 0 ? fail_with_connection(port) : 0;
+    return result != 0 ? flt_port_fail_with_connection(port) : 0;
 }
 
 /* ---- Life cycle ---------------------------------------------------------------------------------------- */
 
-void flt_port_retain(struct flt_port *port) { atomic_fetch_add_explicit(&port->references, 1, memory_order_relaxed); }
-
-void flt_port_release(struct flt_port *port) {
-    if (atomic_fetch_sub_explicit(&port->references, 1, memory_order_acq_rel) != 1) return;
+void flt_port_destroy(struct flt_port *port) {
+    if (port->completion != NULL) flt_object_release((struct flt_object *)port->completion);
     close(port->fd);
     if (port->poll_fd >= 0) close(port->poll_fd);
     if (port->event_fd >= 0) close(port->event_fd);
@@ -395,7 +454,14 @@ void flt_port_release(struct flt_port *port) {
 void flt_port_close(struct flt_port *port) {
     pthread_mutex_lock(&port->lock);
     set_failure(port, E_HANDLE, "the handle to %s was closed (FilterClose)", port->address);
+    struct flt_completion *completion = port->completion;
+    if (completion != NULL) flt_object_retain((struct flt_object *)completion);
     pthread_mutex_unlock(&port->lock);
+    /* The completion port lets go of the port, which holds it: neither keeps the other alive. */
+    if (completion != NULL) {
+        flt_completion_unfeed(completion, port);
+        flt_object_release((struct flt_object *)completion);
+    }
 }
 
 /* Reads FLTLIB_MAX_MESSAGE_SIZE; returns false when it is set to something that is not a size. */
@@ -420,8 +486,10 @@ static struct flt_port *new_port(int fd, const uint8_t *address, int address_len
         return NULL;
     }
     port->capacity = READ_BUFFER_SIZE;
-    atomic_init(&port->references, 1);
+    flt_object_init(&port->object, FLT_OBJECT_PORT);
     port->fd = fd;
+    port->io.fd = fd;
+    port->io.ready = port_ready;
     port->address[0] = '@';
     memcpy(port->address + 1, address, (size_t)address_length);
     port->next_id = 1;
@@ -429,11 +497,7 @@ static struct flt_port *new_port(int fd, const uint8_t *address, int address_len
     port->event_fd = -1;
     pthread_mutex_init(&port->write_lock, NULL);
     pthread_mutex_init(&port->lock, NULL);
-    pthread_condattr_t attributes;
-    pthread_condattr_init(&attributes);
-    pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC);
-    pthread_cond_init(&port->changed, &attributes);
-    pthread_condattr_destroy(&attributes);
+    flt_cond_init_monotonic(&port->changed);
     return port;
 }
 
@@ -441,7 +505,7 @@ static struct flt_port *new_port(int fd, const uint8_t *address, int address_len
 static int32_t handshake(struct flt_port *port, const struct flt_connect_request *request, const char *name) {
     uint8_t head[FLT_FRAME_HEADER_SIZE + 8];
     size_t head_length = flt_encode_connect(head, sizeof(wchar_t), request->options, request->context_length);
-    write_frame(port, head, head_length, request->context, request->context_length);
+    flt_port_write_frame(port, head, head_length, request->context, request->context_length);
 
     struct timespec now, deadline;
     clock_gettime(CLOCK_MONOTONIC, &deadline);
@@ -459,7 +523,7 @@ static int32_t handshake(struct flt_port *port, const struct flt_connect_request
             return flt_fail(HRESULT_FROM_WIN32(258), "the port %s did not answer CONNECT within %d s", name,
                             HANDSHAKE_TIMEOUT_MS / 1000);
         }
-        if (ready > 0) read_for_everyone(port, MSG_DONTWAIT);
+        if (ready > 0) flt_port_read_for_everyone(port, MSG_DONTWAIT);
     }
     int32_t result = 0;
     if (port->connect_answered && port->connect_status != FLT_STATUS_SUCCESS) {
@@ -532,7 +596,7 @@ int32_t flt_port_connect(const wchar_t *name, const struct flt_connect_request *
     port->max_message_size = max_size;
     hresult = handshake(port, request, printable);
     if (hresult != 0) {
-        flt_port_release(port);
+        flt_object_release(&port->object);
         return hresult;
     }
     *result = port;
@@ -541,18 +605,23 @@ int32_t flt_port_connect(const wchar_t *name, const struct flt_connect_request *
 
 /* ---- Calls --------------------------------------------------------------------------------------------- */
 
+/* E_INVALIDARG for a send the server would refuse as too large, else 0. */
+int32_t flt_port_check_input_length(const struct flt_port *port, uint32_t input_length) {
+    if ((uint64_t)input_length + 4 <= port->max_message_size) return 0;
+    return flt_fail(E_INVALIDARG, "the input is %u bytes; the port takes at most %u per message "
+                    "(set FLTLIB_MAX_MESSAGE_SIZE to the server's --max-message-size)", input_length,
+                    port->max_message_size - 4);
+}
+
 int32_t flt_port_send(struct flt_port *port, const void *input, uint32_t input_length, void *output,
                       uint32_t output_capacity, uint32_t *returned) {
     *returned = 0;
-    if ((uint64_t)input_length + 4 > port->max_message_size) {
-        return flt_fail(E_INVALIDARG, "the input is %u bytes; the port takes at most %u per message "
-                        "(set FLTLIB_MAX_MESSAGE_SIZE to the server's --max-message-size)", input_length,
-                        port->max_message_size - 4);
-    }
+    int32_t too_large = flt_port_check_input_length(port, input_length);
+    if (too_large != 0) return too_large;
     struct waiter waiter = {.output = output, .capacity = output_capacity};
     pthread_mutex_lock(&port->lock);
     if (port->failure != 0) {
-        int32_t failure = fail_with_connection(port);
+        int32_t failure = flt_port_fail_with_connection(port);
         pthread_mutex_unlock(&port->lock);
         return failure;
     }
@@ -581,23 +650,18 @@ int32_t flt_port_get(struct flt_port *port, void *buffer, uint32_t buffer_size, 
     if (blocking) {
         result = wait_until(port, message_queued, NULL);
     } else if (port->first_message == NULL && port->failure == 0 && !port->reader_active) {
-        read_for_everyone(port, MSG_DONTWAIT);
+        flt_port_read_for_everyone(port, MSG_DONTWAIT);
     }
     struct message *message = port->first_message;
     if (message == NULL) {
-        result = port->failure != 0 ? fail_with_connection(port)
+        result = port->failure != 0 ? flt_port_fail_with_connection(port)
                                     : flt_fail(HRESULT_FROM_WIN32(ERROR_IO_PENDING), "no message is queued yet");
     } else if ((uint64_t)FLT_FRAME_HEADER_SIZE + message->length > buffer_size) {
         result = flt_fail(HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER),
                           "the message is %u bytes and a 16-byte header; a buffer of %u bytes cannot take it (it "
                           "stays queued)", message->length, buffer_size);
     } else {
-        FILTER_MESSAGE_HEADER header = {.ReplyLength = message->reply_length, .MessageId = message->id};
-        memcpy(buffer, &header, sizeof header);
-        memcpy((uint8_t *)buffer + sizeof header, message->bytes, message->length);
-        port->first_message = message->next;
-        if (port->first_message == NULL) port->last_message = NULL;
-        free(message);
+        copy_message(dequeue_message(port), buffer);
         update_event(port);
         result = 0;
     }
@@ -613,7 +677,7 @@ int32_t flt_port_reply(struct flt_port *port, int32_t status, uint64_t message_i
     }
     struct waiter waiter = {.id = message_id};
     pthread_mutex_lock(&port->lock);
-    int32_t result = port->failure != 0 ? fail_with_connection(port) : 0;
+    int32_t result = port->failure != 0 ? flt_port_fail_with_connection(port) : 0;
     if (result == 0 && find_waiter(port->replies, message_id) != NULL) {
         result = flt_fail(E_INVALIDARG, "a reply to message %llu is already waiting for its result",
                           (unsigned long long)message_id);

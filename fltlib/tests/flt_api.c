@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* fltlib's contract at its edges, against a running minifltd (--max-connections 2 or more, no --watch):
- * bad arguments, made-up and closed handles, OVERLAPPED, polling, late replies, FilterClose while another
+ * bad arguments, made-up and closed handles, a cancelled OVERLAPPED get, polling, late replies, FilterClose while another
  * thread waits. Prints one line per check; exits 1 if any failed.
  *
  *   flt_api [--port NAME]
@@ -69,9 +69,17 @@ int main(int argc, char **argv) {
 
     OVERLAPPED overlapped;
     ZeroMemory(&overlapped, sizeof overlapped);
-    expect("FilterGetMessage with an OVERLAPPED", FilterGetMessage(port, (PFILTER_MESSAGE_HEADER)buffer,
-                                                                   sizeof buffer, &overlapped), E_INVALIDARG);
-    expect_true("... points to the poll descriptor", strstr(FilterGetLastErrorText(), "FilterGetPollDescriptor") != NULL);
+    expect("FilterGetMessage with an OVERLAPPED is pending", FilterGetMessage(port, (PFILTER_MESSAGE_HEADER)buffer,
+                                                                              sizeof buffer, &overlapped),
+           HRESULT_FROM_WIN32(ERROR_IO_PENDING));
+    DWORD transferred = 99;
+    expect_true("... GetOverlappedResult without waiting: ERROR_IO_INCOMPLETE",
+                !GetOverlappedResult(port, &overlapped, &transferred, FALSE) && GetLastError() == ERROR_IO_INCOMPLETE);
+    expect_true("... CancelIoEx ends it", CancelIoEx(port, &overlapped));
+    expect_true("... with ERROR_OPERATION_ABORTED and 0 bytes",
+                !GetOverlappedResult(port, &overlapped, &transferred, TRUE) &&
+                    GetLastError() == ERROR_OPERATION_ABORTED && transferred == 0);
+    expect_true("... and nothing is left to cancel", !CancelIoEx(port, NULL) && GetLastError() == ERROR_NOT_FOUND);
     expect("a buffer smaller than the header", FilterGetMessage(port, (PFILTER_MESSAGE_HEADER)buffer, 8, NULL),
            E_INVALIDARG);
     int descriptor = -1;

@@ -15,15 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define BUFFER_SIZE 4096
-
-typedef struct {
-    wchar_t path[BUFFER_SIZE / sizeof(wchar_t)];
-} FLT_TO_USER;
-
-typedef struct {
-    unsigned __int32 block;
-} FLT_TO_USER_REPLY;
+#include "seed_messages.h"
 
 typedef struct {
     FILTER_MESSAGE_HEADER hdr;

@@ -103,7 +103,9 @@ enum FltLibPrograms {
             return .success(URL(fileURLWithPath: override))
         }
         let folder = packageRoot.appendingPathComponent(".build/fltlib-tests")
-        let names = ["flt_send", "flt_threads", "flt_api", "flt_listen", "seed_client", "port_name_foldings"]
+        let names = [
+            "flt_send", "flt_threads", "flt_api", "flt_listen", "seed_client", "port_name_foldings", "flt_overlapped",
+        ]
         if names.allSatisfy({ FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent($0).path) }) {
             return .success(folder)
         }

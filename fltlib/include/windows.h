@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * windows.h: what a program written for fltlib takes from <windows.h>, as MinGW-w64's and Wine's headers lay it
+ * out: the types, SAL annotations and HRESULTs (fltWinTypes.h) and the kernel32 calls (fltWinBase.h). It is not
+ * the Windows SDK: fltlib(3) lists what is provided. Windows.h is the same header.
+ */
+#ifndef FLTLIB_WINDOWS_H
+#define FLTLIB_WINDOWS_H
+
+#include "fltWinTypes.h"
+#include "fltWinBase.h"
+
+#endif

@@ -1,0 +1,134 @@
+/* SPDX-License-Identifier: MIT */
+/* The connection's state, shared by port.c (connecting, reading, the synchronous calls) and port_overlapped.c
+ * (the overlapped calls), and the helpers they share. Not for other files: they use port.h. */
+#ifndef FLTLIB_PORT_INTERNAL_H
+#define FLTLIB_PORT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "io_thread.h"
+#include "object.h"
+#include "overlapped.h"
+#include "port.h"
+#include "port_name.h"
+#include "wire.h"
+
+struct flt_request;
+
+/* A FilterSendMessage waiting for its SEND_RESULT, or a FilterReplyMessage for its REPLY_RESULT; lives on the
+ * caller's stack (or in the request of an overlapped send), on the port's list for its kind. */
+struct waiter {
+    struct waiter *next;
+    /* The overlapped send this waiter belongs to; NULL for a caller waiting on the stack. */
+    struct flt_request *request;
+    uint64_t id;
+    /* Where a SEND_RESULT's output goes, and how much fits; a reply has neither. */
+    void *output;
+    uint32_t capacity;
+    uint32_t returned;
+    uint32_t status;
+    bool done;
+};
+
+/* An overlapped FilterGetMessage or FilterSendMessage, pending until a message, a result, a cancel or the end of
+ * the connection completes it. */
+struct flt_request {
+    /* The next pending overlapped get (gets only). */
+    struct flt_request *next;
+    struct flt_overlapped_target target;
+    /* Who issued it, for CancelIo. */
+    uint32_t thread_id;
+    /* A get's buffer and its size. */
+    void *buffer;
+    uint32_t size;
+    /* A send's place on the port's list of sends. */
+    struct waiter waiter;
+};
+
+/* A MESSAGE no FilterGetMessage has taken yet. */
+struct message {
+    struct message *next;
+    uint64_t id;
+    uint32_t reply_length;
+    uint32_t length;
+    uint8_t bytes[];
+};
+
+struct flt_port {
+    struct flt_object object;
+    int fd;
+    /* "@" and the abstract address, for messages. */
+    char address[FLT_MAX_ADDRESS_LENGTH + 2];
+    uint32_t max_message_size;
+
+    /* Keeps frames from interleaving on the socket. */
+    pthread_mutex_t write_lock;
+
+    /* Guards everything below, except the read buffer, which belongs to the thread holding the reader role. */
+    pthread_mutex_t lock;
+    /* Broadcast whenever frames were filed, the reader role was released, or the connection failed. */
+    pthread_cond_t changed;
+    uint64_t next_id;
+    struct waiter *sends;
+    struct waiter *replies;
+    struct message *first_message;
+    struct message *last_message;
+    /* A thread is reading the socket for everyone; the others wait on `changed`. */
+    bool reader_active;
+    bool connect_answered;
+    uint32_t connect_status;
+    /* 0 while connected; then the HRESULT every call fails with, and why. */
+    int32_t failure;
+    char failure_text[320];
+    /* FilterGetPollDescriptor's epoll set and the eventfd in it that says "a message is queued or the
+     * connection has ended"; -1 until asked for. */
+    int poll_fd;
+    int event_fd;
+    bool event_signalled;
+
+    /* Overlapped gets waiting for a message, oldest first, and how many overlapped requests (gets and sends) are
+     * pending. While there are any, the I/O thread watches the socket (`io`, which holds a reference). */
+    struct flt_request *first_get;
+    struct flt_request *last_get;
+    unsigned pending_requests;
+    struct flt_io_source io;
+    /* CreateIoCompletionPort's association (a reference), and its key. */
+    struct flt_completion *completion;
+    uintptr_t completion_key;
+
+    /* The read buffer: bytes [start, end) are received and not yet filed; `wanted` is the size of the frame
+     * at `start` when it is incomplete. */
+    uint8_t *buffer;
+    size_t capacity;
+    size_t start;
+    size_t end;
+    size_t wanted;
+};
+
+/* The failure as this call's result. Lock held. */
+int32_t flt_port_fail_with_connection(struct flt_port *port);
+
+/* Ends a request that is off every list, and frees it. Lock held. */
+void flt_port_complete_request(struct flt_port *port, struct flt_request *request, uint32_t status, uint32_t bytes);
+
+/* Hands queued messages to pending overlapped gets, oldest to oldest. Lock held. */
+void flt_port_dispatch_messages(struct flt_port *port);
+
+/* Reads the socket once for every waiter and files what came. Lock held, reader role free; returns with the
+ * lock held. With MSG_DONTWAIT it returns at once when nothing is there. */
+void flt_port_read_for_everyone(struct flt_port *port, int flags);
+
+/* After a read: the I/O thread keeps watching while overlapped requests wait. Lock held. */
+void flt_port_watch_if_waiting(struct flt_port *port);
+
+/* E_INVALIDARG for a send the server would refuse as too large, else 0. */
+int32_t flt_port_check_input_length(const struct flt_port *port, uint32_t input_length);
+
+/* Writes one frame: `head` (header and fixed fields) and then `payload`. Lock not held. */
+void flt_port_write_frame(struct flt_port *port, const uint8_t *head, size_t head_length, const void *payload,
+                          size_t payload_length);
+
+#endif
