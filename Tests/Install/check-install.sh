@@ -26,7 +26,7 @@ hidden() {
 }
 
 versions=$(hidden "'$stage/usr/sbin/minifltd' --version && '$stage/usr/bin/minifltctl' --version" || true)
-[ "$versions" = "$(printf '0.2.0\n0.2.0')" ] \
+[ "$versions" = "$(printf '0.3.0\n0.3.0')" ] \
     || { echo "install-check: the installed binaries do not run without the toolchain: $versions"; exit 1; }
 
 # unshare and bash exec in turn, so the pid is the daemon's.

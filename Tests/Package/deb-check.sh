@@ -72,7 +72,7 @@ mount -t proc proc "$root/proc"
 ldd=$(inside ldd /usr/sbin/minifltd /usr/bin/minifltctl)
 case "$ldd" in *"not found"* | *swift*) fail "the installed binaries need libraries the root lacks: $ldd" ;; esac
 versions=$(inside sh -c '/usr/sbin/minifltd --version && minifltctl --version')
-[ "$versions" = "$(printf '0.2.0\n0.2.0')" ] || fail "--version printed '$versions'"
+[ "$versions" = "$(printf '0.3.0\n0.3.0')" ] || fail "--version printed '$versions'"
 
 # The daemon reads the packaged /etc/minifltd/minifltd.conf (a conffile, all comments). chroot and env exec,
 # so the pid is the daemon's (not through `inside`: a function in the background is a shell of its own).

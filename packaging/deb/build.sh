@@ -86,11 +86,7 @@ find "$tree"/*/usr/share/man -type f -exec gzip -9n {} +
 find "$tree"/*/usr/share/man -type l | while read -r link; do
     ln -s "$(readlink "$link").gz" "$link.gz" && rm "$link"
 done
-# Tags that only a Debian archive upload can satisfy (an ITP bug to close).
-for package in minifltd libfltlib1 libfltlib-dev; do
-    mkdir -p "$tree/$package/usr/share/lintian/overrides"
-    echo "$package: initial-upload-closes-no-bugs" >"$tree/$package/usr/share/lintian/overrides/$package"
-done
+mkdir -p "$tree/minifltd/usr/share/lintian/overrides"
 # Misspellings lintian finds in the binaries are in the statically linked Swift runtime and Foundation.
 {
     echo "# In the statically linked Swift runtime and Foundation, not in minifltd's own strings."
