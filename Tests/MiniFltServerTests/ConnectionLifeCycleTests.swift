@@ -329,8 +329,8 @@ struct LifeCycleDriver {
             for send in deferred { queue.append(.message(id: send.id, cookie: "cookie")) }
         case .runDisconnectRoutine(let cookie): runDisconnect(cookie)
         case .refused(let status):
-            // Connection writes the refusal before it asks to close, with the lock held.
-            trace.append(.wrote(.connectResult(status)))
+            write(.connectResult(status))
+            _ = machine.closeRequested(CloseRequest(status: nil, reason: "the connect routine refused the client"))
         case .freeSlot: trace.append(.slotFreed)
         }
     }

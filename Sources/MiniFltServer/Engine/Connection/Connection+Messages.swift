@@ -11,14 +11,17 @@ extension Connection {
     /// its watchdog interval (50 ms). Call it from another thread where latency matters.
     func sendMessage(_ message: [UInt8], replyCapacity: Int, timeout: Duration?) -> FilterMessageResult {
         let waiter = replyCapacity > 0 ? MessageWaiter(capacity: replyCapacity) : nil
+        var overflowed = false
         let id = state.withLock { state -> UInt64? in
-            guard state.descriptorOpen, state.closeRequest == nil, state.phase == .connected else { return nil }
+            guard state.life.acceptsOutput, state.life.isConnected else { return nil }
             let id = state.nextMessageID
             state.nextMessageID += 1
             if let waiter { state.waiters[id] = waiter }
-            writeLocked(&state, Frame.message(id: id, replyCapacity: UInt32(replyCapacity), body: message).encoded())
+            let frame = Frame.message(id: id, replyCapacity: UInt32(replyCapacity), body: message).encoded()
+            overflowed = writeLocked(&state, frame)
             return id
         }
+        if overflowed { logOutputLimit() }
         guard let id else { return .portDisconnected }
         guard let waiter else { return .delivered }
         let deadline = timeout.map { MonotonicClock.now + $0.nanoseconds }

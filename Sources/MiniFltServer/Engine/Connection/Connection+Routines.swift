@@ -5,72 +5,64 @@ import MiniFltPosix
 import MiniFltWire
 import Synchronization
 
-/// The routine calls for one connection, run by a ``RoutineRunner`` drainer on the routine queue.
+/// The routine calls for one connection, run by the ``RoutineRunner``'s drainer on the routine queue.
 ///
-/// Each guarantee of docs/protocol.md section 10 has one place here: the connect routine runs only if the client is still
-/// there; a successful one leads to exactly one disconnect routine (run here if the client left while it ran,
-/// else queued by the holder's tear-down); the disconnect routine waits for message routines in flight and no
-/// message routine starts once it started; the slot is released only after it returned.
+/// What may run when is the life cycle's to say (``ConnectionLifeCycle``); this file calls the routines and
+/// does what it answers. Each answer is applied, and the frame it asks for written, under one lock.
 extension Connection {
-    func runConnectRoutine(_ request: ConnectRequest) {
-        let client = ClientPort(connection: self, wcharSize: request.wcharSize, options: request.options)
-        let stillOpen = state.withLock { state in
-            state.client = client
-            return state.descriptorOpen
-        }
-        guard stillOpen else {
+    func runConnectRoutine(_ request: ConnectRequest, lane: RoutineRunner.Lane) {
+        guard state.withLock({ $0.life.connectRoutineStarting() }) == .run else {
             // The client left before its connect routine started: no routine at all.
-            state.withLock { $0.phase = .refused }
-            return engine.release(self)
+            return host.freeSlot(self, wasConnected: false)
         }
-        var result = ConnectResult<CookieBox>.refuse(.unsuccessful)
-        engine.routineQueue.sync { result = engine.routines.connect(client, request.context) }
-        switch result {
-        case .accept(let cookie):
-            let (closed, deferred) = state.withLock { state in
-                state.cookie = cookie
-                state.phase = .connected
-                defer { state.deferredSends = [] }
-                return (!state.descriptorOpen, state.deferredSends)
-            }
-            engine.statistics.recordConnected()
+        var outcome: (result: ConnectResult<CookieBox>, client: any AnyObject & Sendable)?
+        context.routineQueue.sync { outcome = context.routines.connect(self, request) }
+        guard let outcome else { preconditionFailure("the routine queue did not run the connect routine") }
+        if case .accept = outcome.result {
+            // Counted and logged before the client can learn it is connected, as a test that then reads the
+            // statistics expects; the life cycle runs the disconnect routine for it whatever happens next.
+            context.statistics.recordConnected()
             log(.debug, .clientConnected, "client connected")
-            if closed {
-                runDisconnectRoutine()
-                return
+        }
+        var overflowed = false
+        let action = state.withLock { state -> Connection.LifeCycle.ConnectReturnAction in
+            let action = state.life.connectRoutineReturned(outcome.result)
+            switch action {
+            case .accepted(let cookie, let deferred):
+                state.client = outcome.client
+                overflowed = writeLocked(&state, Frame.connectResult(.success).encoded())
+                // Queued before the lock is let go: a SEND read meanwhile queues behind these.
+                for entry in deferred { context.runner.submit(.message(self, entry.send, cookie), on: lane) }
+            case .runDisconnectRoutine:
+                state.client = outcome.client
+            case .refused(let status):
+                overflowed = writeLocked(&state, Frame.connectResult(status).encoded())
+                requestCloseLocked(&state, CloseRequest(status: nil, reason: "the connect routine refused the client"))
+            case .freeSlot: break
             }
-            write(.connectResult(.success))
-            for item in deferred { engine.runner.submit(item) }
-        case .refuse(let status):
-            let status = status == .success ? NTStatus.unsuccessful : status
-            let closed = state.withLock { state in
-                state.phase = .refused
-                state.deferredSends = []
-                return !state.descriptorOpen
-            }
+            return action
+        }
+        if overflowed { logOutputLimit() }
+        switch action {
+        case .accepted: break
+        case .runDisconnectRoutine(let cookie): runDisconnectRoutine(cookie: cookie)
+        case .refused(let status):
             log(.info, .routineFailure, "the connect routine refused the client with \(status)", status: status)
-            if closed { return engine.release(self) }
-            write(.connectResult(status))
-            requestClose(sending: nil, reason: "the connect routine refused the client")
+        case .freeSlot:
+            if case .refuse(let status) = outcome.result {
+                log(.info, .routineFailure, "the connect routine refused the client with \(status)", status: status)
+            }
+            host.freeSlot(self, wasConnected: false)
         }
     }
 
-    func runMessageRoutine(id: UInt64, outputCapacity: UInt32, input: [UInt8]) {
-        let cookie = state.withLock { state -> CookieBox? in
-            guard state.phase == .connected, !state.disconnectStarted, let cookie = state.cookie else {
-                state.outstandingSends.remove(id)
-                return nil
-            }
-            state.routinesInFlight += 1
-            return cookie
-        }
-        guard let cookie else { return }
-        let capacity = Int(outputCapacity)
+    func runMessageRoutine(_ send: PendingSend, cookie: CookieBox, lane: RoutineRunner.Lane) {
+        let capacity = Int(send.outputCapacity)
         var result: MessageResult
-        if let message = engine.routines.message {
+        if let message = context.routines.message {
             var answer = MessageResult()
             // The Void form of sync: the generic, rethrowing one wraps the block in more closures.
-            engine.routineQueue.sync { answer = message(cookie, input.isEmpty ? nil : input, capacity) }
+            context.routineQueue.sync { answer = message(cookie, send.input.isEmpty ? nil : send.input, capacity) }
             result = answer
             if result.output.count > capacity {
                 log(
@@ -84,32 +76,26 @@ extension Connection {
         } else {
             result = MessageResult(status: .invalidDeviceRequest)
         }
-        let frame = Frame.sendResult(id: id, status: result.status, output: result.output).encoded()
-        engine.statistics.recordMessage()
-        let disconnectNow = state.withLock { state in
-            writeLocked(&state, frame)
-            state.routinesInFlight -= 1
-            state.outstandingSends.remove(id)
-            guard state.disconnectPending, state.routinesInFlight == 0 else { return false }
-            state.disconnectPending = false
-            return true
+        let frame = Frame.sendResult(id: send.id, status: result.status, output: result.output).encoded()
+        context.statistics.recordMessage()
+        var overflowed = false
+        let action = state.withLock { state in
+            overflowed = writeLocked(&state, frame)
+            return state.life.messageRoutineReturned(id: send.id)
         }
-        if disconnectNow { runDisconnectRoutine() }
+        if overflowed { logOutputLimit() }
+        if case .runDisconnectRoutine(let cookie) = action { runDisconnectRoutine(cookie: cookie) }
     }
 
-    func runDisconnectRoutine() {
-        let cookie = state.withLock { state -> CookieBox? in
-            if state.routinesInFlight > 0 {
-                state.disconnectPending = true
-                return nil
-            }
-            guard !state.disconnectStarted else { return nil }
-            state.disconnectStarted = true
-            return state.cookie
+    func runDisconnectRoutine(cookie: CookieBox) {
+        context.routineQueue.sync { context.routines.disconnect(cookie) }
+        // The client port and cookie hold the connection: dropped here, or every connection would outlive
+        // its slot.
+        state.withLock { state in
+            state.life.disconnectRoutineReturned()
+            state.client = nil
         }
-        guard let cookie else { return }
-        engine.routineQueue.sync { engine.routines.disconnect(cookie) }
         log(.debug, .clientDisconnected, "client disconnected")
-        engine.release(self)
+        host.freeSlot(self, wasConnected: true)
     }
 }

@@ -1,98 +1,83 @@
 // SPDX-License-Identifier: MIT
-import Dispatch
 import Logging
 import MiniFltPermissions
 import MiniFltPosix
 import MiniFltWire
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// One accepted client: its socket, its place in the life cycle of docs/protocol.md section 10, and its output queue.
+/// One accepted client: its socket, its life cycle (``ConnectionLifeCycle``) and its output queue.
+///
+/// This file is the reading side: read, decode, hand each frame to the life cycle, act on what it says.
+/// Writing is in `Connection+Output.swift`, the routine calls in `Connection+Routines.swift`, FltSendMessage in
+/// `Connection+Messages.swift`.
 ///
 /// # Thread safety
 /// - The read registration is edge-triggered, so a message costs no `epoll_ctl`. While the standby thread
 ///   serves too, two threads can get events for one connection: `processing` lets one of them in (the
-///   holder) and makes the other ask it to look again. `decoder` is touched only by the holder.
-/// - Everything else that changes lives in `state`, under its lock. The descriptor is closed by the holder
-///   with that lock held, so a routine thread that writes under the lock never writes to a reused descriptor.
-/// - To make the holder look at the connection, other threads leave a close request and
-///   `shutdown(SHUT_RD)` the socket, which raises a read event.
-final class Connection: @unchecked Sendable {
-    enum Phase {
-        /// Accepted; waiting for CONNECT.
-        case handshaking
-        /// The connect routine is queued or running.
-        case connecting
-        /// The connect routine accepted the connection.
-        case connected
-        /// The connect was refused (by the routine or for a bad CONNECT); no disconnect routine follows.
-        case refused
-    }
-
-    struct CloseRequest {
-        /// The status sent in DISCONNECT; nil closes without one (the peer cannot read it anyway).
-        var status: NTStatus?
-        var reason: String
-    }
+///   reader) and makes the other ask it to look again. `decoder` and `readerClosed` are touched only by the
+///   reader; `processing`'s acquire and release order one reader's work before the next one's.
+/// - Everything else that changes lives in `state`, under its lock: the life cycle, the output queue, the
+///   client port and FltSendMessage's waiters. The descriptor is closed by the reader with that lock held,
+///   so a routine thread that writes under the lock never writes to a reused descriptor. No line is logged
+///   with the lock held.
+/// - To make the reader look at the connection, other threads record a close request in the life cycle and
+///   `shutdown(SHUT_RD)` the socket: the reader then reads 0 (after any data queued before), and the request
+///   that came first decides how the connection ends.
+final class Connection: @unchecked Sendable, RoutineTarget {
+    typealias LifeCycle = ConnectionLifeCycle<MonotonicInstant, CookieBox, PendingSend>
 
     struct State {
-        var phase = Phase.handshaking
-        var descriptorOpen = true
-        var closeRequest: CloseRequest?
-        /// Bytes written by routines and not yet taken by the socket.
-        var output: [UInt8] = []
-        /// A duplicate of the descriptor registered for EPOLLOUT while `output` is not empty.
-        var writeDescriptor: Int32?
-        var outstandingSends: Set<UInt64> = []
-        /// SENDs that arrived while the connect routine ran; queued once it accepts.
-        var deferredSends: [RoutineRunner.WorkItem] = []
-        var routinesInFlight = 0
-        var disconnectPending = false
-        var disconnectStarted = false
-        var cookie: CookieBox?
-        var client: ClientPort?
-        /// Limits already logged for this connection (each limit is logged once per connection).
-        var limitsLogged: Set<String> = []
+        var life: LifeCycle
+        var output = OutputQueue()
+        /// The client port handed to the connect routine, kept once it accepted, for ``ServerPort/clients``.
+        var client: (any AnyObject & Sendable)?
         /// The id of the next MESSAGE (FltSendMessage) to this client.
         var nextMessageID: UInt64 = 1
         /// Senders waiting for the client's REPLY, by message id.
         var waiters: [UInt64: MessageWaiter] = [:]
     }
 
+    /// A read or write this large allocated buffers glibc keeps after they are freed (``MallocTuning``).
+    static let largeBufferBytes = 64 << 10
+
     let id: UInt64
     let fd: Int32
     let peer: PeerIdentity
-    let engine: PortEngine
-    let state = StateLock(State())
+    let host: any ConnectionHost
+    let context: ConnectionContext
+    let state: StateLock<State>
+    /// The partial frame's start, for the engine's frame deadline.
+    let partialFrame = PartialFrameClock()
+    /// Whether a read or write of ``largeBufferBytes`` or more happened: the memory such buffers take is freed
+    /// only when the connection goes, and the engine must look again at freed memory then.
+    let movedLargeBuffers = Atomic<Bool>(false)
     private var decoder: FrameDecoder
-    /// 0: nobody handles the connection; 1: a holder does; 2: a holder does and must look again.
+    /// The reader closed the socket: nothing more is read.
+    private var readerClosed = false
+    /// 0: nobody reads the connection; 1: a reader does; 2: a reader does and must look again.
     private let processing = Atomic<Int>(0)
     /// An event said the peer hung up (or the socket failed): read on past short reads until the end of
     /// the stream, because data and hang-up can come in one edge and no further edge would follow.
     private let hungUp = Atomic<Bool>(false)
-    /// When the partial frame the decoder holds began (monotonic ns); 0 while it holds none. Written by the
-    /// holder, read by the engine's timer, which disconnects the client once a partial frame has waited for
-    /// the frame timeout.
-    private let partialSince = Atomic<Int64>(0)
-    /// Whether the engine holds this connection's frame deadline: at most one at a time, so a client whose
-    /// reads keep ending mid-frame costs one deadline per timeout, not one per read.
-    private let frameDeadlineQueued = Atomic<Bool>(false)
-    /// Whether a read or write of ``PortEngine/largeBufferBytes`` or more happened: the memory such buffers
-    /// take is freed only when the connection goes, and the engine must look again at freed memory then.
-    let movedLargeBuffers = Atomic<Bool>(false)
 
-    init(id: UInt64, fd: Int32, peer: PeerIdentity, engine: PortEngine) {
+    init(
+        id: UInt64,
+        fd: Int32,
+        peer: PeerIdentity,
+        acceptedAt now: MonotonicInstant,
+        host: any ConnectionHost,
+        context: ConnectionContext
+    ) {
         self.id = id
         self.fd = fd
         self.peer = peer
-        self.engine = engine
-        self.decoder = FrameDecoder(role: .server, maximumBodyLength: engine.configuration.maxMessageSize)
+        self.host = host
+        self.context = context
+        self.state = StateLock(State(life: LifeCycle(acceptedAt: now, handshakeTimeout: context.handshakeTimeout)))
+        self.decoder = FrameDecoder(role: .server, maximumBodyLength: context.maxMessageSize)
     }
 
-    /// Logs an event of this connection, with the client's identity.
+    /// Logs an event of this connection, with the client's identity. Never called with the lock held.
     func log(
         _ level: Logger.Level,
         _ event: PortEvent,
@@ -102,7 +87,7 @@ final class Connection: @unchecked Sendable {
         function: String = #function,
         line: UInt = #line
     ) {
-        engine.logger.event(
+        context.logger.event(
             level,
             event,
             message(),
@@ -114,11 +99,11 @@ final class Connection: @unchecked Sendable {
         )
     }
 
-    // MARK: - The holder's side: reading and closing
+    // MARK: - The reader
 
     /// Handles a read event: reads and decodes, or asks the thread already doing so to look again.
     /// - Parameter hangUp: the event reported EPOLLRDHUP, EPOLLHUP or EPOLLERR.
-    func handleReadable(hangUp: Bool, scratch: UnsafeMutableRawBufferPointer) {
+    func handleReadable(hangUp: Bool, scratch: UnsafeMutableRawBufferPointer, lane: RoutineRunner.Lane) {
         if hangUp { hungUp.store(true, ordering: .sequentiallyConsistent) }
         var current = 0
         while !processing.compareExchange(
@@ -129,131 +114,96 @@ final class Connection: @unchecked Sendable {
             current = processing.load(ordering: .acquiring)
             if current == 2 { return }
         }
-        if current != 0 { return }  // the holder will look again
+        if current != 0 { return }  // the reader will look again
         repeat {
             processing.store(1, ordering: .releasing)
-            if readAvailable(scratch: scratch) { processing.store(2, ordering: .releasing) }
+            if readAvailable(scratch: scratch, lane: lane) { processing.store(2, ordering: .releasing) }
         } while !processing.compareExchange(expected: 1, desired: 0, ordering: .acquiringAndReleasing).exchanged
     }
 
     /// Reads what the socket holds, up to four reads; true when the budget ran out with data possibly left,
     /// which an edge-triggered registration would not report again.
-    private func readAvailable(scratch: UnsafeMutableRawBufferPointer) -> Bool {
-        let (open, request) = state.withLock { ($0.descriptorOpen, $0.closeRequest) }
-        guard open else { return false }
-        if let request { return finish(request) }
+    private func readAvailable(scratch: UnsafeMutableRawBufferPointer, lane: RoutineRunner.Lane) -> Bool {
+        guard !readerClosed else { return false }
         for _ in 0..<4 {
             let count: Int?
             do {
                 count = try AbstractSocket.receive(fd, into: scratch)
             } catch {
-                return finish(CloseRequest(status: nil, reason: "the client's socket failed: \(error)"))
+                tearDown(CloseRequest(status: nil, reason: "the client's socket failed: \(error)"), lane: lane)
+                return false
             }
-            guard let count else { return closeIfRequested() }
-            if count == 0 { return finish(CloseRequest(status: nil, reason: "the client closed the connection")) }
-            if count >= PortEngine.largeBufferBytes { noteLargeBuffer() }
+            // Nothing to read: a later arrival, or a close request's shutdown, raises a new edge.
+            guard let count else { return false }
+            if count == 0 {
+                tearDown(CloseRequest(status: nil, reason: "the client closed the connection"), lane: lane)
+                return false
+            }
+            if count >= Connection.largeBufferBytes { noteLargeBuffer() }
             var closing: CloseRequest?
             var decoded = false
             do {
                 try decoder.decode(UnsafeRawBufferPointer(rebasing: scratch[0..<count])) { frame in
                     decoded = true
-                    closing = handle(frame)
+                    closing = handle(frame, lane: lane)
                     return closing == nil
                 }
             } catch {
-                return finish(violationRequest(error))
+                closing = violation(error)
             }
-            if let closing { return finish(closing) }
-            trackPartialFrame(afterDecoding: decoded)
+            if let closing {
+                tearDown(closing, lane: lane)
+                return false
+            }
+            if let since = partialFrame.track(
+                partial: decoder.bufferedByteCount > 0,
+                decodedAny: decoded,
+                now: { MonotonicClock.now }
+            ) {
+                host.watchPartialFrame(self, since: MonotonicInstant(nanoseconds: since))
+            }
             // A short read emptied the socket: a later arrival raises a new edge. A hang-up raises none after
             // the edge that brought it, so then read on to the end of the stream.
-            if count < scratch.count, !hungUp.load(ordering: .sequentiallyConsistent) {
-                return closeIfRequested()
-            }
+            if count < scratch.count, !hungUp.load(ordering: .sequentiallyConsistent) { return false }
         }
         return true
     }
 
-    /// The time the frame timeout counts from: a partial frame left after a read starts the clock, unless the
-    /// same partial frame was already waiting (no whole frame came since).
-    private func trackPartialFrame(afterDecoding decoded: Bool) {
-        let since = partialSince.load(ordering: .relaxed)
-        if decoder.bufferedByteCount > 0 {
-            guard since == 0 || decoded else { return }
-            let now = MonotonicClock.now
-            partialSince.store(now, ordering: .sequentiallyConsistent)
-            // Stored before the flag is taken, so the timer, which clears the flag before it reads the time,
-            // either sees this partial frame or leaves the flag for this thread to take.
-            if frameDeadlineQueued.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent)
-                .exchanged
-            {
-                engine.watchPartialFrame(self, since: now)
-            }
-        } else if since != 0 {
-            partialSince.store(0, ordering: .releasing)
-        }
-    }
-
-    /// For the engine's timer, when this connection's frame deadline comes: the time the partial frame now
-    /// waiting began, with the deadline flag kept for the caller to re-queue; nil when no frame is partial
-    /// (the flag is then free for the next one).
-    func takeFrameDeadline() -> Int64? {
-        frameDeadlineQueued.store(false, ordering: .sequentiallyConsistent)
-        let since = partialSince.load(ordering: .sequentiallyConsistent)
-        guard since != 0,
-            frameDeadlineQueued.compareExchange(expected: false, desired: true, ordering: .sequentiallyConsistent)
-                .exchanged
-        else { return nil }
-        return since
-    }
-
-    /// Tears down if another thread asked to; false either way, as there is nothing more to read now.
-    private func closeIfRequested() -> Bool {
-        if let request = state.withLock({ $0.closeRequest }) { return finish(request) }
-        return false
-    }
-
-    /// Tears the connection down; false, as there is nothing left to read.
-    private func finish(_ request: CloseRequest) -> Bool {
-        tearDown(request)
-        return false
-    }
-
     /// Acts on one frame; returns a close request when the connection must end.
-    private func handle(_ frame: Frame) -> CloseRequest? {
-        if case .send(let id, let capacity, let input) = frame {
-            return handleSend(id: id, capacity: capacity, input: input)  // the hot path: one lock
-        }
-        let phase = state.withLock { $0.phase }
-        switch (phase, frame) {
-        case (.handshaking, .connect(let request)):
-            return handleConnect(request)
-        case (.handshaking, _):
-            return violationRequest(.frameBeforeConnect(frame.type))
-        case (_, .connect):
-            return violationRequest(.secondConnect)
-        case (_, .reply(let id, let status, let body)):
+    private func handle(_ frame: Frame, lane: RoutineRunner.Lane) -> CloseRequest? {
+        switch frame {
+        case .send(let id, let capacity, let input):
+            return handleSend(PendingSend(id: id, outputCapacity: capacity, input: input), lane: lane)
+        case .connect(let request):
+            return handleConnect(request, lane: lane)
+        case .reply(let id, let status, let body):
+            // A REPLY before CONNECT is as wrong as any other frame before it.
+            if state.withLock({ $0.life.isHandshaking }) { return violation(.frameBeforeConnect(frame.type)) }
             handleReply(id: id, status: status, body: body)
             return nil
         default:
-            return violationRequest(.wrongDirection(frame.type))
+            if state.withLock({ $0.life.isHandshaking }) { return violation(.frameBeforeConnect(frame.type)) }
+            return violation(.wrongDirection(frame.type))
         }
     }
 
-    private func handleConnect(_ request: ConnectRequest) -> CloseRequest? {
-        engine.handshakeFinished(self)
+    private func handleConnect(_ request: ConnectRequest, lane: RoutineRunner.Lane) -> CloseRequest? {
+        host.handshakeFinished(self)
         let valid =
             request.version == ConnectRequest.currentVersion && request.wcharSize != .unsupported
             && request.options & ~ConnectRequest.knownOptions == 0
-        // The engine may have ended the handshake (timed out, or shed) just before: that ending stands.
-        let ended = state.withLock { state -> CloseRequest? in
-            if let request = state.closeRequest { return request }
-            state.phase = valid ? .connecting : .refused
-            return nil
+        let action = state.withLock { state -> Connection.LifeCycle.ConnectAction in
+            let action = state.life.connectDecoded(valid: valid)
+            switch action {
+            case .runConnectRoutine: context.runner.submit(.connect(self, request), on: lane)
+            case .refuseInvalid: _ = writeLocked(&state, Frame.connectResult(.invalidParameter).encoded())
+            case .close, .violation: break
+            }
+            return action
         }
-        if let ended { return ended }
-        guard valid else {
-            write(.connectResult(.invalidParameter))
+        switch action {
+        case .runConnectRoutine: return nil
+        case .refuseInvalid:
             log(
                 .notice,
                 .protocolViolation,
@@ -261,42 +211,48 @@ final class Connection: @unchecked Sendable {
                 status: .invalidParameter
             )
             return CloseRequest(status: nil, reason: "refused CONNECT")
+        case .close(let request): return request
+        case .violation(let violation): return self.violation(violation)
         }
-        engine.runner.submit(.connect(self, request))
-        return nil
     }
 
-    private func handleSend(id: UInt64, capacity: UInt32, input: [UInt8]) -> CloseRequest? {
-        enum Decision { case queue, defer_, beforeConnect, duplicate, overLimit }
-        let item = RoutineRunner.WorkItem.message(self, id: id, outputCapacity: capacity, input: input)
-        let decision = state.withLock { state -> Decision in
-            if state.phase == .handshaking { return .beforeConnect }
-            if state.outstandingSends.contains(id) { return .duplicate }
-            if state.outstandingSends.count >= engine.configuration.maxOutstandingSends { return .overLimit }
-            state.outstandingSends.insert(id)
-            if state.phase == .connecting {
-                state.deferredSends.append(item)
-                return .defer_
-            }
-            return .queue
-        }
-        switch decision {
-        case .queue: engine.runner.submit(item)
-        case .defer_: break
-        case .beforeConnect: return violationRequest(.frameBeforeConnect(.send))
-        case .duplicate: return violationRequest(.duplicateSendID(id))
-        case .overLimit:
-            logLimitOnce(
-                "outstanding-sends",
-                "more than \(engine.configuration.maxOutstandingSends) sends outstanding; answering STATUS_INSUFFICIENT_RESOURCES"
+    /// The hot path: one lock, and the routine queued on this thread's lane.
+    private func handleSend(_ send: PendingSend, lane: RoutineRunner.Lane) -> CloseRequest? {
+        let action = state.withLock { state -> Connection.LifeCycle.SendAction in
+            let action = state.life.messageDecoded(
+                id: send.id,
+                send: send,
+                maximumOutstanding: context.maxOutstandingSends
             )
-            write(.sendResult(id: id, status: .insufficientResources, output: []))
+            switch action {
+            case .runMessageRoutine(let cookie): context.runner.submit(.message(self, send, cookie), on: lane)
+            case .overLimit:
+                _ = writeLocked(
+                    &state,
+                    Frame.sendResult(id: send.id, status: .insufficientResources, output: []).encoded()
+                )
+            case .deferred, .ignored, .close, .violation: break
+            }
+            return action
         }
-        return nil
+        switch action {
+        case .runMessageRoutine, .deferred, .ignored: return nil
+        case .overLimit(let logLimit):
+            if logLimit {
+                log(
+                    .warning,
+                    .limitHit,
+                    "more than \(context.maxOutstandingSends) sends outstanding; answering STATUS_INSUFFICIENT_RESOURCES"
+                )
+            }
+            return nil
+        case .close(let request): return request
+        case .violation(let violation): return self.violation(violation)
+        }
     }
 
-    private func violationRequest(_ violation: FrameViolation) -> CloseRequest {
-        engine.statistics.recordViolation()
+    private func violation(_ violation: FrameViolation) -> CloseRequest {
+        context.statistics.recordViolation()
         log(
             .warning,
             .protocolViolation,
@@ -306,101 +262,44 @@ final class Connection: @unchecked Sendable {
         return CloseRequest(status: .invalidParameter, reason: "protocol violation: \(violation)")
     }
 
-    /// Sends DISCONNECT if asked, closes the socket and moves the life cycle on. Only the holder calls this.
-    private func tearDown(_ request: CloseRequest) {
-        enum Next { case releaseSlot, disconnectRoutine, nothing }
-        let next = state.withLock { state -> Next in
-            // Once only: the life-cycle steps below (handshake count, slot, disconnect routine) must not repeat.
-            guard state.descriptorOpen else { return .nothing }
-            if let status = request.status {
-                state.output += Frame.disconnect(status).encoded()
-                _ = try? flushLocked(&state)
+    /// Sends DISCONNECT if the first reason to close asks for it, closes the socket and moves the life cycle
+    /// on. Only the reader calls this.
+    private func tearDown(_ cause: CloseRequest, lane: RoutineRunner.Lane) {
+        readerClosed = true
+        let tearDown = state.withLock { state -> Connection.LifeCycle.TearDown? in
+            guard let tearDown = state.life.socketClosing(cause: cause) else { return nil }
+            if let status = tearDown.disconnectStatus {
+                state.output.append(Frame.disconnect(status).encoded())
+                _ = try? state.output.flush(fd)
             }
             closeLocked(&state)
-            switch state.phase {
-            case .handshaking:
-                engine.handshakeFinished(self)
-                return .releaseSlot
-            case .refused: return .releaseSlot
-            case .connecting: return .nothing  // the connect item sees the close and finishes the job
-            case .connected: return .disconnectRoutine
+            if case .runDisconnectRoutine(let cookie) = tearDown.then {
+                context.runner.submit(.disconnect(self, cookie), on: lane)
             }
+            return tearDown
         }
-        log(.debug, .connectionClosed, "connection closed: \(request.reason)")
-        switch next {
-        case .releaseSlot: engine.release(self)
-        case .disconnectRoutine:
-            engine.runner.submit(.disconnect(self))
-        case .nothing: break
+        guard let tearDown else { return }
+        log(.debug, .connectionClosed, "connection closed: \(tearDown.reason)")
+        if case .freeSlot(let handshaking) = tearDown.then {
+            if handshaking { host.handshakeFinished(self) }
+            host.freeSlot(self, wasConnected: false)
         }
     }
 
     private func closeLocked(_ state: inout State) {
-        guard state.descriptorOpen else { return }
-        state.descriptorOpen = false
-        engine.epoll.remove(fd)
-        if let writeDescriptor = state.writeDescriptor {
-            engine.epoll.remove(writeDescriptor)
+        host.forget(fd)
+        if let writeDescriptor = state.output.writeDescriptor {
+            host.forget(writeDescriptor)
             closeDescriptor(writeDescriptor)
-            state.writeDescriptor = nil
         }
         closeDescriptor(fd)
-        state.output = []
+        state.output = OutputQueue()
         failWaitersLocked(&state)
     }
 
-    // MARK: - Any thread: writing and asking to close
+    // MARK: - Any thread: asking to close
 
-    /// Queues a frame for the client and writes what the socket takes now.
-    func write(_ frame: Frame) {
-        let bytes = frame.encoded()
-        state.withLock { writeLocked(&$0, bytes) }
-    }
-
-    /// ``write(_:)`` for a caller that holds the lock already.
-    func writeLocked(_ state: inout State, _ bytes: [UInt8]) {
-        guard state.descriptorOpen, state.closeRequest == nil else { return }
-        if bytes.count >= PortEngine.largeBufferBytes { noteLargeBuffer() }
-        if state.output.isEmpty {
-            // The common case: the socket takes it all, and nothing is copied into the queue.
-            do {
-                let written = try AbstractSocket.sendSome(fd, bytes)
-                if written == bytes.count { return }
-                state.output.append(contentsOf: bytes[written...])
-            } catch {
-                requestCloseLocked(&state, CloseRequest(status: nil, reason: "writing to the client failed: \(error)"))
-                return
-            }
-        } else {
-            state.output += bytes
-        }
-        if state.output.count > engine.configuration.maxQueuedOutputBytes {
-            logLimitOnce(
-                &state,
-                "output-queue",
-                "the client does not read: over \(engine.configuration.maxQueuedOutputBytes) bytes queued; disconnecting it"
-            )
-            requestCloseLocked(&state, CloseRequest(status: nil, reason: "output queue full"))
-            return
-        }
-        awaitWritableLocked(&state)
-    }
-
-    /// Writes queued output on an EPOLLOUT event of the write registration.
-    func handleWritable() {
-        state.withLock { state in
-            guard state.descriptorOpen else { return }
-            do {
-                try flushLocked(&state)
-            } catch {
-                requestCloseLocked(&state, CloseRequest(status: nil, reason: "writing to the client failed: \(error)"))
-                return
-            }
-            if !state.output.isEmpty { awaitWritableLocked(&state) }
-        }
-    }
-
-    /// Asks the holder to close this connection, sending DISCONNECT with `status` first.
+    /// Asks the reader to close this connection, sending DISCONNECT with `status` first.
     func requestClose(sending status: NTStatus?, reason: String) {
         state.withLock { requestCloseLocked(&$0, CloseRequest(status: status, reason: reason)) }
     }
@@ -409,59 +308,64 @@ final class Connection: @unchecked Sendable {
     /// that came first wins, and the connection goes on).
     func endHandshake(sending status: NTStatus, reason: String) -> Bool {
         state.withLock { state in
-            guard state.phase == .handshaking, state.descriptorOpen, state.closeRequest == nil else { return false }
-            requestCloseLocked(&state, CloseRequest(status: status, reason: reason))
+            guard state.life.handshakeEnded(CloseRequest(status: status, reason: reason)) else { return false }
+            wakeReader()
             return true
         }
     }
 
-    private func requestCloseLocked(_ state: inout State, _ request: CloseRequest) {
-        guard state.descriptorOpen, state.closeRequest == nil else { return }
-        state.closeRequest = request
-        // Raises a read event (reads return 0 once the queue is empty); a busy holder sees the request anyway.
-        shutdown(fd, Int32(SHUT_RD))
-    }
-
-    private func flushLocked(_ state: inout State) throws(SystemError) {
-        guard !state.output.isEmpty else { return }
-        let written = try AbstractSocket.sendSome(fd, state.output)
-        if written == state.output.count {
-            state.output.removeAll(keepingCapacity: state.output.capacity <= 64 * 1024)
-        } else {
-            state.output.removeFirst(written)
+    /// The timer found the handshake deadline passed: true when that closes the connection.
+    func handshakeDeadlinePassed(now: MonotonicInstant) -> Bool {
+        state.withLock { state in
+            guard case .close = state.life.handshakeDeadlinePassed(now: now) else { return false }
+            wakeReader()
+            return true
         }
     }
 
-    /// Registers (or re-arms) a duplicate descriptor for EPOLLOUT: any thread may do that safely, because a
-    /// write event only flushes under the lock.
-    private func awaitWritableLocked(_ state: inout State) {
-        if let writeDescriptor = state.writeDescriptor {
-            engine.rearmWrite(self, descriptor: writeDescriptor)
-            return
+    /// The timer found the partial frame that began at `since` still partial at `now`: nil when that closes
+    /// the connection, or the deadline to watch.
+    func frameDeadlinePassed(
+        since: MonotonicInstant,
+        now: MonotonicInstant,
+        frameTimeout: Duration
+    )
+        -> MonotonicInstant?
+    {
+        let action = state.withLock { state in
+            let action = state.life.frameDeadlinePassed(partialSince: since, now: now, frameTimeout: frameTimeout)
+            if case .close = action { wakeReader() }
+            return action
         }
-        let duplicate = fcntl(fd, F_DUPFD_CLOEXEC, 0)
-        guard duplicate >= 0 else {
-            requestCloseLocked(
-                &state,
-                CloseRequest(status: nil, reason: "no descriptor left to wait for a slow reader")
-            )
-            return
+        switch action {
+        case .notYet(let deadline): return deadline
+        case .none: return nil
+        case .close(let logLimit):
+            if logLimit {
+                log(
+                    .warning,
+                    .limitHit,
+                    "a frame was not complete within the frame timeout of \(frameTimeout); disconnecting"
+                )
+            }
+            return nil
         }
-        state.writeDescriptor = duplicate
-        engine.addWrite(self, descriptor: duplicate)
     }
 
-    private func noteLargeBuffer() {
+    /// The client port, while the connect routine's acceptance holds (until the slot is freed).
+    var connectedClient: (any AnyObject & Sendable)? {
+        state.withLock { $0.life.isConnected ? $0.client : nil }
+    }
+
+    /// Raises a read event (reads return 0 once the queue is empty); a busy reader sees the request anyway.
+    /// Called with the lock held, while the life cycle says the socket is open: the reader closes it under
+    /// the same lock.
+    func wakeReader() {
+        try? DescriptorCalls.shutdown(fd, .read)
+    }
+
+    func noteLargeBuffer() {
         movedLargeBuffers.store(true, ordering: .relaxed)
-        engine.noteLargeBuffer()
-    }
-
-    func logLimitOnce(_ limit: String, _ message: String) {
-        state.withLock { logLimitOnce(&$0, limit, message) }
-    }
-
-    private func logLimitOnce(_ state: inout State, _ limit: String, _ message: String) {
-        guard state.limitsLogged.insert(limit).inserted else { return }
-        log(.warning, .limitHit, message)
+        host.noteLargeBuffer()
     }
 }

@@ -140,7 +140,7 @@ where Instant.Duration == Duration {
         case accepted(cookie: Cookie, queue: [(id: UInt64, send: Send)])
         /// Accepted, but the client left meanwhile: run the disconnect routine now.
         case runDisconnectRoutine(Cookie)
-        /// Answer CONNECT_RESULT with this status and close without DISCONNECT.
+        /// Answer CONNECT_RESULT with this status, then ask to close without DISCONNECT (``closeRequested(_:)``).
         case refused(NTStatus)
         /// Refused, and the client left meanwhile: free the slot.
         case freeSlot
@@ -169,9 +169,7 @@ where Instant.Duration == Duration {
             }
             phase = .refused
             // A refusal must fail the client's call: success is no refusal (docs/protocol.md section 3).
-            let status = status == .success ? NTStatus.unsuccessful : status
-            socket = .closeRequested(CloseRequest(status: nil, reason: "the connect routine refused the client"))
-            return .refused(status)
+            return .refused(status == .success ? NTStatus.unsuccessful : status)
         }
     }
 
