@@ -266,6 +266,7 @@ final class Connection: @unchecked Sendable, RoutineTarget {
     /// on. Only the reader calls this.
     private func tearDown(_ cause: CloseRequest, lane: RoutineRunner.Lane) {
         readerClosed = true
+        var notifications: [@Sendable () -> Void] = []
         let tearDown = state.withLock { state -> Connection.LifeCycle.TearDown? in
             guard let tearDown = state.life.socketClosing(cause: cause) else { return nil }
             if let status = tearDown.disconnectStatus {
@@ -273,11 +274,13 @@ final class Connection: @unchecked Sendable, RoutineTarget {
                 _ = try? state.output.flush(fd)
             }
             closeLocked(&state)
+            notifications = failWaitersLocked(&state)
             if case .runDisconnectRoutine(let cookie) = tearDown.then {
                 context.runner.submit(.disconnect(self, cookie), on: lane)
             }
             return tearDown
         }
+        for notify in notifications { notify() }
         guard let tearDown else { return }
         log(.debug, .connectionClosed, "connection closed: \(tearDown.reason)")
         if case .freeSlot(let handshaking) = tearDown.then {
@@ -294,7 +297,6 @@ final class Connection: @unchecked Sendable, RoutineTarget {
         }
         closeDescriptor(fd)
         state.output = OutputQueue()
-        failWaitersLocked(&state)
     }
 
     // MARK: - Any thread: asking to close

@@ -9,6 +9,8 @@ protocol ConnectionHost: AnyObject, Sendable {
     func handshakeFinished(_ connection: Connection)
     /// Watches the partial frame `connection` began receiving at `since`; the caller won its deadline flag.
     func watchPartialFrame(_ connection: Connection, since: MonotonicInstant)
+    /// Tells `connection` when the reply to its message `messageID` is late (``Connection/messageDeadlinePassed(_:)``).
+    func watchMessageDeadline(_ connection: Connection, messageID: UInt64, deadline: MonotonicInstant)
     /// Registers `descriptor`, a duplicate of the connection's socket, for EPOLLOUT.
     func watchWritable(_ connection: Connection, descriptor: Int32)
     /// Re-arms the write registration of ``watchWritable(_:descriptor:)``.

@@ -11,8 +11,16 @@ struct FrameDeadline: Comparable {
     static func < (a: FrameDeadline, b: FrameDeadline) -> Bool { a.deadline < b.deadline }
 }
 
-/// The port's one timer and what it watches: handshake deadlines, partial-frame deadlines, the listener's
-/// back-off and the freed-memory check. Whether a deadline closes a connection is the connection's life
+/// When the reply to an asynchronous FltSendMessage is late.
+struct MessageDeadline: Comparable {
+    var deadline: Int64
+    var connection: UInt64
+    var message: UInt64
+    static func < (a: MessageDeadline, b: MessageDeadline) -> Bool { a.deadline < b.deadline }
+}
+
+/// The port's one timer and what it watches: handshake deadlines, partial-frame deadlines, reply deadlines,
+/// the listener's back-off and the freed-memory check. Whether a deadline closes a connection is the connection's life
 /// cycle's to say (``ConnectionLifeCycle``); this file only finds the deadlines that came.
 extension PortEngine {
     func scheduleTimerLocked(_ state: inout State, at deadline: Int64) {
@@ -25,6 +33,12 @@ extension PortEngine {
     /// frame timeout. The caller won the connection's deadline flag (``PartialFrameClock``).
     func watchPartialFrameLocked(_ state: inout State, _ id: UInt64, deadline: MonotonicInstant) {
         state.frameDeadlines.insert(FrameDeadline(deadline: deadline.nanoseconds, id: id))
+        scheduleTimerLocked(&state, at: deadline.nanoseconds)
+    }
+
+    /// Watches the reply to message `message` of connection `id`.
+    func watchMessageDeadlineLocked(_ state: inout State, _ id: UInt64, _ message: UInt64, deadline: MonotonicInstant) {
+        state.messageDeadlines.insert(MessageDeadline(deadline: deadline.nanoseconds, connection: id, message: message))
         scheduleTimerLocked(&state, at: deadline.nanoseconds)
     }
 
@@ -42,6 +56,7 @@ extension PortEngine {
     func handleTimer() {
         timer.drain()
         let now = MonotonicInstant.now
+        var lateReplies: [(Connection, message: UInt64)] = []
         let (expired, partial, returnFreedMemory) = state.withLock {
             state -> ([Connection], [(Connection, since: Int64)], Bool) in
             state.timerArmedFor = nil
@@ -55,6 +70,12 @@ extension PortEngine {
                 guard let since = connection.partialFrame.takeDeadline() else { continue }
                 partial.append((connection, since))
             }
+            while let first = state.messageDeadlines.min, first.deadline <= now.nanoseconds {
+                state.messageDeadlines.removeMin()
+                if let connection = state.connections[first.connection] {
+                    lateReplies.append((connection, first.message))
+                }
+            }
             if case .backingOff(let until) = state.listener {
                 if until <= now.nanoseconds {
                     state.listener = .armed
@@ -66,6 +87,7 @@ extension PortEngine {
             if let next = state.handshakes.nextDeadline() { scheduleTimerLocked(&state, at: next) }
             if let next = state.frameDeadlines.min { scheduleTimerLocked(&state, at: next.deadline) }
             if let next = state.freedMemoryCheck { scheduleTimerLocked(&state, at: next) }
+            if let next = state.messageDeadlines.min { scheduleTimerLocked(&state, at: next.deadline) }
             return (expired, partial, returnFreedMemory)
         }
         if returnFreedMemory {
@@ -84,6 +106,7 @@ extension PortEngine {
                 status: .ioTimeout
             )
         }
+        for (connection, message) in lateReplies { connection.messageDeadlinePassed(message) }
         for (connection, since) in partial {
             // The partial frame waiting now may be younger than the one the deadline was for: its own.
             if let later = connection.frameDeadlinePassed(
@@ -97,11 +120,18 @@ extension PortEngine {
     }
 
     /// Drops the frame deadlines of closed connections once they outnumber the open ones: with a long frame
-    /// timeout they would otherwise pile up under churn for as long as the timeout.
+    /// timeout they would otherwise pile up under churn for as long as the timeout. Reply deadlines of closed
+    /// connections go the same way.
     func compactFrameDeadlinesLocked(_ state: inout State) {
-        guard state.frameDeadlines.count > 2 * state.connections.count + 32 else { return }
         let connections = state.connections
-        state.frameDeadlines = Heap(state.frameDeadlines.unordered.filter { connections[$0.id] != nil })
+        if state.frameDeadlines.count > 2 * connections.count + 32 {
+            state.frameDeadlines = Heap(state.frameDeadlines.unordered.filter { connections[$0.id] != nil })
+        }
+        if state.messageDeadlines.count > 2 * connections.count + 32 {
+            state.messageDeadlines = Heap(
+                state.messageDeadlines.unordered.filter { connections[$0.connection] != nil }
+            )
+        }
     }
 
     /// Deadline entries held (handshakes, partial frames), live or stale: what the deadlines cost, for tests.

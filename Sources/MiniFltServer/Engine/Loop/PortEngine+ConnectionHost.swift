@@ -14,6 +14,10 @@ extension PortEngine: ConnectionHost {
         state.withLock { watchPartialFrameLocked(&$0, connection.id, deadline: since.advanced(by: frameTimeout)) }
     }
 
+    func watchMessageDeadline(_ connection: Connection, messageID: UInt64, deadline: MonotonicInstant) {
+        state.withLock { watchMessageDeadlineLocked(&$0, connection.id, messageID, deadline: deadline) }
+    }
+
     func watchWritable(_ connection: Connection, descriptor: Int32) {
         do {
             try epoll.add(descriptor, events: .writable, token: EpollToken.write(connection: connection.id).rawValue)

@@ -41,6 +41,9 @@ final class PortEngine: @unchecked Sendable {
         /// At most one per connection (``PartialFrameClock``), soonest first; entries of closed connections
         /// wait for their deadline unless ``compactFrameDeadlinesLocked(_:)`` drops them first.
         var frameDeadlines = Heap<FrameDeadline>()
+        /// The deadlines of asynchronous FltSendMessage calls, soonest first; entries of replied messages stay
+        /// until their deadline, those of closed connections until ``compactFrameDeadlinesLocked(_:)``.
+        var messageDeadlines = Heap<MessageDeadline>()
         var timerArmedFor: Int64?
         /// When to look whether large buffers stopped coming, so that the memory they freed can go back.
         var freedMemoryCheck: Int64?
