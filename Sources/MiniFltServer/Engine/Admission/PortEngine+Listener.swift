@@ -193,6 +193,17 @@ extension PortEngine {
         closeDescriptor(fd)
     }
 
+    /// At a timer expiry: accepting resumes once a back-off has run its course; else the timer waits for it.
+    func resumeListenerIfDueLocked(_ state: inout State, now: MonotonicInstant) {
+        guard case .backingOff(let until) = state.listener else { return }
+        if until <= now.nanoseconds {
+            state.listener = .armed
+            try? epoll.rearm(listenDescriptor, events: .readable, token: EpollToken.listener.rawValue)
+        } else {
+            scheduleTimerLocked(&state, at: until)
+        }
+    }
+
     /// Stops accepting: the listening socket is closed; connections live on.
     func closeListener() {
         state.withLock { state in

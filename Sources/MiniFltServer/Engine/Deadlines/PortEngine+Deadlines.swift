@@ -19,9 +19,10 @@ struct MessageDeadline: Comparable {
     static func < (a: MessageDeadline, b: MessageDeadline) -> Bool { a.deadline < b.deadline }
 }
 
-/// The port's one timer and what it watches: handshake deadlines, partial-frame deadlines, reply deadlines,
-/// the listener's back-off and the freed-memory check. Whether a deadline closes a connection is the connection's life
-/// cycle's to say (``ConnectionLifeCycle``); this file only finds the deadlines that came.
+/// The port's one timer and the deadlines it keeps: handshakes, partial frames, replies and the freed-memory
+/// check (the listener's back-off is admission's, which arms the timer too). Whether a deadline closes a
+/// connection is its life cycle's to say (``ConnectionLifeCycle``); this file only keeps them and hands over
+/// those that came (``takeDueDeadlinesLocked(_:now:)``) for the loop to act on.
 extension PortEngine {
     func scheduleTimerLocked(_ state: inout State, at deadline: Int64) {
         if let armed = state.timerArmedFor, armed <= deadline { return }
@@ -53,70 +54,39 @@ extension PortEngine {
         return false
     }
 
-    func handleTimer() {
-        timer.drain()
-        let now = MonotonicInstant.now
-        var lateReplies: [(Connection, message: UInt64)] = []
-        let (expired, partial, returnFreedMemory) = state.withLock {
-            state -> ([Connection], [(Connection, since: Int64)], Bool) in
-            state.timerArmedFor = nil
-            let returnFreedMemory = freedMemoryDueLocked(&state, now: now.nanoseconds)
-            let expired = state.handshakes.removeExpired(asOf: now.nanoseconds).compactMap { state.connections[$0] }
-            var partial: [(Connection, since: Int64)] = []
-            while let first = state.frameDeadlines.min, first.deadline <= now.nanoseconds {
-                state.frameDeadlines.removeMin()
-                guard let connection = state.connections[first.id] else { continue }
-                // Frames completed meanwhile: watch the partial frame waiting now, if any.
-                guard let since = connection.partialFrame.takeDeadline() else { continue }
-                partial.append((connection, since))
-            }
-            while let first = state.messageDeadlines.min, first.deadline <= now.nanoseconds {
-                state.messageDeadlines.removeMin()
-                if let connection = state.connections[first.connection] {
-                    lateReplies.append((connection, first.message))
-                }
-            }
-            if case .backingOff(let until) = state.listener {
-                if until <= now.nanoseconds {
-                    state.listener = .armed
-                    try? epoll.rearm(listenDescriptor, events: .readable, token: EpollToken.listener.rawValue)
-                } else {
-                    scheduleTimerLocked(&state, at: until)
-                }
-            }
-            if let next = state.handshakes.nextDeadline() { scheduleTimerLocked(&state, at: next) }
-            if let next = state.frameDeadlines.min { scheduleTimerLocked(&state, at: next.deadline) }
-            if let next = state.freedMemoryCheck { scheduleTimerLocked(&state, at: next) }
-            if let next = state.messageDeadlines.min { scheduleTimerLocked(&state, at: next.deadline) }
-            return (expired, partial, returnFreedMemory)
+    /// The deadlines that came by `now`, taken out; the timer is armed again for the next one left.
+    struct DueDeadlines {
+        /// Connections whose handshake deadline came.
+        var handshakes: [Connection] = []
+        /// Connections with a partial frame whose deadline came, and when the partial frame waiting now began.
+        var partialFrames: [(Connection, since: Int64)] = []
+        /// Messages whose reply is late.
+        var replies: [(Connection, message: UInt64)] = []
+        /// Large buffers stopped coming: freed memory may go back.
+        var returnFreedMemory = false
+    }
+
+    func takeDueDeadlinesLocked(_ state: inout State, now: MonotonicInstant) -> DueDeadlines {
+        var due = DueDeadlines()
+        state.timerArmedFor = nil
+        due.returnFreedMemory = freedMemoryDueLocked(&state, now: now.nanoseconds)
+        due.handshakes = state.handshakes.removeExpired(asOf: now.nanoseconds).compactMap { state.connections[$0] }
+        while let first = state.frameDeadlines.min, first.deadline <= now.nanoseconds {
+            state.frameDeadlines.removeMin()
+            guard let connection = state.connections[first.id] else { continue }
+            // Frames completed meanwhile: watch the partial frame waiting now, if any.
+            guard let since = connection.partialFrame.takeDeadline() else { continue }
+            due.partialFrames.append((connection, since))
         }
-        if returnFreedMemory {
-            let start = MonotonicClock.now
-            MallocTuning.returnFreedMemory()
-            logger.debug(
-                "large messages stopped: gave freed memory back to the kernel in \((MonotonicClock.now - start) / 1000) us"
-            )
+        while let first = state.messageDeadlines.min, first.deadline <= now.nanoseconds {
+            state.messageDeadlines.removeMin()
+            if let connection = state.connections[first.connection] { due.replies.append((connection, first.message)) }
         }
-        for connection in expired where connection.handshakeDeadlinePassed(now: now) {
-            logger.event(
-                .notice,
-                .handshakeTimeout,
-                "no CONNECT within the handshake timeout of \(configuration.handshakeTimeout); disconnecting",
-                peer: connection.peer,
-                status: .ioTimeout
-            )
-        }
-        for (connection, message) in lateReplies { connection.messageDeadlinePassed(message) }
-        for (connection, since) in partial {
-            // The partial frame waiting now may be younger than the one the deadline was for: its own.
-            if let later = connection.frameDeadlinePassed(
-                since: MonotonicInstant(nanoseconds: since),
-                now: now,
-                frameTimeout: frameTimeout
-            ) {
-                state.withLock { watchPartialFrameLocked(&$0, connection.id, deadline: later) }
-            }
-        }
+        if let next = state.handshakes.nextDeadline() { scheduleTimerLocked(&state, at: next) }
+        if let next = state.frameDeadlines.min { scheduleTimerLocked(&state, at: next.deadline) }
+        if let next = state.freedMemoryCheck { scheduleTimerLocked(&state, at: next) }
+        if let next = state.messageDeadlines.min { scheduleTimerLocked(&state, at: next.deadline) }
+        return due
     }
 
     /// Drops the frame deadlines of closed connections once they outnumber the open ones: with a long frame
