@@ -15,8 +15,8 @@ import Glibc
 /// This file is the loop: the threads, the epoll dispatch, the probes and the stop; the timer's event is in
 /// `PortEngine+Timer.swift`, and what connections ask of the engine in `PortEngine+ConnectionHost.swift`. The
 /// listener and admission are in `Admission/`, the deadlines in `Deadlines/`, each connection's own work in
-/// `Connection/`. The loop calls into those rooms; `Admission/` arms the timer of `Deadlines/`, which calls no
-/// other room, and a connection reaches the engine only through ``ConnectionHost``.
+/// `Connection/`. The loop calls into those rooms; `Admission/` arms the timer of `Deadlines/`, which reads
+/// only connections' partial-frame clocks, and a connection reaches the engine only through ``ConnectionHost``.
 ///
 /// The loop thread first does the I/O of all its events (accept, read and decode, write), queueing routine
 /// calls on the ``RoutineRunner``, and then runs them with `routineQueue.sync`, writing each result itself.
