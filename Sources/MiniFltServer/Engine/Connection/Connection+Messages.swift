@@ -42,17 +42,17 @@ extension Connection {
 
     /// Writes the MESSAGE and files its waiter; nil when the client is not (or no longer) connected.
     private func post(_ message: [UInt8], replyCapacity: Int, waiter: MessageWaiter?) -> UInt64? {
-        var overflowed = false
+        var problem: OutputProblem?
         let id = state.withLock { state -> UInt64? in
             guard state.life.acceptsOutput, state.life.isConnected else { return nil }
             let id = state.nextMessageID
             state.nextMessageID += 1
             if let waiter { state.waiters[id] = waiter }
             let frame = Frame.message(id: id, replyCapacity: UInt32(replyCapacity), body: message).encoded()
-            overflowed = writeLocked(&state, frame)
+            problem = writeLocked(&state, frame)
             return id
         }
-        if overflowed { logOutputLimit() }
+        report(problem)
         return id
     }
 

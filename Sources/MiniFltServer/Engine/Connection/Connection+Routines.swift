@@ -24,25 +24,25 @@ extension Connection {
             context.statistics.recordConnected()
             log(.debug, .clientConnected, "client connected")
         }
-        var overflowed = false
+        var problem: OutputProblem?
         let action = state.withLock { state -> Connection.LifeCycle.ConnectReturnAction in
             let action = state.life.connectRoutineReturned(outcome.result)
             switch action {
             case .accepted(let cookie, let deferred):
                 state.client = outcome.client
-                overflowed = writeLocked(&state, Frame.connectResult(.success).encoded())
+                problem = writeLocked(&state, Frame.connectResult(.success).encoded())
                 // Queued before the lock is let go: a SEND read meanwhile queues behind these.
                 for entry in deferred { context.runner.submit(.message(self, entry.send, cookie), on: lane) }
             case .runDisconnectRoutine:
                 state.client = outcome.client
             case .refused(let status):
-                overflowed = writeLocked(&state, Frame.connectResult(status).encoded())
+                problem = writeLocked(&state, Frame.connectResult(status).encoded())
                 requestCloseLocked(&state, CloseRequest(status: nil, reason: "the connect routine refused the client"))
             case .freeSlot: break
             }
             return action
         }
-        if overflowed { logOutputLimit() }
+        report(problem)
         switch action {
         case .accepted: break
         case .runDisconnectRoutine(let cookie): runDisconnectRoutine(cookie: cookie)
@@ -78,12 +78,12 @@ extension Connection {
         }
         let frame = Frame.sendResult(id: send.id, status: result.status, output: result.output).encoded()
         context.statistics.recordMessage()
-        var overflowed = false
+        var problem: OutputProblem?
         let action = state.withLock { state in
-            overflowed = writeLocked(&state, frame)
+            problem = writeLocked(&state, frame)
             return state.life.messageRoutineReturned(id: send.id)
         }
-        if overflowed { logOutputLimit() }
+        report(problem)
         if case .runDisconnectRoutine(let cookie) = action { runDisconnectRoutine(cookie: cookie) }
     }
 

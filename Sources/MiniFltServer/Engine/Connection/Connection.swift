@@ -192,15 +192,17 @@ final class Connection: @unchecked Sendable, RoutineTarget {
         let valid =
             request.version == ConnectRequest.currentVersion && request.wcharSize != .unsupported
             && request.options & ~ConnectRequest.knownOptions == 0
+        var problem: OutputProblem?
         let action = state.withLock { state -> Connection.LifeCycle.ConnectAction in
             let action = state.life.connectDecoded(valid: valid)
             switch action {
             case .runConnectRoutine: context.runner.submit(.connect(self, request), on: lane)
-            case .refuseInvalid: _ = writeLocked(&state, Frame.connectResult(.invalidParameter).encoded())
+            case .refuseInvalid: problem = writeLocked(&state, Frame.connectResult(.invalidParameter).encoded())
             case .close, .violation: break
             }
             return action
         }
+        report(problem)
         switch action {
         case .runConnectRoutine: return nil
         case .refuseInvalid:
@@ -218,6 +220,7 @@ final class Connection: @unchecked Sendable, RoutineTarget {
 
     /// The hot path: one lock, and the routine queued on this thread's lane.
     private func handleSend(_ send: PendingSend, lane: RoutineRunner.Lane) -> CloseRequest? {
+        var problem: OutputProblem?
         let action = state.withLock { state -> Connection.LifeCycle.SendAction in
             let action = state.life.messageDecoded(
                 id: send.id,
@@ -227,7 +230,7 @@ final class Connection: @unchecked Sendable, RoutineTarget {
             switch action {
             case .runMessageRoutine(let cookie): context.runner.submit(.message(self, send, cookie), on: lane)
             case .overLimit:
-                _ = writeLocked(
+                problem = writeLocked(
                     &state,
                     Frame.sendResult(id: send.id, status: .insufficientResources, output: []).encoded()
                 )
@@ -235,6 +238,7 @@ final class Connection: @unchecked Sendable, RoutineTarget {
             }
             return action
         }
+        report(problem)
         switch action {
         case .runMessageRoutine, .deferred, .ignored: return nil
         case .overLimit(let logLimit):

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 import Dispatch
 import Logging
+import MiniFltPosix
 
 /// What a connection asks of the engine that owns it. The engine conforms; the connection knows it by this
 /// protocol alone, so that the connection does not depend on the engine (the engine holds the connections).
@@ -12,7 +13,7 @@ protocol ConnectionHost: AnyObject, Sendable {
     /// Tells `connection` when the reply to its message `messageID` is late (``Connection/messageDeadlinePassed(_:)``).
     func watchMessageDeadline(_ connection: Connection, messageID: UInt64, deadline: MonotonicInstant)
     /// Registers `descriptor`, a duplicate of the connection's socket, for EPOLLOUT.
-    func watchWritable(_ connection: Connection, descriptor: Int32)
+    func watchWritable(_ connection: Connection, descriptor: Int32) throws(SystemError)
     /// Re-arms the write registration of ``watchWritable(_:descriptor:)``.
     func rearmWritable(_ connection: Connection, descriptor: Int32)
     /// Takes `descriptor` out of the epoll set before it is closed.

@@ -18,13 +18,8 @@ extension PortEngine: ConnectionHost {
         state.withLock { watchMessageDeadlineLocked(&$0, connection.id, messageID, deadline: deadline) }
     }
 
-    func watchWritable(_ connection: Connection, descriptor: Int32) {
-        do {
-            try epoll.add(descriptor, events: .writable, token: EpollToken.write(connection: connection.id).rawValue)
-        } catch {
-            logger.error("cannot wait for the client's socket to drain: \(error); disconnecting it")
-            try? DescriptorCalls.shutdown(connection.fd, .readWrite)
-        }
+    func watchWritable(_ connection: Connection, descriptor: Int32) throws(SystemError) {
+        try epoll.add(descriptor, events: .writable, token: EpollToken.write(connection: connection.id).rawValue)
     }
 
     func rearmWritable(_ connection: Connection, descriptor: Int32) {
