@@ -18,27 +18,7 @@ public struct FilterPortError: Error, Hashable, Sendable, CustomStringConvertibl
 
     /// The error for a status the server sent, explained where the status is a common one.
     static func server(_ status: NTStatus, port: String, during call: String) -> FilterPortError {
-        let advice: String
-        switch status {
-        case .accessDenied:
-            advice =
-                "the port's permission descriptor does not admit this process's uid or groups; run as a user it admits or extend it (minifltd --allow-user, --allow-group or --sddl)"
-        case .connectionCountLimit:
-            advice =
-                "the port already has its maximum number of connections; close another client or raise minifltd --max-connections"
-        case .portDisconnected: advice = "the server closed this connection; connect again"
-        case .invalidParameter: advice = "the server rejected the request as malformed"
-        case .ioTimeout: advice = "the server gave up waiting for the handshake"
-        case .insufficientResources:
-            advice = "the server is out of resources or this connection has too many requests outstanding"
-        case .fltNoWaiterForReply:
-            advice =
-                "nobody waits for a reply to that message any more (the filter's timeout passed, or the id is unknown)"
-        case .bufferOverflow:
-            advice =
-                "the reply is longer than the ReplyLength the filter gave (FILTER_MESSAGE_HEADER); send at most that many bytes after the header"
-        default: advice = "the server answered \(status)"
-        }
+        let advice = status.clientAdvice ?? "the server answered \(status)"
         return FilterPortError(status.failureHResult, "\(call) on port \(port) failed: \(advice)")
     }
 

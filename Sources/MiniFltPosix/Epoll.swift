@@ -40,8 +40,10 @@ package struct Epoll: Sendable {
         }
     }
 
+    /// Takes `descriptor` out of the set. A failure is not reported: the descriptor is closed next, which
+    /// takes it out anyway.
     package func remove(_ descriptor: Int32) {
-        _ = CMiniFltPosix_epoll_ctl(fd, 2, descriptor, 0, 0)
+        _ = injectable("epoll_ctl(DEL)") { CMiniFltPosix_epoll_ctl(fd, 2, descriptor, 0, 0) }
     }
 
     /// Waits for up to `events.count` events; returns how many were filled in.
@@ -68,11 +70,13 @@ package struct EventFD: Sendable {
     package init() throws(SystemError) { fd = try syscall("eventfd") { CMiniFltPosix_eventfd() } }
     package func signal() {
         var one: UInt64 = 1
-        _ = write(fd, &one, 8)
+        // Fails only when the counter is full (EAGAIN): the waiter wakes up anyway.
+        _ = injectable("write(eventfd)") { write(fd, &one, 8) }
     }
     package func drain() {
         var value: UInt64 = 0
-        _ = read(fd, &value, 8)
+        // EAGAIN when another thread drained it first: nothing to do.
+        _ = injectable("read(eventfd)") { read(fd, &value, 8) }
     }
     package func close() { closeDescriptor(fd) }
 }
@@ -87,7 +91,8 @@ package struct TimerFD: Sendable {
     }
     package func drain() {
         var value: UInt64 = 0
-        _ = read(fd, &value, 8)
+        // EAGAIN when it has not fired (or was drained): nothing to do.
+        _ = injectable("read(timerfd)") { read(fd, &value, 8) }
     }
     package func close() { closeDescriptor(fd) }
 }

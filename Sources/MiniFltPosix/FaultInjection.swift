@@ -27,10 +27,11 @@ package enum FaultInjection {
         var seen = 0
     }
 
-    /// Parsed once, from the environment.
-    static let rules: Mutex<[Rule]>? = {
+    /// Parsed once, from the environment. A StateLock, not a bare Mutex, so that ThreadSanitizer builds see
+    /// its locking (ConditionLock.swift says why).
+    static let rules: StateLock<[Rule]>? = {
         guard let text = getenv("MINIFLT_INJECT_FAULTS").map({ String(cString: $0) }), !text.isEmpty else { return nil }
-        return Mutex(text.split(separator: ",").compactMap(parse))
+        return StateLock(text.split(separator: ",").compactMap(parse))
     }()
 
     static let errnoNames: [String: Int32] = [

@@ -24,57 +24,6 @@ public enum Frame: Hashable, Sendable {
         case .disconnect: .disconnect
         }
     }
-
-    /// The frame as bytes: header and body.
-    public func encoded() -> [UInt8] {
-        var bytes: [UInt8] = []
-        encode(into: &bytes)
-        return bytes
-    }
-
-    /// Appends the frame's bytes to `buffer`.
-    public func encode(into buffer: inout [UInt8]) {
-        switch self {
-        case .connect(let request):
-            Frame.append(.connect, id: 0, into: &buffer, fixed: 8, payload: request.context) { buffer in
-                buffer.appendLittleEndian(request.version)
-                buffer.appendLittleEndian(request.wcharSize.rawValue)
-                buffer.appendLittleEndian(request.options)
-            }
-        case .connectResult(let status), .disconnect(let status):
-            Frame.append(type, id: 0, into: &buffer, fixed: 4, payload: []) { $0.appendLittleEndian(status.wireValue) }
-        case .send(let id, let capacity, let input):
-            Frame.append(.send, id: id, into: &buffer, fixed: 4, payload: input) { $0.appendLittleEndian(capacity) }
-        case .sendResult(let id, let status, let output):
-            Frame.append(.sendResult, id: id, into: &buffer, fixed: 4, payload: output) {
-                $0.appendLittleEndian(status.wireValue)
-            }
-        case .message(let id, let capacity, let body):
-            Frame.append(.message, id: id, into: &buffer, fixed: 4, payload: body) { $0.appendLittleEndian(capacity) }
-        case .reply(let id, let status, let body):
-            Frame.append(.reply, id: id, into: &buffer, fixed: 4, payload: body) {
-                $0.appendLittleEndian(status.wireValue)
-            }
-        case .replyResult(let id, let status):
-            Frame.append(.replyResult, id: id, into: &buffer, fixed: 4, payload: []) {
-                $0.appendLittleEndian(status.wireValue)
-            }
-        }
-    }
-
-    private static func append(
-        _ type: FrameType,
-        id: UInt64,
-        into buffer: inout [UInt8],
-        fixed: Int,
-        payload: [UInt8],
-        fields: (inout [UInt8]) -> Void
-    ) {
-        buffer.reserveCapacity(buffer.count + FrameHeader.size + fixed + payload.count)
-        FrameHeader(bodyLength: UInt32(fixed + payload.count), type: type, messageID: id).encode(into: &buffer)
-        fields(&buffer)
-        buffer.append(contentsOf: payload)
-    }
 }
 
 /// The body of a CONNECT frame.

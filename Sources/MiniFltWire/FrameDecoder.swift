@@ -114,30 +114,3 @@ public struct FrameDecoder: Sendable {
         readIndex = 0
     }
 }
-
-extension Frame {
-    /// Builds a frame from a body whose length `FrameDecoder.validate` already checked.
-    init(type: FrameType, id: UInt64, body: UnsafeRawBufferPointer) {
-        let tail = { (offset: Int) in [UInt8](UnsafeRawBufferPointer(rebasing: body[offset...])) }
-        switch type {
-        case .connect:
-            let wchar = WideCharacterSize(rawValue: body.readLittleEndian(at: 2)) ?? .unsupported
-            self = .connect(
-                ConnectRequest(
-                    version: body.readLittleEndian(at: 0),
-                    wcharSize: wchar,
-                    options: body.readLittleEndian(at: 4),
-                    context: tail(8)
-                )
-            )
-        case .connectResult: self = .connectResult(NTStatus(wireValue: body.readLittleEndian(at: 0)))
-        case .disconnect: self = .disconnect(NTStatus(wireValue: body.readLittleEndian(at: 0)))
-        case .send: self = .send(id: id, outputCapacity: body.readLittleEndian(at: 0), input: tail(4))
-        case .sendResult:
-            self = .sendResult(id: id, status: NTStatus(wireValue: body.readLittleEndian(at: 0)), output: tail(4))
-        case .message: self = .message(id: id, replyCapacity: body.readLittleEndian(at: 0), body: tail(4))
-        case .reply: self = .reply(id: id, status: NTStatus(wireValue: body.readLittleEndian(at: 0)), body: tail(4))
-        case .replyResult: self = .replyResult(id: id, status: NTStatus(wireValue: body.readLittleEndian(at: 0)))
-        }
-    }
-}

@@ -28,7 +28,7 @@ struct SharedVectorTests {
 
     @Test("the file has every kind of vector")
     func fileIsComplete() {
-        for kind in ["status", "name", "connect", "send", "reply", "server", "path"] {
+        for kind in ["status", "advice", "name", "connect", "send", "reply", "server", "path"] {
             #expect(!SharedVectorTests.vectors(kind).isEmpty, "no \(kind) vectors")
         }
     }
@@ -38,6 +38,23 @@ struct SharedVectorTests {
         let status = try #require(UInt32(vector.fields[0], radix: 16))
         let hresult = try #require(UInt32(vector.fields[1], radix: 16))
         #expect(NTStatus(rawValue: status).hresult == HResult(rawValue: hresult))
+    }
+
+    @Test("statuses come with the same advice", arguments: vectors("advice"))
+    func advice(_ vector: Vector) throws {
+        let status = try #require(UInt32(vector.fields[0], radix: 16))
+        #expect(NTStatus(rawValue: status).clientAdvice == vector.fields.dropFirst().joined(separator: " "))
+    }
+
+    @Test("every status with advice has its advice vector, so that libfltlib is checked for it too")
+    func adviceIsComplete() throws {
+        let covered = Set(SharedVectorTests.vectors("advice").compactMap { UInt32($0.fields[0], radix: 16) })
+        for vector in SharedVectorTests.vectors("status") {
+            let status = try #require(UInt32(vector.fields[0], radix: 16))
+            if NTStatus(rawValue: status).clientAdvice != nil {
+                #expect(covered.contains(status), "no advice vector for \(vector.fields[0])")
+            }
+        }
     }
 
     @Test("port names map to the same addresses", arguments: vectors("name"))

@@ -72,26 +72,8 @@ int32_t flt_port_fail_with_connection(struct flt_port *port) {
 
 /* What a person should do about a status the server sent. */
 static const char *advice_for_status(uint32_t status) {
-    switch (status) {
-    case FLT_STATUS_ACCESS_DENIED:
-        return "the port's permission descriptor does not admit this process's uid or groups; run as a user it "
-               "admits or extend it (minifltd --allow-user, --allow-group or --sddl)";
-    case FLT_STATUS_CONNECTION_COUNT_LIMIT:
-        return "the port already has its maximum number of connections; close another client or raise minifltd "
-               "--max-connections";
-    case FLT_STATUS_PORT_DISCONNECTED: return "the server closed this connection; connect again";
-    case FLT_STATUS_INVALID_PARAMETER: return "the server rejected the request as malformed";
-    case FLT_STATUS_IO_TIMEOUT: return "the server gave up waiting for the handshake";
-    case FLT_STATUS_INSUFFICIENT_RESOURCES:
-        return "the server is out of resources or this connection has too many requests outstanding";
-    case FLT_STATUS_FLT_NO_WAITER_FOR_REPLY:
-        return "nobody waits for a reply to that message any more (the filter's timeout passed, or the id is "
-               "unknown)";
-    case FLT_STATUS_BUFFER_OVERFLOW:
-        return "the reply is longer than the buffer (or than the ReplyLength the filter gave)";
-    case FLT_STATUS_INVALID_DEVICE_REQUEST: return "the port has no message routine";
-    default: return "the server answered with that status";
-    }
+    const char *advice = flt_status_advice(status);
+    return advice != NULL ? advice : "the server answered with that status";
 }
 
 /* ---- Overlapped requests ------------------------------------------------------------------------------- */

@@ -41,3 +41,27 @@ int32_t flt_failure_from_status(uint32_t status) {
     int32_t hresult = flt_hresult_from_status(status);
     return hresult < 0 ? hresult : (int32_t)0x80004005u; /* E_FAIL */
 }
+
+const char *flt_status_advice(uint32_t status) {
+    switch (status) {
+    case FLT_STATUS_ACCESS_DENIED:
+        return "the port's permission descriptor does not admit this process's uid or groups; run as a user it "
+               "admits or extend it (minifltd --allow-user, --allow-group or --sddl)";
+    case FLT_STATUS_CONNECTION_COUNT_LIMIT:
+        return "the port already has its maximum number of connections; close another client or raise minifltd "
+               "--max-connections";
+    case FLT_STATUS_PORT_DISCONNECTED: return "the server closed this connection; connect again";
+    case FLT_STATUS_INVALID_PARAMETER: return "the server rejected the request as malformed";
+    case FLT_STATUS_IO_TIMEOUT: return "the server gave up waiting for the handshake";
+    case FLT_STATUS_INSUFFICIENT_RESOURCES:
+        return "the server is out of resources or this connection has too many requests outstanding";
+    case FLT_STATUS_FLT_NO_WAITER_FOR_REPLY:
+        return "nobody waits for a reply to that message any more (the filter's timeout passed, or the id is "
+               "unknown)";
+    case FLT_STATUS_BUFFER_OVERFLOW:
+        return "the answer did not fit its buffer: the port's message routine returned more than the output buffer "
+               "holds, or the reply is longer than the ReplyLength the filter gave (FILTER_MESSAGE_HEADER)";
+    case FLT_STATUS_INVALID_DEVICE_REQUEST: return "the port has no message routine";
+    default: return NULL;
+    }
+}

@@ -24,4 +24,9 @@ int32_t flt_hresult_from_status(uint32_t status);
  * FAILED() holds for every failed call. */
 int32_t flt_failure_from_status(uint32_t status);
 
+/* What a person should do about `status` when the server sent it, for the statuses a client meets in
+ * practice; NULL for the others. The same sentences as MiniFltWire's NTStatus.clientAdvice, and both are
+ * checked against Tests/WireVectors/wire-vectors.txt. */
+const char *flt_status_advice(uint32_t status);
+
 #endif

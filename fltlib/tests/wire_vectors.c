@@ -69,6 +69,14 @@ static void check_status(char *rest) {
     CHECK(actual == expected, "status 0x%08x maps to 0x%08x, expected 0x%08x", status, actual, expected);
 }
 
+/* advice NTSTATUS TEXT: the rest of the line is the sentence both libraries print for that status. */
+static void check_advice(char *rest) {
+    uint32_t status = (uint32_t)strtoul(field(&rest), NULL, 16);
+    const char *actual = flt_status_advice(status);
+    CHECK(actual != NULL && rest != NULL && strcmp(actual, rest) == 0, "status 0x%08x's advice is \"%s\"", status,
+          actual != NULL ? actual : "(none)");
+}
+
 static void check_name(char *rest) {
     const char *name = field(&rest);
     const char *expected = field(&rest);
@@ -198,6 +206,7 @@ int main(int argc, char **argv) {
         char *rest = line;
         const char *kind = field(&rest);
         if (strcmp(kind, "status") == 0) check_status(rest);
+        else if (strcmp(kind, "advice") == 0) check_advice(rest);
         else if (strcmp(kind, "name") == 0) check_name(rest);
         else if (strcmp(kind, "connect") == 0 || strcmp(kind, "send") == 0 || strcmp(kind, "reply") == 0)
             check_client_frame(kind, rest);

@@ -101,9 +101,7 @@ public final class ServerPort: Sendable {
 
     /// Every client port currently connected (their connect routine accepted them).
     public var clients: [ClientPort] {
-        engine.connections.compactMap { connection in
-            connection.state.withLock { $0.phase == .connected ? $0.client : nil }
-        }
+        engine.connections.compactMap { $0.connectedClient as? ClientPort }
     }
 
     /// Stops accepting, disconnects every client (DISCONNECT with `STATUS_PORT_DISCONNECTED`), waits for their
@@ -163,9 +161,8 @@ public final class ServerPort: Sendable {
                         "the inherited socket listens on \(actual), but port \(name) maps to \(name.address); make ListenStream= match the port name"
                 )
             }
-            let flags = fcntl(descriptor, F_GETFL)
-            _ = fcntl(descriptor, F_SETFL, flags | O_NONBLOCK)
-            _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+            // Failures are ignored, as they always were: the socket then stays as its maker left it.
+            try? DescriptorCalls.makeNonBlockingAndCloseOnExec(descriptor)
             return descriptor
         }
     }

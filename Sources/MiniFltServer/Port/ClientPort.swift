@@ -51,5 +51,35 @@ public final class ClientPort: Sendable, CustomStringConvertible {
         connection.sendMessage(message, replyCapacity: max(0, min(replyCapacity, Int(UInt32.max))), timeout: timeout)
     }
 
+    /// Sends `message` to this client without waiting; `completion` is called exactly once with the outcome.
+    /// Mirrors `FltSendMessage`, for a filter that keeps many messages in flight to one client without a
+    /// blocked thread for each.
+    ///
+    /// - Parameters:
+    ///   - message: the bytes the client receives after its 16-byte FILTER_MESSAGE_HEADER.
+    ///   - replyCapacity: the most reply bytes accepted (the client's ReplyLength); 0 asks for no reply.
+    ///   - timeout: how long the reply may take; nil waits for ever (or until the client goes).
+    ///   - completion: gets the reply, ``FilterMessageResult/timedOut``, ``FilterMessageResult/delivered``
+    ///     (no reply asked for) or ``FilterMessageResult/portDisconnected`` (the client went away, or was not
+    ///     connected). It runs on this thread when the outcome is known at once, else on one of the port's
+    ///     I/O threads: it must not block, and may call `send` again.
+    ///
+    /// # Thread safety
+    /// Any thread, any number at once, as ``send(_:replyCapacity:timeout:)``. A reply that comes after the
+    /// timeout is refused with 0xC01C0020, as for the blocking form.
+    public func send(
+        _ message: [UInt8],
+        replyCapacity: Int = 0,
+        timeout: Duration? = nil,
+        completion: @escaping @Sendable (FilterMessageResult) -> Void
+    ) {
+        connection.sendMessage(
+            message,
+            replyCapacity: max(0, min(replyCapacity, Int(UInt32.max))),
+            timeout: timeout,
+            completion: completion
+        )
+    }
+
     public var description: String { "client \(id) (pid \(peer.pid), uid \(peer.uid))" }
 }

@@ -1,5 +1,4 @@
 // SPDX-License-Identifier: MIT
-import MiniFltPosix
 public import MiniFltWire
 
 /// How a message sent to a client port ended; mirrors what `FltSendMessage` returns.
@@ -23,23 +22,5 @@ public enum FilterMessageResult: Sendable, Hashable {
         case .timedOut: .timeout
         case .portDisconnected: .portDisconnected
         }
-    }
-}
-
-/// One `FltSendMessage` waiting for its reply.
-///
-/// # Thread safety
-/// The outcome lives in a `ConditionLock`; the sender waits on it, the I/O thread completes it.
-final class MessageWaiter: Sendable {
-    let capacity: Int
-    let outcome = ConditionLock<FilterMessageResult?>(nil)
-
-    init(capacity: Int) {
-        self.capacity = capacity
-    }
-
-    func complete(_ result: FilterMessageResult) {
-        outcome.withLock { if $0 == nil { $0 = result } }
-        outcome.broadcast()
     }
 }

@@ -1,0 +1,87 @@
+// SPDX-License-Identifier: MIT
+import MiniFltPosix
+import MiniFltWire
+import Synchronization
+
+/// FltSendMessage on one connection: MESSAGE out, REPLY in, matched by message id (docs/protocol.md section 5).
+extension Connection {
+    /// Sends a MESSAGE and, when `replyCapacity` is above 0, waits for the client's REPLY.
+    ///
+    /// Called from a routine, the wait holds the loop thread; the standby thread then reads the reply after
+    /// its watchdog interval (50 ms). Call it from another thread where latency matters.
+    func sendMessage(_ message: [UInt8], replyCapacity: Int, timeout: Duration?) -> FilterMessageResult {
+        let waiter = replyCapacity > 0 ? MessageWaiter(capacity: replyCapacity) : nil
+        guard let id = post(message, replyCapacity: replyCapacity, waiter: waiter) else { return .portDisconnected }
+        guard let waiter else { return .delivered }
+        let deadline = timeout.map { MonotonicClock.now + $0.nanoseconds }
+        if let result = waiter.outcome.wait(until: deadline, { $0 }) { return result }
+        // Timed out: from now on a reply to this id has no waiter (0xC01C0020) unless it won the race.
+        state.withLock { _ = $0.waiters.removeValue(forKey: id) }
+        return waiter.outcome.withLock { $0 } ?? .timedOut
+    }
+
+    /// Sends a MESSAGE without waiting: `completion` gets the outcome once, from the thread that learns it.
+    func sendMessage(
+        _ message: [UInt8],
+        replyCapacity: Int,
+        timeout: Duration?,
+        completion: @escaping @Sendable (FilterMessageResult) -> Void
+    ) {
+        guard replyCapacity > 0 else {
+            let id = post(message, replyCapacity: 0, waiter: nil)
+            return completion(id == nil ? .portDisconnected : .delivered)
+        }
+        let waiter = MessageWaiter(capacity: replyCapacity, completion: completion)
+        guard let id = post(message, replyCapacity: replyCapacity, waiter: waiter) else {
+            return completion(.portDisconnected)
+        }
+        if let timeout {
+            host.watchMessageDeadline(self, messageID: id, deadline: MonotonicInstant.now.advanced(by: timeout))
+        }
+    }
+
+    /// Writes the MESSAGE and files its waiter; nil when the client is not (or no longer) connected.
+    private func post(_ message: [UInt8], replyCapacity: Int, waiter: MessageWaiter?) -> UInt64? {
+        var problem: OutputProblem?
+        let id = state.withLock { state -> UInt64? in
+            guard state.life.acceptsOutput, state.life.isConnected else { return nil }
+            let id = state.nextMessageID
+            state.nextMessageID += 1
+            if let waiter { state.waiters[id] = waiter }
+            let frame = Frame.message(id: id, replyCapacity: UInt32(replyCapacity), body: message).encoded()
+            problem = writeLocked(&state, frame)
+            return id
+        }
+        report(problem)
+        return id
+    }
+
+    /// The engine's timer found the deadline of message `id` passed: its sender learns of the timeout, unless
+    /// the reply (or the close) came first.
+    func messageDeadlinePassed(_ id: UInt64) {
+        let notify = state.withLock { $0.waiters.removeValue(forKey: id)?.settle(.timedOut) }
+        notify?()
+    }
+
+    /// A REPLY from the client: completes its waiter, or says why not.
+    func handleReply(id: UInt64, status: NTStatus, body: [UInt8]) {
+        var notify: (@Sendable () -> Void)?
+        let result = state.withLock { state -> NTStatus in
+            guard let waiter = state.waiters[id] else { return .fltNoWaiterForReply }
+            // Longer than the ReplyLength the client was given: refused; the sender keeps waiting.
+            guard body.count <= waiter.capacity else { return .bufferOverflow }
+            state.waiters[id] = nil
+            notify = waiter.settle(.replied(status: status, reply: body))
+            return .success
+        }
+        notify?()
+        write(.replyResult(id: id, status: result))
+    }
+
+    /// Every sender still waiting learns that the client is gone; returns the completions to call once the
+    /// caller let go of the lock.
+    func failWaitersLocked(_ state: inout State) -> [@Sendable () -> Void] {
+        defer { state.waiters = [:] }
+        return state.waiters.values.compactMap { $0.settle(.portDisconnected) }
+    }
+}

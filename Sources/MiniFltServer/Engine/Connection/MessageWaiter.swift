@@ -1,0 +1,37 @@
+// SPDX-License-Identifier: MIT
+import MiniFltPosix
+
+/// One `FltSendMessage` waiting for its reply: a thread blocked on `outcome`, or a completion to call.
+///
+/// Whoever takes the waiter out of its connection's table (under the connection's lock) settles it: the reply,
+/// the timeout or the close, whichever comes first, and only that one. A completion is called after that lock
+/// is let go.
+///
+/// # Thread safety
+/// The outcome lives in a `ConditionLock`; the sender waits on it, the I/O thread completes it.
+final class MessageWaiter: Sendable {
+    let capacity: Int
+    let outcome = ConditionLock<FilterMessageResult?>(nil)
+    /// Called once with the outcome, for ``ClientPort/send(_:replyCapacity:timeout:completion:)``.
+    private let completion: (@Sendable (FilterMessageResult) -> Void)?
+
+    init(capacity: Int, completion: (@Sendable (FilterMessageResult) -> Void)? = nil) {
+        self.capacity = capacity
+        self.completion = completion
+    }
+
+    /// Sets the outcome unless one is set already and wakes a blocked sender: called with the connection's
+    /// lock held, so that a sender that times out sees a reply taken just before. Returns the completion call
+    /// to make once that lock is let go (the completion is the filter's code), or nil.
+    func settle(_ result: FilterMessageResult) -> (@Sendable () -> Void)? {
+        let first = outcome.withLock { outcome in
+            guard outcome == nil else { return false }
+            outcome = result
+            return true
+        }
+        guard first else { return nil }
+        outcome.broadcast()
+        guard let completion else { return nil }
+        return { completion(result) }
+    }
+}
