@@ -155,14 +155,6 @@ int CMiniFltPosix_datagram_connect(const char *address, int length, int nonblock
     return fd;
 }
 
-int CMiniFltPosix_fanotify_init(void) {
-    return fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
-}
-
-int CMiniFltPosix_fanotify_mark_open_perm(int fanotify_fd, const char *path) {
-    return fanotify_mark(fanotify_fd, FAN_MARK_ADD, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, AT_FDCWD, path);
-}
-
 int CMiniFltPosix_fanotify_read(int fanotify_fd, CMiniFltPosix_FileEvent *events, int capacity) {
     char buffer[4096] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
     ssize_t length = read(fanotify_fd, buffer, sizeof buffer);
@@ -181,11 +173,6 @@ int CMiniFltPosix_fanotify_read(int fanotify_fd, CMiniFltPosix_FileEvent *events
         metadata = FAN_EVENT_NEXT(metadata, length);
     }
     return count;
-}
-
-int CMiniFltPosix_fanotify_respond(int fanotify_fd, int event_fd, int allow) {
-    struct fanotify_response response = {.fd = event_fd, .response = allow ? FAN_ALLOW : FAN_DENY};
-    return write(fanotify_fd, &response, sizeof response) == sizeof response ? 0 : -1;
 }
 
 int CMiniFltPosix_fanotify_init_filter(void) {

@@ -193,11 +193,22 @@ public final class MiniFilter: Sendable {
         while true {
             _ = poll(&descriptors, 2, -1)
             // Read under the lock: stop() closes the group under it, so the descriptor is never stale here.
-            let read = core.withLock { state -> [FanotifyGroup.RawEvent]? in
+            let read = core.withLock { state -> Result<[FanotifyGroup.RawEvent], SystemError>? in
                 guard !state.stopping else { return nil }
-                return (try? group.read()) ?? []
+                do throws(SystemError) {
+                    return .success(try group.read())
+                } catch {
+                    return .failure(error)
+                }
             }
-            guard let events = read else { return }
+            guard let read else { return }
+            guard case .success(let events) = read else {
+                // No descriptor or memory for an event: the kernel denied the one it could not hand over, and
+                // the rest wait in its queue. Try again shortly rather than spin on a readable group.
+                statistics.readErrors.add(1, ordering: .relaxed)
+                PosixThread.sleep(for: .milliseconds(10))
+                continue
+            }
             for event in events { handle(event) }
         }
     }

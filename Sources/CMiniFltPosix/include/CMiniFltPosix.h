@@ -70,14 +70,8 @@ typedef struct {
     uint64_t mask;
 } CMiniFltPosix_FileEvent;
 
-/// fanotify_init for content permission events (needs CAP_SYS_ADMIN); -1 with errno on failure.
-int CMiniFltPosix_fanotify_init(void);
-/// Marks `path` (a directory: the files in it; a file: itself) for FAN_OPEN_PERM.
-int CMiniFltPosix_fanotify_mark_open_perm(int fanotify_fd, const char *path);
 /// Reads permission events into `events`; returns how many, or -1 with errno.
 int CMiniFltPosix_fanotify_read(int fanotify_fd, CMiniFltPosix_FileEvent *events, int capacity);
-/// Answers one event: allow (1) or deny (0). The event's fd stays open; the caller closes it.
-int CMiniFltPosix_fanotify_respond(int fanotify_fd, int event_fd, int allow);
 
 /// fanotify_init for a filter group (FAN_CLASS_CONTENT, close-on-exec, non-blocking reads): the event
 /// descriptors it hands out are O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME where allowed, and reading
