@@ -222,3 +222,26 @@ struct WatchTests {
         #expect(daemon.waitForLog("flushes"), "\(daemon.tail)")
     }
 }
+
+@Suite("Watch options in the configuration file")
+struct WatchConfigTests {
+    @Test("--check-config names a missing --watch-tree path with its file and line, and takes the watch options")
+    func checkConfig() throws {
+        let file = "/var/tmp/minifltd-watch-conf-\(getpid())-\(UInt32.random(in: 0...UInt32.max)).conf"
+        defer { unlink(file) }
+        try "max-opens-in-flight = 4\nverdict-cache = false\nwatch-tree = /nonexistent/tree\n".write(
+            toFile: file,
+            atomically: false,
+            encoding: .utf8
+        )
+        let result = try runProgram(Binaries.minifltd.path, ["--config", file, "--check-config"])
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("\(file):3: --watch-tree: /nonexistent/tree"), "\(result.standardError)")
+        try "max-opens-in-flight = 4\nverdict-cache = false\nwatch-mount = /var/tmp\n".write(
+            toFile: file,
+            atomically: false,
+            encoding: .utf8
+        )
+        #expect(try runProgram(Binaries.minifltd.path, ["--config", file, "--check-config"]).status == 0)
+    }
+}
