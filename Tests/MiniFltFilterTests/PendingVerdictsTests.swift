@@ -1,7 +1,6 @@
-import Testing
-
 // SPDX-License-Identifier: MIT
-@testable import MiniFltFilter
+import MiniFltFilter
+import Testing
 
 /// The event life cycle without fanotify: pending, then answered exactly once.
 @Suite("PendingVerdicts: each event answered exactly once")
