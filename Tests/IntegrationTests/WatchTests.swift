@@ -155,6 +155,23 @@ struct WatchTests {
         _ = silent
     }
 
+    @Test("reads of the fanotify group that fail (injected ENOMEM) are retried: opens are still decided, and counted")
+    func readFaults() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        let daemon = try Daemon(
+            arguments: ["--watch", folder.url.path, "--log-level", "info"],
+            environment: ["MINIFLT_INJECT_FAULTS": "read(fanotify)=ENOMEM*3"]
+        )
+        let (listener, _) = try FileOpenTests.blockingListener(port: daemon.port)
+        defer { _ = listener.stop(SIGKILL) }
+        #expect(daemon.waitForLog("connect to this filter"))
+        #expect(try runProgram("/bin/cat", [folder.path("test.txt")], within: .seconds(5)) == 1)
+        #expect(try runProgram("/bin/cat", [folder.path("other.txt")], within: .seconds(5)) == 0)
+        kill(daemon.pid, SIGUSR1)
+        #expect(daemon.waitForLog("fanotify read errors 3"), "\(daemon.tail)")
+    }
+
     @Test("--watch-tree: a file in a directory made while watched is blocked by the client")
     func tree() throws {
         let folder = try Folder()

@@ -48,6 +48,29 @@ final class EventCollector: Sendable {
     }
 }
 
+/// A started filter that answers every permission event `verdict` at once and records every event.
+func answeringFilter(
+    _ operations: Set<FilterOperation>,
+    _ targets: [WatchTarget],
+    verdict: FilterVerdict = .allow,
+    cache: Bool = false,
+    deadline: Duration = .seconds(5)
+) throws -> (MiniFilter, EventCollector) {
+    let collector = EventCollector()
+    let filterBox = ConditionLock<MiniFilter?>(nil)
+    var registration = FilterRegistration(operations: operations, targets: targets) { event in
+        collector.add(event)
+        _ = filterBox.withLock { $0 }?.reply(to: event, verdict)
+    }
+    registration.postOperation = { collector.add($0) }
+    registration.cacheAllowed = cache
+    registration.deadline = deadline
+    let filter = try MiniFilter(registration)
+    filterBox.withLock { $0 = filter }
+    try filter.start()
+    return (filter, collector)
+}
+
 /// A process that opens a file (cat, or any command), started now; `finish` waits for it.
 final class Opener: Sendable {
     private let process: Process

@@ -145,16 +145,12 @@ struct FilterTests {
         let folder = try TestFolder()
         defer { folder.remove() }
         let file = try folder.file("cached.txt")
-        let collector = EventCollector()
-        let filterBox = ConditionLock<MiniFilter?>(nil)
-        var registration = FilterRegistration(operations: [.open], targets: [.directory(folder.path)]) { event in
-            collector.add(event)
-            _ = filterBox.withLock { $0 }?.reply(to: event, .allow)
-        }
-        registration.deadline = .seconds(10)
-        let filter = try MiniFilter(registration)
-        filterBox.withLock { $0 = filter }
-        try filter.start()
+        let (filter, collector) = try answeringFilter(
+            [.open],
+            [.directory(folder.path)],
+            cache: true,
+            deadline: .seconds(10)
+        )
         defer { filter.stop() }
         #expect(try #require(try Opener(cat: file).finish()).status == 0)
         #expect(collector.count == 1 && filter.cachedFiles == 1)
@@ -178,20 +174,11 @@ struct FilterTests {
         let file = try folder.file("data.txt")
         let program = folder.path + "/true"
         try FileManager.default.copyItem(atPath: "/bin/true", toPath: program)
-        let collector = EventCollector()
-        let filterBox = ConditionLock<MiniFilter?>(nil)
-        var registration = FilterRegistration(
-            operations: [.exec, .readAccess, .closeWrite],
-            targets: [.directory(folder.path)]
-        ) { event in
-            collector.add(event)
-            _ = filterBox.withLock { $0 }?.reply(to: event, .deny)
-        }
-        registration.postOperation = { collector.add($0) }
-        registration.cacheAllowed = false
-        let filter = try MiniFilter(registration)
-        filterBox.withLock { $0 = filter }
-        try filter.start()
+        let (filter, collector) = try answeringFilter(
+            [.exec, .readAccess, .closeWrite],
+            [.directory(folder.path)],
+            verdict: .deny
+        )
         defer { filter.stop() }
         #expect(try #require(try Opener("/bin/sh", ["-c", "echo x > \(file)"]).finish()).status == 0)
         #expect(eventually { collector.events.withLock { $0.contains { $0.operation == .closeWrite } } })
@@ -237,19 +224,10 @@ struct FilterTests {
         let names: [[UInt8]] = [Array("bad".utf8) + [0xFF, 0x0A] + Array(".txt".utf8), Array("x".utf8)]
         let paths = [Array(folder.path.utf8) + [UInt8(ascii: "/")] + names[0], deep + [UInt8(ascii: "/")] + names[1]]
         for path in paths { #expect(withCPathForTest(path) { creat($0, 0o644) } >= 0) }
-        let collector = EventCollector()
-        let filterBox = ConditionLock<MiniFilter?>(nil)
-        var registration = FilterRegistration(
-            operations: [.open],
-            targets: [.directory(folder.path), .directory(String(decoding: deep, as: UTF8.self))]
-        ) { event in
-            collector.add(event)
-            _ = filterBox.withLock { $0 }?.reply(to: event, .allow)
-        }
-        registration.cacheAllowed = false
-        let filter = try MiniFilter(registration)
-        filterBox.withLock { $0 = filter }
-        try filter.start()
+        let (filter, collector) = try answeringFilter(
+            [.open],
+            [.directory(folder.path), .directory(String(decoding: deep, as: UTF8.self))]
+        )
         defer { filter.stop() }
         // find opens each by a path relative to its directory: cat's argv cannot hold the long one whole.
         let result = try #require(

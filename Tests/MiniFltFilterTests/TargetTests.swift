@@ -10,17 +10,7 @@ import Testing
 struct TargetTests {
     /// A filter that allows everything and records what it was asked.
     static func allowingFilter(_ targets: [WatchTarget]) throws -> (MiniFilter, EventCollector) {
-        let collector = EventCollector()
-        let filterBox = ConditionLock<MiniFilter?>(nil)
-        var registration = FilterRegistration(operations: [.open], targets: targets) { event in
-            collector.add(event)
-            _ = filterBox.withLock { $0 }?.reply(to: event, .allow)
-        }
-        registration.cacheAllowed = false
-        let filter = try MiniFilter(registration)
-        filterBox.withLock { $0 = filter }
-        try filter.start()
-        return (filter, collector)
+        try answeringFilter([.open], targets)
     }
 
     static func asked(_ collector: EventCollector, about path: String) -> Bool {
