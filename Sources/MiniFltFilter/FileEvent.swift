@@ -1,4 +1,7 @@
 // SPDX-License-Identifier: MIT
+import CMiniFltPosix
+import Synchronization
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -19,10 +22,22 @@ public final class FileEvent: Sendable, CustomStringConvertible {
     public let operation: FilterOperation
     /// The process that does the operation (its thread-group id).
     public let pid: Int32
-    /// The process's effective uid, read from /proc/PID/status when the event arrives: fanotify reports
-    /// no uid (its FAN_REPORT_* flags report a pidfd or a thread id, not credentials). Nil when the process
-    /// was already gone (a close-after-write notification can outlive its process).
-    public let uid: UInt32?
+    /// The process's effective uid, read from /proc/PID/status the first time it is asked for, then kept:
+    /// fanotify reports no uid (its FAN_REPORT_* flags report a pidfd or a thread id, not credentials), and
+    /// reading /proc costs every event several microseconds that a filter which never looks at the uid
+    /// should not pay. While a permission event waits the opener is blocked in the kernel, so its pid names
+    /// it; nil when the process was already gone (a close-after-write notification can outlive it, and so
+    /// can an event answered by its deadline).
+    public var uid: UInt32? {
+        uidCache.withLock { cached in
+            if let cached { return cached }
+            let value = CMiniFltPosix_process_uid(pid)
+            let uid: UInt32? = value >= 0 ? UInt32(truncatingIfNeeded: value) : nil
+            cached = .some(uid)
+            return uid
+        }
+    }
+    private let uidCache = Mutex<UInt32??>(nil)
     /// The file's path as the kernel names it (readlink of the event's descriptor): bytes, which need not
     /// be UTF-8, at most PATH_MAX - 1 of them. A file deleted since it was opened ends in " (deleted)".
     public let path: [UInt8]
@@ -31,11 +46,10 @@ public final class FileEvent: Sendable, CustomStringConvertible {
     /// it when the last reference goes), so it cannot be reused for another file under the filter's feet.
     public let descriptor: Int32
 
-    init(id: FileEventID, operation: FilterOperation, pid: Int32, uid: UInt32?, path: [UInt8], descriptor: Int32) {
+    init(id: FileEventID, operation: FilterOperation, pid: Int32, path: [UInt8], descriptor: Int32) {
         self.id = id
         self.operation = operation
         self.pid = pid
-        self.uid = uid
         self.path = path
         self.descriptor = descriptor
     }

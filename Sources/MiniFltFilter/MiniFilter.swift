@@ -237,8 +237,6 @@ public final class MiniFilter: Sendable {
             return
         }
         let path = FanotifyGroup.path(of: raw.descriptor)
-        let uidValue = CMiniFltPosix_process_uid(raw.pid)
-        let uid = uidValue >= 0 ? UInt32(truncatingIfNeeded: uidValue) : nil
         let deadline = MonotonicClock.now + registration.deadline.nanoseconds
         var admitted: FileEvent?
         let admission = core.withLock { state in
@@ -249,7 +247,6 @@ public final class MiniFilter: Sendable {
                         id: id,
                         operation: operation,
                         pid: raw.pid,
-                        uid: uid,
                         path: path,
                         descriptor: raw.descriptor
                     )
@@ -271,12 +268,10 @@ public final class MiniFilter: Sendable {
     }
 
     private func makeEvent(_ raw: FanotifyGroup.RawEvent, _ operation: FilterOperation, id: FileEventID) -> FileEvent {
-        let uid = CMiniFltPosix_process_uid(raw.pid)
-        return FileEvent(
+        FileEvent(
             id: id,
             operation: operation,
             pid: raw.pid,
-            uid: uid >= 0 ? UInt32(truncatingIfNeeded: uid) : nil,
             path: FanotifyGroup.path(of: raw.descriptor),
             descriptor: raw.descriptor
         )
