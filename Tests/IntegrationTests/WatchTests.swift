@@ -132,6 +132,35 @@ struct WatchTests {
         #expect(daemon.waitForLog("no usable verdict"), "\(daemon.tail)")
     }
 
+    @Test("a verdict after the deadline gets REPLY_RESULT 0xC01C0020 and is not applied; a second reply too")
+    func lateAndSecondReplies() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        let daemon = try Daemon(arguments: ["--watch", folder.url.path, "--verdict-timeout", "0.3"])
+        let client = try RawClient.connected(port: daemon.port)
+        #expect(daemon.waitForLog("connect to this filter"))
+        // Late: the open proceeded at its deadline; the block that comes after changes nothing.
+        let late = try ChildProcess("/bin/cat", [folder.path("test.txt")], mergeStandardOutput: true)
+        guard case .message(let lateID, 4, _)? = try client.readFrame() else {
+            Issue.record("the client got no verdict request")
+            return
+        }
+        #expect(late.exitStatus(within: .seconds(5)) == 0)
+        client.write(Frame.reply(id: lateID, status: .success, body: [1, 0, 0, 0]).encoded())
+        #expect(try client.readFrame() == .replyResult(id: lateID, status: .fltNoWaiterForReply))
+        // Twice: the first reply blocks the open, the second is refused and changes nothing.
+        let twice = try ChildProcess("/bin/cat", [folder.path("other.txt")], mergeStandardOutput: true)
+        guard case .message(let id, 4, _)? = try client.readFrame() else {
+            Issue.record("the client got no verdict request")
+            return
+        }
+        client.write(Frame.reply(id: id, status: .success, body: [1, 0, 0, 0]).encoded())
+        #expect(try client.readFrame() == .replyResult(id: id, status: .success))
+        client.write(Frame.reply(id: id, status: .success, body: [0, 0, 0, 0]).encoded())
+        #expect(try client.readFrame() == .replyResult(id: id, status: .fltNoWaiterForReply))
+        #expect(twice.exitStatus(within: .seconds(5)) == 1)
+    }
+
     @Test("a flood of opens past the in-flight bound: the excess is allowed at once, counted, and nothing hangs")
     func floodPastBound() throws {
         let folder = try Folder()
