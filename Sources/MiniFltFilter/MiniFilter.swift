@@ -254,7 +254,6 @@ public final class MiniFilter: Sendable {
                     return event
                 }
         }
-        core.broadcast()
         guard case .pending = admission, let event = admitted else { return closeDescriptor(raw.descriptor) }
         statistics.asked.add(1, ordering: .relaxed)
         registration.preOperation(event)
@@ -277,20 +276,24 @@ public final class MiniFilter: Sendable {
         )
     }
 
+    /// Answers events whose deadline passed. Every event waits the same duration, so a deadline is never
+    /// earlier than those of events admitted before it: the thread sleeps until the earliest deadline, or,
+    /// with nothing pending, for one duration (any event admitted meanwhile is due after that). So an
+    /// admission never has to wake it, which would cost each open a context switch.
     private func enforceDeadlines() {
         let verdict = registration.timeoutVerdict
+        let idle = registration.deadline.nanoseconds
         while true {
-            let deadline = core.withLock { state -> Int64?? in
-                state.stopping ? .some(nil) : .some(state.pending.nextDeadline())
+            let wakeAt = core.withLock { state -> Int64? in
+                state.stopping ? nil : state.pending.nextDeadline() ?? MonotonicClock.now + idle
             }
-            guard let next = deadline else { return }
-            // Wait for the next deadline, a new event, or the stop.
-            let expired: [PendingVerdicts<FileEvent>.Answer]? = core.wait(until: next) { state in
+            guard let wakeAt else { return }
+            let expired: [PendingVerdicts<FileEvent>.Answer]? = core.wait(until: wakeAt) { state in
                 if state.stopping { return [] }
+                guard MonotonicClock.now >= wakeAt else { return nil }
                 let answers = state.pending.expire(now: MonotonicClock.now, verdict: verdict)
                 for answer in answers { group.respond(descriptor: answer.payload.descriptor, verdict) }
-                if !answers.isEmpty { return answers }
-                return state.pending.nextDeadline() != next ? [] : nil
+                return answers
             }
             if core.withLock({ $0.stopping }) { return }
             for answer in expired ?? [] {
