@@ -20,6 +20,8 @@ final class TreeWatcher: Sendable {
     /// Marks one directory: the filter's, which takes its lock so that the group cannot close meanwhile.
     private let mark: @Sendable ([UInt8]) throws(SystemError) -> Void
     private let paths = StateLock(TreePaths())
+    /// The roots, walked again when inotify's queue overflowed (its events, and so new directories, were lost).
+    private let roots = StateLock<[[UInt8]]>([])
     private let statistics: FilterStatistics
 
     init(
@@ -43,6 +45,7 @@ final class TreeWatcher: Sendable {
 
     /// Marks every directory under `root` (the start: a failure stops the filter from starting).
     func add(root: String) throws(FilterError) {
+        roots.withLock { $0.append(Array(root.utf8)) }
         do throws(SystemError) {
             try walk(Array(root.utf8), strict: true)
         } catch {
@@ -73,7 +76,10 @@ final class TreeWatcher: Sendable {
                 let nameBytes = buffer[(offset + 16)..<min(offset + 16 + nameLength, length)]
                 let name = Array(nameBytes.prefix { $0 != 0 })
                 offset += 16 + nameLength
-                if mask & UInt32(IN_IGNORED) != 0 {
+                if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                    // Marks and watches are idempotent: walking again finds what the lost events named.
+                    for root in roots.withLock({ $0 }) { try? walk(root, strict: false) }
+                } else if mask & UInt32(IN_IGNORED) != 0 {
                     paths.withLock { $0.remove(watch) }
                 } else if mask & UInt32(IN_ISDIR) != 0, mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0,
                     let child = paths.withLock({ $0.child(of: watch, named: name) })

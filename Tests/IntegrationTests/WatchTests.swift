@@ -201,6 +201,25 @@ struct WatchTests {
         #expect(daemon.waitForLog("fanotify read errors 3"), "\(daemon.tail)")
     }
 
+    @Test("a kernel that refuses a mark's flag (injected EINVAL) stops the daemon with a message naming the flag")
+    func kernelLacksFlag() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        let result = try runProgram(
+            Binaries.minifltd.path,
+            [
+                "--port", Binaries.uniquePortName("noflag"), "--watch-filesystem", folder.url.path, "--log-target",
+                "console",
+            ],
+            environment: ProcessInfo.processInfo.environment.merging(["MINIFLT_INJECT_FAULTS": "fanotify_mark=EINVAL"])
+            {
+                $1
+            }
+        )
+        #expect(result.status == 2)
+        #expect(result.standardError.contains("FAN_MARK_FILESYSTEM needs Linux 4.20"), "\(result.standardError)")
+    }
+
     @Test("--watch-tree: a file in a directory made while watched is blocked by the client")
     func tree() throws {
         let folder = try Folder()
