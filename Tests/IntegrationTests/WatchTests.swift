@@ -36,6 +36,32 @@ struct WatchTests {
         #expect(opener.exitStatus(within: .seconds(5)) == 0, "the open still waited after the daemon died")
     }
 
+    @Test(
+        "SIGTERM closes the fanotify group first: an open waiting for a silent client proceeds, then the daemon exits 0"
+    )
+    func sigtermReleases() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        let port = Binaries.uniquePortName("sigterm-watch")
+        let daemon = try ChildProcess(
+            Binaries.minifltd.path,
+            ["--port", port, "--watch", folder.url.path, "--verdict-timeout", "60", "--log-target", "console"]
+        )
+        defer { _ = daemon.stop(SIGKILL) }
+        let log = daemon.collectOutput()
+        #expect(eventually { isListening("@" + port.lowercased()) })
+        let silent = try RawClient.connected(port: port)
+        #expect(eventually { log.text.withLock { $0.contains("connect to this filter") } })
+        let opener = try ChildProcess("/bin/cat", [folder.path("test.txt")], mergeStandardOutput: true)
+        guard case .message? = try silent.readFrame() else {
+            Issue.record("the client got no verdict request")
+            return
+        }
+        kill(daemon.pid, SIGTERM)
+        #expect(opener.exitStatus(within: .seconds(5)) == 0, "the open still waited after SIGTERM")
+        #expect(daemon.exitStatus(within: .seconds(10)) == 0)
+    }
+
     @Test("simultaneous opens reach a client's outstanding gets at once")
     func concurrentVerdicts() throws {
         let folder = try Folder()
