@@ -3,9 +3,6 @@
 /// Calls `body` with `path` as a NUL-terminated C string: paths are bytes here, never Strings, so that a
 /// name that is not UTF-8 reaches the kernel as it is.
 func withCPath<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
-    let terminated = path + [0]
-    return terminated.withUnsafeBytes { raw in
-        // A non-empty array always has storage.
-        body(raw.bindMemory(to: CChar.self).baseAddress ?? UnsafePointer(bitPattern: 1).unsafelyUnwrapped)
-    }
+    let terminated = path.map { CChar(bitPattern: $0) } + [0]
+    return body(terminated)
 }

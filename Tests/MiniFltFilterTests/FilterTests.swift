@@ -242,6 +242,5 @@ struct FilterTests {
 
 /// `body` with `path` as a C string (test side).
 func withCPathForTest<R>(_ path: [UInt8], _ body: (UnsafePointer<CChar>) -> R) -> R {
-    let terminated = (path + [0]).map { CChar(bitPattern: $0) }
-    return terminated.withUnsafeBufferPointer { body($0.baseAddress ?? UnsafePointer(bitPattern: 1).unsafelyUnwrapped) }
+    body(path.map { CChar(bitPattern: $0) } + [0])
 }
