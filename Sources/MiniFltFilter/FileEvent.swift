@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import CMiniFltPosix
+import MiniFltPosix
 import Synchronization
 
 #if canImport(Glibc)
@@ -46,7 +47,19 @@ public final class FileEvent: Sendable, CustomStringConvertible {
     /// it when the last reference goes), so it cannot be reused for another file under the filter's feet.
     public let descriptor: Int32
 
-    init(id: FileEventID, operation: FilterOperation, pid: Int32, path: [UInt8], descriptor: Int32) {
+    /// When the library answers the event itself (CLOCK_MONOTONIC nanoseconds); 0 for events that are not
+    /// waiting (notifications, events answered on arrival).
+    let deadline: Int64
+
+    /// How long until the library answers a permission event with the timeout verdict: a filter that asks
+    /// someone else should wait no longer than this, so that its own wait ends with the event's.
+    public var timeRemaining: Duration {
+        .nanoseconds(max(0, deadline - MonotonicClock.now))
+    }
+
+    init(id: FileEventID, operation: FilterOperation, pid: Int32, path: [UInt8], descriptor: Int32, deadline: Int64 = 0)
+    {
+        self.deadline = deadline
         self.id = id
         self.operation = operation
         self.pid = pid

@@ -248,7 +248,8 @@ public final class MiniFilter: Sendable {
                         operation: operation,
                         pid: raw.pid,
                         path: path,
-                        descriptor: raw.descriptor
+                        descriptor: raw.descriptor,
+                        deadline: deadline
                     )
                     admitted = event
                     return event

@@ -173,7 +173,11 @@ struct WatchTests {
         }
         #expect(late.exitStatus(within: .seconds(5)) == 0)
         client.write(Frame.reply(id: lateID, status: .success, body: [1, 0, 0, 0]).encoded())
-        #expect(try client.readFrame() == .replyResult(id: lateID, status: .fltNoWaiterForReply))
+        let lateResult = try client.readFrame()
+        #expect(
+            lateResult == .replyResult(id: lateID, status: .fltNoWaiterForReply),
+            "\(String(describing: lateResult))"
+        )
         // Twice: the first reply blocks the open, the second is refused and changes nothing.
         let twice = try ChildProcess("/bin/cat", [folder.path("other.txt")], mergeStandardOutput: true)
         guard case .message(let id, 4, _)? = try client.readFrame() else {

@@ -30,6 +30,7 @@ struct FilterTests {
         let two = try #require(byPath[second])
         #expect(one.operation == .open && one.pid == openers[0].pid && one.uid == 0)
         #expect(one.path == Array(first.utf8))
+        #expect(one.timeRemaining > .seconds(1) && one.timeRemaining <= .seconds(5))
         // The descriptor reads the file, and reading it raises no event.
         var buffer = [UInt8](repeating: 0, count: 16)
         #expect(pread(one.descriptor, &buffer, 16, 0) == 4 && Array(buffer[0..<4]) == Array("one\n".utf8))

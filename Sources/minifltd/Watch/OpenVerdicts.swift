@@ -112,7 +112,9 @@ final class OpenVerdicts: Sendable {
             as: client.wcharSize,
             length: OpenVerdicts.messageSize
         )
-        let result = client.send(message, replyCapacity: OpenVerdicts.replySize, timeout: timeout)
+        // The event's own deadline, not a fresh timeout: the port forgets the message (a later REPLY gets
+        // 0xC01C0020) when the library answers the open, not a queueing delay later.
+        let result = client.send(message, replyCapacity: OpenVerdicts.replySize, timeout: event.timeRemaining)
         switch result {
         case .replied(.success, let reply) where reply.count == OpenVerdicts.replySize:
             let block = reply.withUnsafeBytes { $0.readLittleEndian(at: 0, as: UInt32.self) } != 0
