@@ -242,6 +242,18 @@ struct Minifltd: ParsableCommand {
         let clients = ClientRegistry()
         let counters = ActivityCounters()
         let verdicts = watchTargets.isEmpty ? nil : openVerdicts(clients: clients, counters: counters, logging: logging)
+        // Watching starts before the port listens, so that whoever sees the port can count on the marks.
+        if let verdicts {
+            do {
+                try verdicts.start()
+            } catch {
+                Minifltd.fail("watching opens: \(error)", exitCode: 2, logging: logging)
+            }
+            watcher.withLock { $0 = verdicts }
+            logger.info(
+                "watching opens of the \(watchTargets.map(\.description).joined(separator: ", ")); verdict timeout \(verdictTimeout) s, \(maxOpensInFlight) at once, cache \(verdictCache ? "on" : "off")"
+            )
+        }
         let routineQueue = DispatchQueue(label: "minifltd.routines")
         var filter = ExampleFilter(logger: logger, clients: clients, counters: counters)
         filter.replyDelay = .milliseconds(Int64(replyDelay * 1000))
@@ -256,17 +268,6 @@ struct Minifltd: ParsableCommand {
             )
         } catch {
             Minifltd.fail("\(error)", exitCode: 1, logging: logging)
-        }
-        if let verdicts {
-            do {
-                try verdicts.start()
-            } catch {
-                Minifltd.fail("watching opens: \(error)", exitCode: 2, logging: logging)
-            }
-            watcher.withLock { $0 = verdicts }
-            logger.info(
-                "watching opens of the \(watchTargets.map(\.description).joined(separator: ", ")); verdict timeout \(verdictTimeout) s, \(maxOpensInFlight) at once, cache \(verdictCache ? "on" : "off")"
-            )
         }
         var watchStatus: (@Sendable () -> String)?
         if let verdicts { watchStatus = { verdicts.statusLine } }
