@@ -278,7 +278,7 @@ struct WatchTests {
         let mountPoint = folder.path("tmpfs")
         try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
         #expect(try runProgram("/bin/mount", ["-t", "tmpfs", "minifltd-test", mountPoint]).status == 0)
-        defer { _ = try? runProgram("/bin/umount", [mountPoint]) }
+        defer { _ = try? runProgram("/bin/umount", ["--lazy", mountPoint]) }
         try "secret\n".write(toFile: mountPoint + "/test.txt", atomically: false, encoding: .utf8)
         for option in ["--watch-mount", "--watch-filesystem"] {
             let daemon = try Daemon(arguments: [option, mountPoint, "--log-level", "info"])
