@@ -8,7 +8,8 @@
 #   make fuzz-smoke every fuzz target for 20 s, as CI runs it (.ci/run)
 #   make fltlib-sanitize  libfltlib and its tests under AddressSanitizer and UBSan (fltlib/fltlib.mk)
 #   make sanitize   the test suite under AddressSanitizer, then ThreadSanitizer
-#   make bench      the benchmark table against a C epoll floor and D-Bus (Benchmarks/)
+#   make bench      the benchmark table against a C epoll floor and D-Bus, and watched opens against a
+#                   C fanotify floor (Benchmarks/)
 #   make lowercase-table   regenerate the port-name lowercase table (Tools/generate-lowercase-table.swift)
 #   make run        set up, build and run minifltd in the foreground (as root)
 #   make deb        Debian packages in .build/deb/ (packaging/deb/build.sh); make deb-check installs them in a
