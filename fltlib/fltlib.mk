@@ -25,7 +25,7 @@ FLTLIB_INTERNAL_INCLUDES := -Ifltlib/include -Ifltlib/src -I$(FLTLIB_LOWERCASE)/
 FLTLIB_HEADERS := fltlib/include/fltUser.h fltlib/include/fltUserStructures.h fltlib/include/fltWinTypes.h fltlib/include/fltWinBase.h \
 	fltlib/include/fltSal.h fltlib/include/fltuser.h fltlib/include/windows.h fltlib/include/Windows.h \
 	fltlib/include/winioctl.h fltlib/include/crtdbg.h fltlib/include/dontuse.h fltlib/include/strsafe.h \
-	fltlib/include/Strsafe.h fltlib/include/DriverSpecs.h
+	fltlib/include/Strsafe.h fltlib/include/DriverSpecs.h fltlib/include/excpt.h
 
 CC ?= cc
 CXX ?= c++

@@ -4,12 +4,13 @@
  * results, I/O completion ports, threads, the last error), in libfltlib, where MinGW-w64 has them in winbase.h
  * and the headers it includes (synchapi.h, ioapiset.h, processthreadsapi.h). fltUser.h and windows.h include
  * it. Besides those: critical sections, the process heap, ExitProcess, views and VirtualQuery, FormatMessage and
- * LoadLibraryExW, as avscan's and minispy's user programs call them.
+ * LoadLibraryExW, semaphores, FILETIME conversions and MultiByteToWideChar, as avscan's and minispy's user programs
+ * call them.
  *
  * Each call keeps Windows' signature and, where programs rely on it, its semantics (see fltlib(3), "Win32 calls").
  * What differs, on purpose:
- * - Handles are process-local; an event's name is looked up among this process's events only.
- * - Waitable objects are events and threads. Waits are not alertable: bAlertable is accepted and no APC runs,
+ * - Handles are process-local; an event's or a semaphore's name is looked up in this process only.
+ * - Waitable objects are events, semaphores and threads. Waits are not alertable: bAlertable is accepted and no APC runs,
  *   so WAIT_IO_COMPLETION is never returned.
  * - NumberOfConcurrentThreads of a completion port is recorded, not enforced: any thread waiting in
  *   GetQueuedCompletionStatus may take a packet (Windows' limit counts threads that do not block, which a
@@ -357,6 +358,67 @@ BOOL WINAPI UnmapViewOfFileEx(PVOID BaseAddress, ULONG UnmapFlags);
  * or 0 with ERROR_INVALID_PARAMETER (dwLength too small) or ERROR_INVALID_ADDRESS.
  */
 SIZE_T WINAPI VirtualQuery(LPCVOID lpAddress, PMEMORY_BASIC_INFORMATION lpBuffer, SIZE_T dwLength);
+#endif
+
+/* ---- Semaphores (synchapi.h) ----------------------------------------------------------------------------- */
+
+#ifndef CreateSemaphoreW
+/** A semaphore, waitable like an event: signalled while its count is above 0, and each satisfied wait takes one.
+ * NULL with ERROR_INVALID_PARAMETER unless 0 <= lInitialCount <= lMaximumCount and lMaximumCount > 0. A name is
+ * looked up among this process's events and semaphores: the same semaphore again (ERROR_ALREADY_EXISTS), or NULL
+ * with ERROR_INVALID_HANDLE when an event has it. */
+HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes, LONG lInitialCount, LONG lMaximumCount,
+                               LPCWSTR lpName);
+#endif
+#ifndef CreateSemaphoreA
+HANDLE WINAPI CreateSemaphoreA(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes, LONG lInitialCount, LONG lMaximumCount,
+                               LPCSTR lpName);
+#endif
+#ifndef CreateSemaphore
+#define CreateSemaphore CreateSemaphoreW
+#endif
+#ifndef ReleaseSemaphore
+/** Adds lReleaseCount; FALSE with ERROR_TOO_MANY_POSTS (and no change) past the maximum. */
+BOOL WINAPI ReleaseSemaphore(HANDLE hSemaphore, LONG lReleaseCount, LPLONG lpPreviousCount);
+#endif
+
+/* ---- Time (sysinfoapi.h, timezoneapi.h) ------------------------------------------------------------------ */
+
+#ifndef GetSystemTimeAsFileTime
+VOID WINAPI GetSystemTimeAsFileTime(LPFILETIME lpSystemTimeAsFileTime);
+#endif
+#ifndef FileTimeToSystemTime
+/** The calendar date and time (UTC) of a FILETIME; FALSE with ERROR_INVALID_PARAMETER past 0x7FFFFFFFFFFFFFFF. */
+BOOL WINAPI FileTimeToSystemTime(const FILETIME *lpFileTime, LPSYSTEMTIME lpSystemTime);
+#endif
+#ifndef SystemTimeToFileTime
+/** FALSE with ERROR_INVALID_PARAMETER for a field out of range or a date before 1601. */
+BOOL WINAPI SystemTimeToFileTime(const SYSTEMTIME *lpSystemTime, LPFILETIME lpFileTime);
+#endif
+#ifndef FileTimeToLocalFileTime
+/** Adds the local time zone's current offset from UTC (TZ, /etc/localtime), as Windows applies its current bias. */
+BOOL WINAPI FileTimeToLocalFileTime(const FILETIME *lpFileTime, LPFILETIME lpLocalFileTime);
+#endif
+
+/* ---- Text (stringapiset.h) ------------------------------------------------------------------------------- */
+
+#define CP_ACP 0
+#define CP_OEMCP 1
+#define CP_THREAD_ACP 3
+#define CP_UTF8 65001
+#define MB_PRECOMPOSED 0x00000001
+#define MB_ERR_INVALID_CHARS 0x00000008
+
+#ifndef MultiByteToWideChar
+/**
+ * Decodes cbMultiByte bytes (-1: up to and with the NUL) into lpWideCharStr, which holds cchWideChar characters;
+ * with cchWideChar 0, returns the characters needed. CP_UTF8 decodes UTF-8; CP_ACP, CP_OEMCP and CP_THREAD_ACP
+ * use the C library's current locale (LC_CTYPE), the Linux counterpart of the ANSI code page. A byte sequence that
+ * is not valid becomes U+FFFD, or fails with ERROR_NO_UNICODE_TRANSLATION under MB_ERR_INVALID_CHARS. 0 with
+ * ERROR_INSUFFICIENT_BUFFER, ERROR_INVALID_PARAMETER or ERROR_NOT_SUPPORTED (another code page) on failure.
+ */
+int WINAPI MultiByteToWideChar(UINT CodePage, DWORD dwFlags, LPCSTR lpMultiByteStr, int cbMultiByte,
+                               LPWSTR lpWideCharStr, int cchWideChar);
 #endif
 
 /* ---- Libraries and messages (libloaderapi.h, sysinfoapi.h, winbase.h) ------------------------------------ */

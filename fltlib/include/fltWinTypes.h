@@ -96,7 +96,7 @@ typedef SIZE_T *PSIZE_T;
 typedef WORD *PWORD, *LPWORD;
 typedef DWORD *PDWORD, *LPDWORD;
 typedef ULONG *PULONG;
-typedef LONG *PLONG;
+typedef LONG *PLONG, *LPLONG;
 typedef ULONGLONG *PULONGLONG;
 typedef CHAR *PSTR, *LPSTR;
 typedef const CHAR *PCSTR, *LPCSTR;
@@ -142,6 +142,48 @@ typedef union _ULARGE_INTEGER {
     } u;
     ULONGLONG QuadPart;
 } ULARGE_INTEGER, *PULARGE_INTEGER;
+
+/* A GUID (guiddef.h), 16 bytes as on Windows. */
+#ifndef GUID_DEFINED
+#define GUID_DEFINED
+typedef struct _GUID {
+    DWORD Data1;
+    WORD Data2;
+    WORD Data3;
+    BYTE Data4[8];
+} GUID, *PGUID, *LPGUID;
+#endif
+
+/* A time in 100-nanosecond intervals since 1601-01-01 UTC, and its calendar form (minwinbase.h). */
+typedef struct _FILETIME {
+    DWORD dwLowDateTime;
+    DWORD dwHighDateTime;
+} FILETIME, *PFILETIME, *LPFILETIME;
+
+typedef struct _SYSTEMTIME {
+    WORD wYear;
+    WORD wMonth;
+    WORD wDayOfWeek;
+    WORD wDay;
+    WORD wHour;
+    WORD wMinute;
+    WORD wSecond;
+    WORD wMilliseconds;
+} SYSTEMTIME, *PSYSTEMTIME, *LPSYSTEMTIME;
+
+/* Reparse point tags (winnt.h). */
+#define IO_REPARSE_TAG_MOUNT_POINT 0xA0000003L
+#define IO_REPARSE_TAG_SYMLINK 0xA000000CL
+
+/* windef.h's min and max, in C only (a C++ program has std::min), unless NOMINMAX, as on Windows. */
+#if !defined(NOMINMAX) && !defined(__cplusplus)
+#ifndef min
+#define min(a, b) (((a) < (b)) ? (a) : (b))
+#endif
+#ifndef max
+#define max(a, b) (((a) > (b)) ? (a) : (b))
+#endif
+#endif
 
 /* A doubly linked list's links (winnt.h); the list macros are the program's, or the DDK's. */
 typedef struct _LIST_ENTRY {
@@ -213,6 +255,7 @@ typedef struct _LIST_ENTRY {
 #define ERROR_ALREADY_EXISTS 183L
 #define ERROR_MORE_DATA 234L
 #define ERROR_NO_MORE_ITEMS 259L
+#define ERROR_TOO_MANY_POSTS 298L
 #define ERROR_MR_MID_NOT_FOUND 317L
 #define ERROR_INVALID_ADDRESS 487L
 #define ERROR_ABANDONED_WAIT_0 735L
@@ -221,6 +264,7 @@ typedef struct _LIST_ENTRY {
 #define ERROR_SERVER_SID_MISMATCH 628L
 #define ERROR_IO_PENDING 997L
 #define ERROR_CANCELLED 1223L
+#define ERROR_NO_UNICODE_TRANSLATION 1113L
 #define ERROR_NOT_FOUND 1168L
 #define ERROR_CONNECTION_COUNT_LIMIT 1238L
 #define ERROR_NO_SYSTEM_RESOURCES 1450L

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * windows.h: what a program written for fltlib takes from <windows.h>, as MinGW-w64's and Wine's headers lay it
- * out: the types, SAL annotations and HRESULTs (fltWinTypes.h) and the kernel32 calls (fltWinBase.h). It is not
+ * out: the types, SAL annotations and HRESULTs (fltWinTypes.h), the kernel32 calls (fltWinBase.h) and, in C, the
+ * __try/__finally/__leave keywords as far as they go without structured exceptions (excpt.h). It is not
  * the Windows SDK: fltlib(3) lists what is provided. Windows.h is the same header.
  */
 #ifndef FLTLIB_WINDOWS_H
@@ -9,5 +10,6 @@
 
 #include "fltWinTypes.h"
 #include "fltWinBase.h"
+#include "excpt.h"
 
 #endif

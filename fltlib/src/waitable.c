@@ -18,7 +18,7 @@
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sync_changed;
 static pthread_once_t sync_once = PTHREAD_ONCE_INIT;
-/* Named events, guarded by sync_lock. */
+/* Named events and semaphores (one namespace, as on Windows), guarded by sync_lock. */
 static struct flt_waitable *named_events;
 
 static void initialize_condition(void) { flt_cond_init_monotonic(&sync_changed); }
@@ -89,7 +89,7 @@ void flt_waitable_destroy(struct flt_waitable *waitable) {
     free(waitable);
 }
 
-/* A reference to the named event `name`, unless none is alive. Sync lock held. */
+/* A reference to the named event or semaphore `name`, unless none is alive. Sync lock held. */
 static struct flt_waitable *find_named(const wchar_t *name) {
     for (struct flt_waitable *event = named_events; event != NULL; event = event->next_named) {
         if (wcscmp(event->name, name) != 0) continue;
@@ -102,12 +102,37 @@ static struct flt_waitable *find_named(const wchar_t *name) {
     return NULL;
 }
 
+struct flt_waitable *flt_waitable_find_named(const wchar_t *name) {
+    flt_sync_lock();
+    struct flt_waitable *found = find_named(name);
+    flt_sync_unlock();
+    return found;
+}
+
+void flt_waitable_name(struct flt_waitable *waitable, wchar_t *name) {
+    waitable->name = name;
+    flt_sync_lock();
+    waitable->next_named = named_events;
+    named_events = waitable;
+    flt_sync_unlock();
+}
+
+wchar_t *flt_name_from_bytes(const char *name) {
+    /* Each byte as the character of that value: an ASCII name is the same object under A and W. */
+    size_t length = strlen(name);
+    wchar_t *wide = malloc((length + 1) * sizeof *wide);
+    if (wide == NULL) return NULL;
+    for (size_t i = 0; i <= length; i++) wide[i] = (wchar_t)(unsigned char)name[i];
+    return wide;
+}
+
 static HANDLE create_event(BOOL manual_reset, BOOL initial_state, wchar_t *name) {
-    struct flt_waitable *event = NULL;
-    if (name != NULL) {
-        flt_sync_lock();
-        event = find_named(name);
-        flt_sync_unlock();
+    struct flt_waitable *event = name != NULL ? flt_waitable_find_named(name) : NULL;
+    if (event != NULL && event->object.kind != FLT_OBJECT_EVENT) {
+        /* The name is a semaphore's. */
+        free(name);
+        flt_object_release(&event->object);
+        return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_INVALID_HANDLE);
     }
     if (event != NULL) {
         free(name);
@@ -133,13 +158,7 @@ static HANDLE create_event(BOOL manual_reset, BOOL initial_state, wchar_t *name)
         free(event);
         return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
     }
-    if (name != NULL) {
-        event->name = name;
-        flt_sync_lock();
-        event->next_named = named_events;
-        named_events = event;
-        flt_sync_unlock();
-    }
+    if (name != NULL) flt_waitable_name(event, name);
     flt_set_win32_error(ERROR_SUCCESS);
     return (HANDLE)handle;
 }
@@ -158,13 +177,8 @@ EXPORT HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL 
                                   LPCSTR lpName) {
     (void)lpEventAttributes;
     wchar_t *name = NULL;
-    if (lpName != NULL) {
-        /* Each byte as the character of that value: an ASCII name is the same event under A and W. */
-        size_t length = strlen(lpName);
-        if ((name = malloc((length + 1) * sizeof *name)) == NULL) {
-            return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
-        }
-        for (size_t i = 0; i <= length; i++) name[i] = (wchar_t)(unsigned char)lpName[i];
+    if (lpName != NULL && (name = flt_name_from_bytes(lpName)) == NULL) {
+        return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
     }
     return create_event(bManualReset, bInitialState, name);
 }
@@ -185,9 +199,10 @@ EXPORT BOOL WINAPI SetEvent(HANDLE hEvent) { return set_event_state(hEvent, true
 
 EXPORT BOOL WINAPI ResetEvent(HANDLE hEvent) { return set_event_state(hEvent, false); }
 
-/* Consumes what a satisfied wait takes: an auto-reset event's signal. Sync lock held. */
+/* Consumes what a satisfied wait takes: an auto-reset event's signal, one of a semaphore's count. Sync lock held. */
 static void satisfy(struct flt_waitable *waitable) {
     if (waitable->object.kind == FLT_OBJECT_EVENT && !waitable->manual_reset) waitable->signalled = false;
+    if (waitable->object.kind == FLT_OBJECT_SEMAPHORE) waitable->signalled = --waitable->count > 0;
 }
 
 static DWORD wait_for(DWORD count, const HANDLE *handles, BOOL wait_all, DWORD milliseconds) {
@@ -198,7 +213,8 @@ static DWORD wait_for(DWORD count, const HANDLE *handles, BOOL wait_all, DWORD m
     struct flt_waitable *objects[MAXIMUM_WAIT_OBJECTS];
     for (DWORD i = 0; i < count; i++) {
         struct flt_object *object = flt_handle_acquire((uintptr_t)handles[i], FLT_OBJECT_ANY);
-        if (object != NULL && object->kind != FLT_OBJECT_EVENT && object->kind != FLT_OBJECT_THREAD) {
+        if (object != NULL && object->kind != FLT_OBJECT_EVENT && object->kind != FLT_OBJECT_THREAD &&
+            object->kind != FLT_OBJECT_SEMAPHORE) {
             flt_object_release(object);
             object = NULL;
         }

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: MIT */
 /* The kernel32 and SDK calls that avscan's and minispy's user programs make besides fltlib's (symbol version
  * FLTLIB_1.3): critical sections, the process heap, ExitProcess, views and VirtualQuery, libraries, FormatMessage,
- * strsafe.h, with the headers included as those programs write them. Prints one line per check and "N failed";
+ * semaphores, FILETIME, MultiByteToWideChar, strsafe.h, min and __try/__finally/__leave, with the headers
+ * included as those programs write them. Prints one line per check and "N failed";
  * exits 1 if any failed. Run by make fltlib-tests. */
+/* setenv and tzset, for the time zone check. */
+#define _DEFAULT_SOURCE
 #include <DriverSpecs.h>
 _Analysis_mode_(_Analysis_code_type_user_code_)
 
@@ -12,7 +15,9 @@ _Analysis_mode_(_Analysis_code_type_user_code_)
 #include <strsafe.h>
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -202,6 +207,132 @@ static void string_safe(void) {
            E_POINTER == (HRESULT)0x80004003 && MAKE_HRESULT(SEVERITY_ERROR, FACILITY_WIN32, 2) == (HRESULT)0x80070002);
 }
 
+static HANDLE semaphore;
+
+static DWORD WINAPI release_later(LPVOID unused) {
+    (void)unused;
+    Sleep(50);
+    return ReleaseSemaphore(semaphore, 1, NULL);
+}
+
+static void semaphores(void) {
+    semaphore = CreateSemaphore(NULL, 2, 3, NULL);
+    expect("CreateSemaphore(2 of 3)", semaphore != NULL);
+    expect("two waits take the two counts at once", WaitForSingleObject(semaphore, 0) == WAIT_OBJECT_0 &&
+                                                       WaitForSingleObject(semaphore, 0) == WAIT_OBJECT_0);
+    expect("a third times out", WaitForSingleObject(semaphore, 20) == WAIT_TIMEOUT);
+    HANDLE thread = CreateThread(NULL, 0, release_later, NULL, 0, NULL);
+    expect("ReleaseSemaphore from another thread ends a wait", WaitForSingleObject(semaphore, 5000) == WAIT_OBJECT_0);
+    WaitForSingleObject(thread, INFINITE);
+    CloseHandle(thread);
+    LONG previous = -1;
+    expect("ReleaseSemaphore(3) gives the previous count", ReleaseSemaphore(semaphore, 3, &previous) && previous == 0);
+    SetLastError(0);
+    expect("past the maximum: FALSE, ERROR_TOO_MANY_POSTS, and no change",
+           !ReleaseSemaphore(semaphore, 1, &previous) && GetLastError() == ERROR_TOO_MANY_POSTS);
+    HANDLE both[2] = {semaphore, CreateEvent(NULL, TRUE, FALSE, NULL)};
+    expect("WaitForMultipleObjects counts it among the objects", WaitForMultipleObjects(2, both, FALSE, 0) == WAIT_OBJECT_0);
+    CloseHandle(both[1]);
+    expect("CloseHandle closes it", CloseHandle(semaphore));
+    SetLastError(0);
+    expect("CreateSemaphore with more initial than maximum fails with ERROR_INVALID_PARAMETER",
+           CreateSemaphore(NULL, 2, 1, NULL) == NULL && GetLastError() == ERROR_INVALID_PARAMETER);
+
+    HANDLE named = CreateSemaphore(NULL, 0, 1, L"MiniSpy shut down");
+    expect("a named semaphore is new", named != NULL && GetLastError() == ERROR_SUCCESS);
+    HANDLE again = CreateSemaphoreA(NULL, 0, 1, "MiniSpy shut down");
+    expect("the same name (A or W) opens the same semaphore: ERROR_ALREADY_EXISTS",
+           again != NULL && GetLastError() == ERROR_ALREADY_EXISTS);
+    ReleaseSemaphore(again, 1, NULL);
+    expect("a release on one handle signals the other", WaitForSingleObject(named, 0) == WAIT_OBJECT_0);
+    SetLastError(0);
+    expect("an event cannot take a semaphore's name: ERROR_INVALID_HANDLE",
+           CreateEvent(NULL, FALSE, FALSE, L"MiniSpy shut down") == NULL && GetLastError() == ERROR_INVALID_HANDLE);
+    CloseHandle(again);
+    CloseHandle(named);
+    HANDLE fresh = CreateSemaphore(NULL, 0, 1, L"MiniSpy shut down");
+    expect("once every handle is closed, the name is free again", fresh != NULL && GetLastError() == ERROR_SUCCESS);
+    CloseHandle(fresh);
+}
+
+static void file_times(void) {
+    /* 2024-02-29 12:34:56.789 UTC, a Thursday. */
+    SYSTEMTIME when = {.wYear = 2024, .wMonth = 2, .wDay = 29, .wHour = 12, .wMinute = 34, .wSecond = 56,
+                       .wMilliseconds = 789};
+    FILETIME file_time;
+    expect("SystemTimeToFileTime", SystemTimeToFileTime(&when, &file_time));
+    ULONGLONG ticks = ((ULONGLONG)file_time.dwHighDateTime << 32) | file_time.dwLowDateTime;
+    expect("it counts 100 ns from 1601 (133536836967890000)", ticks == 133536836967890000ULL);
+    SYSTEMTIME back;
+    expect("FileTimeToSystemTime gives it back, with the day of the week",
+           FileTimeToSystemTime(&file_time, &back) && back.wYear == 2024 && back.wMonth == 2 && back.wDay == 29 &&
+               back.wHour == 12 && back.wMinute == 34 && back.wSecond == 56 && back.wMilliseconds == 789 &&
+               back.wDayOfWeek == 4);
+    FILETIME epoch = {0, 0};
+    expect("FILETIME 0 is 1601-01-01", FileTimeToSystemTime(&epoch, &back) && back.wYear == 1601 &&
+                                            back.wMonth == 1 && back.wDay == 1 && back.wDayOfWeek == 1);
+    SYSTEMTIME bad = when;
+    bad.wMonth = 4;
+    bad.wDay = 31;
+    SetLastError(0);
+    expect("31 April: ERROR_INVALID_PARAMETER", !SystemTimeToFileTime(&bad, &file_time) &&
+                                                    GetLastError() == ERROR_INVALID_PARAMETER);
+    FILETIME now, local;
+    GetSystemTimeAsFileTime(&now);
+    expect("GetSystemTimeAsFileTime is after 2024", ((ULONGLONG)now.dwHighDateTime << 32 | now.dwLowDateTime) > ticks);
+    setenv("TZ", "UTC-2", 1);
+    tzset();
+    expect("FileTimeToLocalFileTime adds the zone's offset (TZ=UTC-2: 2 hours)",
+           FileTimeToLocalFileTime(&now, &local) &&
+               ((ULONGLONG)local.dwHighDateTime << 32 | local.dwLowDateTime) -
+                       ((ULONGLONG)now.dwHighDateTime << 32 | now.dwLowDateTime) ==
+                   2ULL * 3600 * 10000000);
+    unsetenv("TZ");
+    tzset();
+}
+
+static void multibyte(void) {
+    WCHAR wide[16];
+    int count = MultiByteToWideChar(CP_UTF8, 0, "A\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", -1, wide, ARRAYSIZE(wide));
+    expect("MultiByteToWideChar(CP_UTF8) decodes 1- to 4-byte sequences and the NUL",
+           count == 5 && wide[0] == L'A' && wide[1] == 0xE9 && wide[2] == 0x20AC && wide[3] == 0x1F600 && wide[4] == 0);
+    expect("with cchWideChar 0 it counts", MultiByteToWideChar(CP_UTF8, 0, "abc", 3, NULL, 0) == 3);
+    count = MultiByteToWideChar(CP_UTF8, 0, "a\xff" "b", 3, wide, ARRAYSIZE(wide));
+    expect("an invalid byte becomes U+FFFD", count == 3 && wide[1] == 0xFFFD && wide[2] == L'b');
+    SetLastError(0);
+    expect("under MB_ERR_INVALID_CHARS it fails with ERROR_NO_UNICODE_TRANSLATION",
+           MultiByteToWideChar(CP_UTF8, MB_ERR_INVALID_CHARS, "a\xff" "b", 3, wide, ARRAYSIZE(wide)) == 0 &&
+               GetLastError() == ERROR_NO_UNICODE_TRANSLATION);
+    SetLastError(0);
+    expect("a buffer too small: ERROR_INSUFFICIENT_BUFFER",
+           MultiByteToWideChar(CP_ACP, 0, "abcdef", -1, wide, 3) == 0 && GetLastError() == ERROR_INSUFFICIENT_BUFFER);
+    expect("CP_ACP decodes ASCII in the C locale", MultiByteToWideChar(CP_ACP, 0, "hi", -1, wide, ARRAYSIZE(wide)) == 3 &&
+                                                       wcscmp(wide, L"hi") == 0);
+}
+
+/* The SEH keywords as minispy's ListDevices uses them: __leave goes to the __finally block. */
+static int seh(int leave_early, int *finally_ran) {
+    int reached_end = 0;
+    try {
+        if (leave_early) leave;
+        reached_end = 1;
+    } finally {
+        *finally_ran = 1;
+    }
+    return reached_end;
+}
+
+static void keywords(void) {
+    int finally_ran = 0;
+    expect("try/leave/finally: leave skips the rest of the try block and runs finally",
+           seh(1, &finally_ran) == 0 && finally_ran);
+    finally_ran = 0;
+    expect("without leave, both blocks run", seh(0, &finally_ran) == 1 && finally_ran);
+    expect("min and max, as windef.h has them in C", min(3, 5) == 3 && max(3u, 5u) == 5u);
+    expect("GUID is 16 bytes, LARGE_INTEGER 8, FILETIME 8, SYSTEMTIME 16",
+           sizeof(GUID) == 16 && sizeof(LARGE_INTEGER) == 8 && sizeof(FILETIME) == 8 && sizeof(SYSTEMTIME) == 16);
+}
+
 int main(void) {
     critical_sections();
     heap();
@@ -210,6 +341,10 @@ int main(void) {
     libraries();
     format_message();
     string_safe();
+    semaphores();
+    file_times();
+    multibyte();
+    keywords();
     printf("%d failed\n", failures);
     return failures == 0 ? 0 : 1;
 }
