@@ -144,7 +144,10 @@ FLTLIB_MAN_LINKS := FilterConnectCommunicationPort FilterSendMessage FilterGetMe
 	FilterFindClose FilterVolumeFindFirst FilterVolumeFindNext FilterVolumeFindClose FilterVolumeInstanceFindFirst \
 	FilterVolumeInstanceFindNext FilterVolumeInstanceFindClose FilterInstanceFindFirst FilterInstanceFindNext \
 	FilterInstanceFindClose FilterInstanceCreate FilterInstanceClose FilterInstanceGetInformation FilterAttach \
-	FilterAttachAtAltitude FilterDetach FilterGetDosName
+	FilterAttachAtAltitude FilterDetach FilterGetDosName InitializeCriticalSection EnterCriticalSection \
+	LeaveCriticalSection DeleteCriticalSection GetProcessHeap HeapAlloc HeapFree ExitProcess CreateSemaphore \
+	ReleaseSemaphore FileTimeToSystemTime FileTimeToLocalFileTime MultiByteToWideChar FormatMessage LoadLibraryExW \
+	FreeLibrary VirtualQuery MapViewOfFile
 
 install: build install-fltlib install-man install-completions
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR)

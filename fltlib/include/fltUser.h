@@ -40,12 +40,14 @@
 #define FLTLIB_FLTUSER_H
 
 #ifndef FLTLIB_NO_WINTYPES
-#include "fltUserStructures.h"
 #include "fltWinBase.h"
 #include "fltWinTypes.h"
 
 #include <stddef.h>
 #endif
+/* The management calls' types, as Windows' fltUser.h includes them (with the Windows names from wherever they
+ * come). */
+#include "fltUserStructures.h"
 
 #ifdef __cplusplus
 extern "C" {

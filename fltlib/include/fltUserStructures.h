@@ -8,7 +8,9 @@
 #ifndef FLTLIB_FLTUSERSTRUCTURES_H
 #define FLTLIB_FLTUSERSTRUCTURES_H
 
+#ifndef FLTLIB_NO_WINTYPES
 #include "fltWinTypes.h"
+#endif
 
 /* A filter and a filter instance, as FilterCreate and FilterInstanceCreate would return them. */
 typedef HANDLE HFILTER;
