@@ -10,8 +10,8 @@
  * Each call keeps Windows' signature and, where programs rely on it, its semantics (see fltlib(3), "Win32 calls").
  * What differs, on purpose:
  * - Handles are process-local; an event's or a semaphore's name is looked up in this process only.
- * - Waitable objects are events, semaphores and threads. Waits are not alertable: bAlertable is accepted and no APC runs,
- *   so WAIT_IO_COMPLETION is never returned.
+ * - Waitable objects are events, semaphores and threads. Waits are not alertable: bAlertable is accepted and no
+ *   APC runs, so WAIT_IO_COMPLETION is never returned.
  * - NumberOfConcurrentThreads of a completion port is recorded, not enforced: any thread waiting in
  *   GetQueuedCompletionStatus may take a packet (Windows' limit counts threads that do not block, which a
  *   library cannot see). Packets leave in the order they were queued.

@@ -175,16 +175,6 @@ typedef struct _SYSTEMTIME {
 #define IO_REPARSE_TAG_MOUNT_POINT 0xA0000003L
 #define IO_REPARSE_TAG_SYMLINK 0xA000000CL
 
-/* windef.h's min and max, in C only (a C++ program has std::min), unless NOMINMAX, as on Windows. */
-#if !defined(NOMINMAX) && !defined(__cplusplus)
-#ifndef min
-#define min(a, b) (((a) < (b)) ? (a) : (b))
-#endif
-#ifndef max
-#define max(a, b) (((a) > (b)) ? (a) : (b))
-#endif
-#endif
-
 /* A doubly linked list's links (winnt.h); the list macros are the program's, or the DDK's. */
 typedef struct _LIST_ENTRY {
     struct _LIST_ENTRY *Flink;

@@ -67,7 +67,8 @@ EXPORT BOOL WINAPI SystemTimeToFileTime(const SYSTEMTIME *lpSystemTime, LPFILETI
     time_t seconds = timegm(&calendar);
     /* timegm normalizes 31 April into 1 May: Windows refuses such a day. */
     if (calendar.tm_mday != t->wDay) return flt_win32_fail(ERROR_INVALID_PARAMETER);
-    set_ticks(lpFileTime, UNIX_EPOCH_TICKS + (long long)seconds * TICKS_PER_SECOND + (long long)t->wMilliseconds * 10000);
+    long long milliseconds = t->wMilliseconds;
+    set_ticks(lpFileTime, UNIX_EPOCH_TICKS + (long long)seconds * TICKS_PER_SECOND + milliseconds * 10000);
     return TRUE;
 }
 
