@@ -70,22 +70,33 @@ static const char *message_text(DWORD flags, DWORD message_id) {
     return text;
 }
 
+/* The text and its length with "\r\n", once it fits in `size` characters with its NUL; NULL with the last error set
+ * otherwise. */
+static const char *fitting_text(DWORD flags, DWORD message_id, const void *buffer, DWORD size, size_t *length) {
+    const char *text = message_text(flags, message_id);
+    if (text == NULL) return NULL;
+    *length = strlen(text) + 2;
+    if (buffer == NULL || *length >= size) {
+        flt_set_win32_error(ERROR_INSUFFICIENT_BUFFER);
+        return NULL;
+    }
+    return text;
+}
+
 EXPORT DWORD WINAPI FormatMessageA(DWORD dwFlags, LPCVOID lpSource, DWORD dwMessageId, DWORD dwLanguageId,
                                    LPSTR lpBuffer, DWORD nSize, va_list *Arguments) {
-    const char *text = message_text(dwFlags, dwMessageId);
+    size_t length;
+    const char *text = fitting_text(dwFlags, dwMessageId, lpBuffer, nSize, &length);
     if (text == NULL) return 0;
-    size_t length = strlen(text) + 2;
-    if (lpBuffer == NULL || length >= nSize) return (DWORD)flt_win32_fail(ERROR_INSUFFICIENT_BUFFER);
     snprintf(lpBuffer, nSize, "%s\r\n", text);
     return (DWORD)length;
 }
 
 EXPORT DWORD WINAPI FormatMessageW(DWORD dwFlags, LPCVOID lpSource, DWORD dwMessageId, DWORD dwLanguageId,
                                    LPWSTR lpBuffer, DWORD nSize, va_list *Arguments) {
-    const char *text = message_text(dwFlags, dwMessageId);
+    size_t length;
+    const char *text = fitting_text(dwFlags, dwMessageId, lpBuffer, nSize, &length);
     if (text == NULL) return 0;
-    size_t length = strlen(text) + 2;
-    if (lpBuffer == NULL || length >= nSize) return (DWORD)flt_win32_fail(ERROR_INSUFFICIENT_BUFFER);
     /* The texts are ASCII. */
     for (size_t i = 0; text[i] != 0; i++) lpBuffer[i] = (WCHAR)(unsigned char)text[i];
     lpBuffer[length - 2] = L'\r';

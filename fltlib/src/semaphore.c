@@ -12,45 +12,26 @@
 #include "waitable.h"
 #include "win_error.h"
 
+struct semaphore_counts {
+    LONG initial;
+    LONG maximum;
+};
+
+static void initialize_semaphore(struct flt_waitable *semaphore, const void *arguments) {
+    const struct semaphore_counts *counts = arguments;
+    semaphore->count = counts->initial;
+    semaphore->maximum = counts->maximum;
+    semaphore->signalled = counts->initial > 0;
+}
+
 /* Takes `name` (malloc'd, or NULL). */
 static HANDLE create_semaphore(LONG initial, LONG maximum, wchar_t *name) {
     if (maximum <= 0 || initial < 0 || initial > maximum) {
         free(name);
         return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_INVALID_PARAMETER);
     }
-    struct flt_waitable *semaphore = name != NULL ? flt_waitable_find_named(name) : NULL;
-    if (semaphore != NULL) {
-        free(name);
-        /* The name is an event's. */
-        if (semaphore->object.kind != FLT_OBJECT_SEMAPHORE) {
-            flt_object_release(&semaphore->object);
-            return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_INVALID_HANDLE);
-        }
-        uintptr_t handle = flt_handle_register(&semaphore->object);
-        if (handle == 0) {
-            flt_object_release(&semaphore->object);
-            return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
-        }
-        flt_set_win32_error(ERROR_ALREADY_EXISTS);
-        return (HANDLE)handle;
-    }
-    if ((semaphore = calloc(1, sizeof *semaphore)) == NULL) {
-        free(name);
-        return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
-    }
-    flt_object_init(&semaphore->object, FLT_OBJECT_SEMAPHORE);
-    semaphore->count = initial;
-    semaphore->maximum = maximum;
-    semaphore->signalled = initial > 0;
-    uintptr_t handle = flt_handle_register(&semaphore->object);
-    if (handle == 0) {
-        free(name);
-        free(semaphore);
-        return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
-    }
-    if (name != NULL) flt_waitable_name(semaphore, name);
-    flt_set_win32_error(ERROR_SUCCESS);
-    return (HANDLE)handle;
+    struct semaphore_counts counts = {.initial = initial, .maximum = maximum};
+    return flt_waitable_create(FLT_OBJECT_SEMAPHORE, name, initialize_semaphore, &counts);
 }
 
 EXPORT HANDLE WINAPI CreateSemaphoreW(LPSECURITY_ATTRIBUTES lpSemaphoreAttributes, LONG lInitialCount,

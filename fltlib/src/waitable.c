@@ -102,14 +102,14 @@ static struct flt_waitable *find_named(const wchar_t *name) {
     return NULL;
 }
 
-struct flt_waitable *flt_waitable_find_named(const wchar_t *name) {
+static struct flt_waitable *lookup_named(const wchar_t *name) {
     flt_sync_lock();
     struct flt_waitable *found = find_named(name);
     flt_sync_unlock();
     return found;
 }
 
-void flt_waitable_name(struct flt_waitable *waitable, wchar_t *name) {
+static void give_name(struct flt_waitable *waitable, wchar_t *name) {
     waitable->name = name;
     flt_sync_lock();
     waitable->next_named = named_events;
@@ -126,41 +126,55 @@ wchar_t *flt_name_from_bytes(const char *name) {
     return wide;
 }
 
-static HANDLE create_event(BOOL manual_reset, BOOL initial_state, wchar_t *name) {
-    struct flt_waitable *event = name != NULL ? flt_waitable_find_named(name) : NULL;
-    if (event != NULL && event->object.kind != FLT_OBJECT_EVENT) {
-        /* The name is a semaphore's. */
+void *flt_waitable_create(enum flt_object_kind kind, wchar_t *name,
+                          void (*initialize)(struct flt_waitable *created, const void *arguments), const void *arguments) {
+    struct flt_waitable *waitable = name != NULL ? lookup_named(name) : NULL;
+    if (waitable != NULL) {
         free(name);
-        flt_object_release(&event->object);
-        return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_INVALID_HANDLE);
-    }
-    if (event != NULL) {
-        free(name);
-        uintptr_t handle = flt_handle_register(&event->object);
+        /* One namespace: the name is another kind's. */
+        if (waitable->object.kind != kind) {
+            flt_object_release(&waitable->object);
+            return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_INVALID_HANDLE);
+        }
+        uintptr_t handle = flt_handle_register(&waitable->object);
         if (handle == 0) {
-            flt_object_release(&event->object);
+            flt_object_release(&waitable->object);
             return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
         }
         flt_set_win32_error(ERROR_ALREADY_EXISTS);
         return (HANDLE)handle;
     }
-    event = calloc(1, sizeof *event);
-    if (event == NULL) {
+    if ((waitable = calloc(1, sizeof *waitable)) == NULL) {
         free(name);
         return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
     }
-    flt_object_init(&event->object, FLT_OBJECT_EVENT);
-    event->manual_reset = manual_reset != FALSE;
-    event->signalled = initial_state != FALSE;
-    uintptr_t handle = flt_handle_register(&event->object);
+    flt_object_init(&waitable->object, kind);
+    initialize(waitable, arguments);
+    uintptr_t handle = flt_handle_register(&waitable->object);
     if (handle == 0) {
         free(name);
-        free(event);
+        free(waitable);
         return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
     }
-    if (name != NULL) flt_waitable_name(event, name);
+    if (name != NULL) give_name(waitable, name);
     flt_set_win32_error(ERROR_SUCCESS);
     return (HANDLE)handle;
+}
+
+struct event_state {
+    BOOL manual_reset;
+    BOOL initial_state;
+};
+
+static void initialize_event(struct flt_waitable *event, const void *arguments) {
+    const struct event_state *state = arguments;
+    event->manual_reset = state->manual_reset != FALSE;
+    event->signalled = state->initial_state != FALSE;
+}
+
+static HANDLE create_event(BOOL manual_reset, BOOL initial_state, wchar_t *name) {
+    struct event_state state = {.manual_reset = manual_reset, .initial_state = initial_state};
+    return flt_waitable_create(FLT_OBJECT_EVENT, name, initialize_event, &state);
 }
 
 EXPORT HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset, BOOL bInitialState,

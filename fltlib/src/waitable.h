@@ -54,10 +54,12 @@ void flt_waitable_feed(struct flt_waitable *event, struct flt_port *port);
 /* SetEvent on an event object (the OVERLAPPED's, at completion). */
 void flt_waitable_signal(struct flt_waitable *waitable);
 
-/* A reference to the live event or semaphore named `name` (process-local names), or NULL. */
-struct flt_waitable *flt_waitable_find_named(const wchar_t *name);
-/* Gives `waitable` the name `name` (allocated; freed with it) and lists it for flt_waitable_find_named. */
-void flt_waitable_name(struct flt_waitable *waitable, wchar_t *name);
+/* CreateEvent's and CreateSemaphore's common part: a handle to the live object named `name` (malloc'd, taken; NULL
+ * for none) with ERROR_ALREADY_EXISTS, or NULL with ERROR_INVALID_HANDLE when that name is another kind's; else a
+ * handle to a new waitable of `kind` that `initialize` sets up from `arguments`, named `name`. A HANDLE, or NULL
+ * with the last error set. */
+void *flt_waitable_create(enum flt_object_kind kind, wchar_t *name,
+                          void (*initialize)(struct flt_waitable *created, const void *arguments), const void *arguments);
 /* An A call's name as wide text, each byte the character of its value (malloc'd); NULL when out of memory. */
 wchar_t *flt_name_from_bytes(const char *name);
 
