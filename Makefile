@@ -141,7 +141,14 @@ FLTLIB_MAN_LINKS := FilterConnectCommunicationPort FilterSendMessage FilterGetMe
 	FilterSendMessageOverlapped GetOverlappedResult CancelIo CancelIoEx CreateIoCompletionPort \
 	GetQueuedCompletionStatus PostQueuedCompletionStatus CreateEvent SetEvent ResetEvent WaitForSingleObject \
 	WaitForMultipleObjects CloseHandle GetLastError SetLastError CreateThread ResumeThread ExitThread \
-	GetCurrentThreadId Sleep
+	GetCurrentThreadId Sleep FilterLoad FilterUnload FilterCreate FilterGetInformation FilterFindFirst FilterFindNext \
+	FilterFindClose FilterVolumeFindFirst FilterVolumeFindNext FilterVolumeFindClose FilterVolumeInstanceFindFirst \
+	FilterVolumeInstanceFindNext FilterVolumeInstanceFindClose FilterInstanceFindFirst FilterInstanceFindNext \
+	FilterInstanceFindClose FilterInstanceCreate FilterInstanceClose FilterInstanceGetInformation FilterAttach \
+	FilterAttachAtAltitude FilterDetach FilterGetDosName InitializeCriticalSection EnterCriticalSection \
+	LeaveCriticalSection DeleteCriticalSection GetProcessHeap HeapAlloc HeapFree ExitProcess CreateSemaphore \
+	ReleaseSemaphore FileTimeToSystemTime FileTimeToLocalFileTime MultiByteToWideChar FormatMessage LoadLibraryExW \
+	FreeLibrary VirtualQuery MapViewOfFile
 
 install: build install-fltlib install-man install-completions
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR)
