@@ -37,7 +37,10 @@ public enum ClientFramesFuzzing {
         do {
             port = try FilterPort.connect(to: server.name, options: options)
         } catch {
-            invariant(answersHandshake, "the handshake failed though the listener answered CONNECT with success")
+            invariant(
+                answersHandshake,
+                "the handshake failed though the listener answered CONNECT with success: \(error)"
+            )
             invariant(
                 error.hresult.isFailure,
                 "a failed connect reported \(error.hresult), which FAILED() reads as success"
