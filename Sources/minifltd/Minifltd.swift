@@ -21,22 +21,41 @@ struct Minifltd: ParsableCommand {
     /// Reads the configuration file first (``ConfigFile``): its options, then the command line's.
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        guard let path = ConfigFile.path(in: arguments) else { return main(arguments) }
-        let file: ConfigFile
         do {
-            file = try ConfigFile.load(path)
+            main(try combinedArguments(arguments))
         } catch {
             exitWithUsageMessage("\(error)")
         }
-        // Each line alone must be an option minifltd knows, with a value it takes: say which line is not.
+    }
+
+    /// The configuration file's options, then `arguments`; each line of the file alone must be an option
+    /// minifltd knows, with a value it takes, or the error says which line is not.
+    static func combinedArguments(_ arguments: [String]) throws(ConfigFileError) -> [String] {
+        guard let path = ConfigFile.path(in: arguments) else { return arguments }
+        let file = try ConfigFile.load(path)
         for entry in file.entries {
             do {
                 _ = try parseAsRoot(["--\(entry.key)", entry.value])
             } catch {
-                exitWithUsageMessage("\(path):\(entry.line): \(entry.key): \(message(for: error))")
+                throw ConfigFileError("\(path):\(entry.line): \(entry.key): \(message(for: error))")
             }
         }
-        main(file.arguments + arguments)
+        return file.arguments + arguments
+    }
+
+    /// The options of the configuration file and `arguments`, as a reload reads them.
+    static func parse(arguments: [String]) throws -> Minifltd {
+        let combined = try combinedArguments(arguments)
+        do {
+            guard let options = try parseAsRoot(combined) as? Minifltd else {
+                throw ConfigFileError("the options do not make a minifltd command line")
+            }
+            return options
+        } catch let error as ConfigFileError {
+            throw error
+        } catch {
+            throw ConfigFileError(message(for: error))
+        }
     }
 
     /// Prints `minifltd: message` and exits 2, before logging exists.
@@ -207,6 +226,7 @@ struct Minifltd: ParsableCommand {
         // Dispatch opens its own descriptors for the sources, which should not appear once clients connect.
         let running = RunningPort()
         let watcher = StateLock<OpenVerdicts?>(nil)
+        let reload = StateLock<Reload?>(nil)
         let signalLogger = logger
         Signals.install(
             logger: signalLogger,
@@ -226,9 +246,10 @@ struct Minifltd: ParsableCommand {
             counters: { running.port.withLock { $0?.1.statusLine } ?? "the port does not exist yet" },
             flush: { logging.queue.flush(timeout: .seconds(1)) },
             hangup: {
-                guard let verdicts = watcher.withLock({ $0 }) else { return nil }
-                verdicts.filter.flushCache()
-                return "flushed the decision cache of watched opens"
+                guard let reload = reload.withLock({ $0 }) else {
+                    return (.notice, "the port does not exist yet; nothing reloaded")
+                }
+                return reload.reload(arguments: Array(CommandLine.arguments.dropFirst()))
             }
         )
         do {
@@ -286,9 +307,27 @@ struct Minifltd: ParsableCommand {
             interval: .milliseconds(Int64(logSummaryInterval * 1000))
         )
         running.port.withLock { $0 = (port, serviceMonitor, summary) }
+        reload.withLock { $0 = Reload(options: self, port: port, level: logging.level, filter: verdicts?.filter) }
         serviceMonitor.start()
         summary.start()
         dispatchMain()
+    }
+
+    /// Every option's value as the command line spells it, for a reload to compare.
+    var optionValues: [String: String] {
+        [
+            "port": port, "max-connections": "\(maxConnections)", "sddl": sddl ?? "",
+            "allow-user": allowUsers.joined(separator: ","), "allow-group": allowGroups.joined(separator: ","),
+            "max-message-size": "\(maxMessageSize)", "handshake-timeout": "\(handshakeTimeout)",
+            "frame-timeout": "\(frameTimeout)", "max-pending-handshakes": "\(maxPendingHandshakes)",
+            "max-outstanding-sends": "\(maxOutstandingSends)", "max-queued-output-bytes": "\(maxQueuedOutputBytes)",
+            "watch": watchPaths.joined(separator: ","), "watch-tree": watchTrees.joined(separator: ","),
+            "watch-mount": watchMounts.joined(separator: ","),
+            "watch-filesystem": watchFilesystems.joined(separator: ","), "verdict-timeout": "\(verdictTimeout)",
+            "max-opens-in-flight": "\(maxOpensInFlight)", "verdict-cache": "\(verdictCache)",
+            "log-level": "\(logLevel)", "log-summary-interval": "\(logSummaryInterval)",
+            "reply-delay": "\(replyDelay)", "log-target": "\(logTarget)",
+        ]
     }
 
     /// What `--watch`, `--watch-tree`, `--watch-mount` and `--watch-filesystem` name.
@@ -352,9 +391,14 @@ struct Minifltd: ParsableCommand {
 
     /// A configuration error with the file and line of the option, when the option came from the file.
     private func located(_ error: any Error) -> String {
+        Minifltd.locate(error, arguments: Array(CommandLine.arguments.dropFirst()))
+    }
+
+    /// `error`, preceded by `file:line` when its option came from the configuration file.
+    static func locate(_ error: any Error, arguments: [String]) -> String {
         guard let error = error as? ConfigurationError, let option = error.option,
-            !CommandLine.arguments.contains(where: { $0 == "--\(option)" || $0.hasPrefix("--\(option)=") }),
-            let path = ConfigFile.path(in: Array(CommandLine.arguments.dropFirst())),
+            !arguments.contains(where: { $0 == "--\(option)" || $0.hasPrefix("--\(option)=") }),
+            let path = ConfigFile.path(in: arguments),
             let location = (try? ConfigFile.load(path))?.location(of: option)
         else { return "\(error)" }
         return "\(location): \(error)"

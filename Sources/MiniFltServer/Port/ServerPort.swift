@@ -29,8 +29,8 @@ import Glibc
 /// All methods may be called from any thread, but not from inside a routine where they wait
 /// (``shutdown(timeout:)``).
 public final class ServerPort: Sendable {
-    /// The port's configuration.
-    public let configuration: ServerPortConfiguration
+    /// The port's configuration, with the settings of the last ``update(_:)``.
+    public var configuration: ServerPortConfiguration { engine.currentConfiguration }
     /// Connection and message counters.
     public var statistics: PortStatistics { engine.statistics }
 
@@ -54,7 +54,6 @@ public final class ServerPort: Sendable {
     ) throws(ServerPortError) {
         var logger = logger
         logger[metadataKey: PortMetadataKey.port] = "\(configuration.name.name)"
-        self.configuration = configuration
         let descriptor = try ServerPort.listeningDescriptor(for: configuration)
         do {
             engine = try PortEngine(
@@ -78,6 +77,19 @@ public final class ServerPort: Sendable {
             .listening,
             "port \(configuration.name) listening on \(configuration.name.address), max connections \(configuration.maxConnections)"
         )
+    }
+
+    /// Changes the settings a running port takes without a restart, for connections accepted from now on;
+    /// connected clients stay connected (see ``ServerPortUpdate`` for which settings and why only those).
+    /// Windows has no analogue. Safe from any thread, routines included; values below 1 are raised to 1.
+    public func update(_ update: ServerPortUpdate) {
+        engine.apply(update)
+        if !update.isEmpty {
+            let current = engine.currentConfiguration
+            engine.logger.info(
+                "port \(current.name) updated: max connections \(current.maxConnections), max pending handshakes \(current.maxPendingHandshakes), permission descriptor \(current.permissions)"
+            )
+        }
     }
 
     /// Calls `completion` from the port's I/O path once it next turns: a liveness probe for a watchdog. A
