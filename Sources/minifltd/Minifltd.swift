@@ -167,6 +167,15 @@ struct Minifltd: ParsableCommand {
     )
     var logTarget: LogTarget = .auto
 
+    @Option(
+        help:
+            "The management port minifltctl status asks (default: the port's name followed by .Control); 'none' for no management port."
+    )
+    var controlPort: String?
+
+    @Option(help: "The management port's permission descriptor in SDDL (default: administrators and the system only).")
+    var controlSddl: String?
+
     @Option(help: "The configuration file (default \(ConfigFile.defaultPath), when it exists); the command line wins.")
     var config: String?
 
@@ -206,6 +215,7 @@ struct Minifltd: ParsableCommand {
         let logging = DaemonLogging(level: logLevel, target: logTarget)
         var logger = logging.logger
         logger.event(.info, .starting, "minifltd starting (pid \(getpid()))")
+        let startedAt = StatusReport.now()
         var configuration: ServerPortConfiguration
         do {
             configuration = try portConfiguration()
@@ -227,6 +237,7 @@ struct Minifltd: ParsableCommand {
         let running = RunningPort()
         let watcher = StateLock<OpenVerdicts?>(nil)
         let reload = StateLock<Reload?>(nil)
+        let runningControl = StateLock<ServerPort?>(nil)
         let signalLogger = logger
         Signals.install(
             logger: signalLogger,
@@ -241,6 +252,7 @@ struct Minifltd: ParsableCommand {
                     "stopping: no longer accepting; disconnecting \(port.statistics.snapshot.connectedClients) clients"
                 )
                 port.shutdown()
+                runningControl.withLock { $0 }?.shutdown(timeout: .seconds(1))
                 summary.finish()
             },
             counters: { running.port.withLock { $0?.1.statusLine } ?? "the port does not exist yet" },
@@ -252,10 +264,23 @@ struct Minifltd: ParsableCommand {
                 return reload.reload(arguments: Array(CommandLine.arguments.dropFirst()))
             }
         )
+        let control: (name: PortName, permissions: PermissionDescriptor)?
         do {
-            if let descriptor = try ActivatedSocket.listeningDescriptor() {
-                configuration.listener = .inherited(descriptor: descriptor)
-                logger.info("using the socket systemd passed (fd \(descriptor))")
+            control = try controlConfiguration()
+        } catch {
+            Minifltd.fail(located(error), exitCode: 2, logging: logging)
+        }
+        var controlListener = ServerPortConfiguration.Listener.bind
+        do {
+            // The filter port's socket, and the management port's when the socket unit listens on both.
+            for descriptor in try ActivatedSocket.listeningDescriptors(atMost: 2) {
+                let bound = try? AbstractSocket.boundName(of: descriptor)
+                if let control, bound == control.name.addressBytes {
+                    controlListener = .inherited(descriptor: descriptor)
+                } else {
+                    configuration.listener = .inherited(descriptor: descriptor)
+                    logger.info("using the socket systemd passed (fd \(descriptor))")
+                }
             }
         } catch {
             Minifltd.fail("socket activation: \(error)", exitCode: 1, logging: logging)
@@ -290,6 +315,28 @@ struct Minifltd: ParsableCommand {
         } catch {
             Minifltd.fail("\(error)", exitCode: 1, logging: logging)
         }
+        var controlPort: ServerPort?
+        if let control {
+            let report = StatusReport(
+                port: port,
+                controlName: control.name.name,
+                counters: counters,
+                startedAt: startedAt,
+                watching: verdicts != nil
+            )
+            do {
+                controlPort = try ControlPort.start(
+                    name: control.name,
+                    permissions: control.permissions,
+                    listener: controlListener,
+                    report: report,
+                    logger: logger
+                )
+            } catch {
+                Minifltd.fail("the management port: \(error)", exitCode: 1, logging: logging)
+            }
+        }
+        runningControl.withLock { $0 = controlPort }
         var watchStatus: (@Sendable () -> String)?
         if let verdicts { watchStatus = { verdicts.statusLine } }
         let serviceMonitor = ServiceMonitor(
@@ -326,7 +373,8 @@ struct Minifltd: ParsableCommand {
             "watch-filesystem": watchFilesystems.joined(separator: ","), "verdict-timeout": "\(verdictTimeout)",
             "max-opens-in-flight": "\(maxOpensInFlight)", "verdict-cache": "\(verdictCache)",
             "log-level": "\(logLevel)", "log-summary-interval": "\(logSummaryInterval)",
-            "reply-delay": "\(replyDelay)", "log-target": "\(logTarget)",
+            "reply-delay": "\(replyDelay)", "log-target": "\(logTarget)", "control-port": controlPort ?? "",
+            "control-sddl": controlSddl ?? "",
         ]
     }
 
@@ -365,6 +413,7 @@ struct Minifltd: ParsableCommand {
         var standardError = StandardError()
         do {
             _ = try portConfiguration()
+            _ = try controlConfiguration()
             let options = [
                 ("watch", watchPaths), ("watch-tree", watchTrees), ("watch-mount", watchMounts),
                 ("watch-filesystem", watchFilesystems),
@@ -402,6 +451,23 @@ struct Minifltd: ParsableCommand {
             let location = (try? ConfigFile.load(path))?.location(of: option)
         else { return "\(error)" }
         return "\(location): \(error)"
+    }
+
+    /// The management port's name and descriptor; nil for `--control-port none`.
+    func controlConfiguration() throws -> (name: PortName, permissions: PermissionDescriptor)? {
+        if controlPort == "none" { return nil }
+        let name: PortName
+        do {
+            name = try PortName(controlPort ?? ControlPort.defaultName(for: port))
+        } catch {
+            throw ConfigurationError("--control-port: \(error)", option: "control-port")
+        }
+        guard let controlSddl else { return (name, .filterPortDefault) }
+        do {
+            return (name, try PermissionDescriptor(sddl: controlSddl))
+        } catch {
+            throw ConfigurationError("--control-sddl: \(error)", option: "control-sddl")
+        }
     }
 
     /// The server port's configuration from the options.
