@@ -82,6 +82,12 @@ struct Minifltd: ParsableCommand {
     @Option(help: "The port name; it maps to the abstract address @<name in lowercase>.")
     var port = PortName.example
 
+    @Option(
+        help:
+            "Serve the port on this socket file (mode 0666; the permission descriptor decides) instead of its abstract address, for runtimes and containers that cannot reach one; clients name the port by this path."
+    )
+    var socketPath: String?
+
     @Option(help: "Connections at once; the next connect gets 0x800704D6.")
     var maxConnections = 1
 
@@ -363,7 +369,7 @@ struct Minifltd: ParsableCommand {
     /// Every option's value as the command line spells it, for a reload to compare.
     var optionValues: [String: String] {
         [
-            "port": port, "max-connections": "\(maxConnections)", "sddl": sddl ?? "",
+            "port": port, "socket-path": socketPath ?? "", "max-connections": "\(maxConnections)", "sddl": sddl ?? "",
             "allow-user": allowUsers.joined(separator: ","), "allow-group": allowGroups.joined(separator: ","),
             "max-message-size": "\(maxMessageSize)", "handshake-timeout": "\(handshakeTimeout)",
             "frame-timeout": "\(frameTimeout)", "max-pending-handshakes": "\(maxPendingHandshakes)",
@@ -479,6 +485,15 @@ struct Minifltd: ParsableCommand {
             throw ConfigurationError("--port: \(error) [STATUS_OBJECT_NAME_INVALID (0xc0000033)]", option: "port")
         }
         var configuration = ServerPortConfiguration(name: name)
+        if let socketPath {
+            guard socketPath.hasPrefix("/"), let pathName = try? PortName(socketPath) else {
+                throw ConfigurationError(
+                    "--socket-path: '\(socketPath)' must be an absolute path of at most 107 bytes",
+                    option: "socket-path"
+                )
+            }
+            configuration.name = pathName
+        }
         if let sddl {
             do {
                 configuration.permissions = try PermissionDescriptor(sddl: sddl)
