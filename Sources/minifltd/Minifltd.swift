@@ -339,7 +339,8 @@ struct Minifltd: ParsableCommand {
                     logger: logger
                 )
             } catch {
-                Minifltd.fail("the management port: \(error)", exitCode: 1, logging: logging)
+                // The filter port serves on: the management port is for people, the filter port for clients.
+                logger.warning("no management port, so minifltctl status will not answer: \(error)")
             }
         }
         runningControl.withLock { $0 = controlPort }
