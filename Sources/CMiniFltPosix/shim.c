@@ -97,6 +97,27 @@ int CMiniFltPosix_connect_abstract(int fd, const uint8_t *name, int length) {
     return connect(fd, (struct sockaddr *)&address, size);
 }
 
+static int path_address(struct sockaddr_un *address, const char *path) {
+    size_t length = strlen(path);
+    if (length == 0 || length > sizeof address->sun_path - 1) { errno = ENAMETOOLONG; return -1; }
+    memset(address, 0, sizeof *address);
+    address->sun_family = AF_UNIX;
+    memcpy(address->sun_path, path, length);
+    return 0;
+}
+
+int CMiniFltPosix_bind_path(int fd, const char *path) {
+    struct sockaddr_un address;
+    if (path_address(&address, path) != 0) return -1;
+    return bind(fd, (struct sockaddr *)&address, sizeof address);
+}
+
+int CMiniFltPosix_connect_path(int fd, const char *path) {
+    struct sockaddr_un address;
+    if (path_address(&address, path) != 0) return -1;
+    return connect(fd, (struct sockaddr *)&address, sizeof address);
+}
+
 int CMiniFltPosix_abstract_name(int fd, uint8_t *name, int capacity) {
     struct sockaddr_un address;
     socklen_t size = sizeof address;

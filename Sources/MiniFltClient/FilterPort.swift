@@ -115,13 +115,22 @@ public final class FilterPort: Sendable {
 
         let fd: Int32
         do {
-            fd = try AbstractSocket.connect(to: portName.addressBytes)
+            if let path = portName.socketPath {
+                fd = try SocketFile.connect(to: path)
+            } else {
+                fd = try AbstractSocket.connect(to: portName.addressBytes)
+            }
         } catch {
             switch error.errno {
             case ECONNREFUSED, ENOENT:
                 throw FilterPortError(
                     .fileNotFound,
                     "no port \(name) is listening at \(portName.address); is minifltd running with --port '\(name)'?"
+                )
+            case EACCES:
+                throw FilterPortError(
+                    .accessDenied,
+                    "the socket file \(portName.address) (or its directory) does not let this user connect; ask its admin"
                 )
             case EAGAIN:
                 throw FilterPortError(

@@ -5,14 +5,32 @@ public import Logging
 /// formats, escapes or writes, and never waits for the sink.
 public struct QueuedLogHandler: LogHandler {
     public var metadata: Logger.Metadata = [:]
-    public var logLevel: Logger.Level
+    /// The switch's level when the handler has one (setting it then changes the switch, for every logger).
+    public var logLevel: Logger.Level {
+        get { levelSwitch?.level ?? fixedLevel }
+        set {
+            fixedLevel = newValue
+            levelSwitch?.set(newValue)
+        }
+    }
     public let label: String
     public let queue: LogQueue
+    private var fixedLevel: Logger.Level
+    private let levelSwitch: LogLevelSwitch?
 
     public init(label: String, queue: LogQueue, level: Logger.Level = .info) {
         self.label = label
         self.queue = queue
-        self.logLevel = level
+        self.fixedLevel = level
+        self.levelSwitch = nil
+    }
+
+    /// A handler whose level follows `levelSwitch`.
+    public init(label: String, queue: LogQueue, levelSwitch: LogLevelSwitch) {
+        self.label = label
+        self.queue = queue
+        self.fixedLevel = levelSwitch.level
+        self.levelSwitch = levelSwitch
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

@@ -17,23 +17,34 @@ public enum ActivatedSocket {
     /// that children do not inherit them.
     /// - Throws: ``Error`` when systemd passed something else than exactly one such socket.
     public static func listeningDescriptor() throws(Error) -> Int32? {
+        let descriptors = try listeningDescriptors(atMost: 1)
+        return descriptors.first
+    }
+
+    /// Every descriptor from `LISTEN_FDS` (at most `limit`), each checked as ``listeningDescriptor()``
+    /// checks its one; empty when systemd passed none.
+    public static func listeningDescriptors(atMost limit: Int) throws(Error) -> [Int32] {
         let count = sd_listen_fds(1)
         if count < 0 {
             throw Error(description: "LISTEN_FDS is malformed: \(String(cString: strerror(-count)))")
         }
-        if count == 0 { return nil }
-        guard count == 1 else {
+        if count == 0 { return [] }
+        guard count <= limit else {
             throw Error(
-                description: "systemd passed \(count) sockets; the unit's socket must have exactly one ListenStream="
+                description: limit == 1
+                    ? "systemd passed \(count) sockets; the unit's socket must have exactly one ListenStream="
+                    : "systemd passed \(count) sockets; the unit's socket may have at most \(limit) ListenStream="
             )
         }
-        let fd = CSystemd_listen_fds_start()
-        guard sd_is_socket_unix(fd, Int32(SOCK_STREAM.rawValue), 1, nil, 0) > 0 else {
-            throw Error(
-                description:
-                    "the socket systemd passed (fd \(fd)) is not a listening AF_UNIX stream socket; use ListenStream=@<port address> in the socket unit"
-            )
+        let first = CSystemd_listen_fds_start()
+        return try (first..<first + count).map { fd throws(Error) in
+            guard sd_is_socket_unix(fd, Int32(SOCK_STREAM.rawValue), 1, nil, 0) > 0 else {
+                throw Error(
+                    description:
+                        "the socket systemd passed (fd \(fd)) is not a listening AF_UNIX stream socket; use ListenStream=@<port address> in the socket unit"
+                )
+            }
+            return fd
         }
-        return fd
     }
 }

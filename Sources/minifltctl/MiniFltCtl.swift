@@ -11,6 +11,6 @@ struct MiniFltCtl: ParsableCommand {
         discussion:
             "Exit status: 0 on success, 1 when a call fails (the HRESULT and what to do are printed), 64 for a usage error.",
         version: ProductVersion.string,
-        subcommands: [Send.self, Listen.self]
+        subcommands: [Send.self, Listen.self, Status.self, Ports.self]
     )
 }

@@ -21,22 +21,41 @@ struct Minifltd: ParsableCommand {
     /// Reads the configuration file first (``ConfigFile``): its options, then the command line's.
     static func main() {
         let arguments = Array(CommandLine.arguments.dropFirst())
-        guard let path = ConfigFile.path(in: arguments) else { return main(arguments) }
-        let file: ConfigFile
         do {
-            file = try ConfigFile.load(path)
+            main(try combinedArguments(arguments))
         } catch {
             exitWithUsageMessage("\(error)")
         }
-        // Each line alone must be an option minifltd knows, with a value it takes: say which line is not.
+    }
+
+    /// The configuration file's options, then `arguments`; each line of the file alone must be an option
+    /// minifltd knows, with a value it takes, or the error says which line is not.
+    static func combinedArguments(_ arguments: [String]) throws(ConfigFileError) -> [String] {
+        guard let path = ConfigFile.path(in: arguments) else { return arguments }
+        let file = try ConfigFile.load(path)
         for entry in file.entries {
             do {
                 _ = try parseAsRoot(["--\(entry.key)", entry.value])
             } catch {
-                exitWithUsageMessage("\(path):\(entry.line): \(entry.key): \(message(for: error))")
+                throw ConfigFileError("\(path):\(entry.line): \(entry.key): \(message(for: error))")
             }
         }
-        main(file.arguments + arguments)
+        return file.arguments + arguments
+    }
+
+    /// The options of the configuration file and `arguments`, as a reload reads them.
+    static func parse(arguments: [String]) throws -> Minifltd {
+        let combined = try combinedArguments(arguments)
+        do {
+            guard let options = try parseAsRoot(combined) as? Minifltd else {
+                throw ConfigFileError("the options do not make a minifltd command line")
+            }
+            return options
+        } catch let error as ConfigFileError {
+            throw error
+        } catch {
+            throw ConfigFileError(message(for: error))
+        }
     }
 
     /// Prints `minifltd: message` and exits 2, before logging exists.
@@ -62,6 +81,12 @@ struct Minifltd: ParsableCommand {
 
     @Option(help: "The port name; it maps to the abstract address @<name in lowercase>.")
     var port = PortName.example
+
+    @Option(
+        help:
+            "Serve the port on this socket file (mode 0666; the permission descriptor decides) instead of its abstract address, for runtimes and containers that cannot reach one; clients name the port by this path."
+    )
+    var socketPath: String?
 
     @Option(help: "Connections at once; the next connect gets 0x800704D6.")
     var maxConnections = 1
@@ -148,6 +173,15 @@ struct Minifltd: ParsableCommand {
     )
     var logTarget: LogTarget = .auto
 
+    @Option(
+        help:
+            "The management port minifltctl status asks (default: the port's name followed by .Control); 'none' for no management port."
+    )
+    var controlPort: String?
+
+    @Option(help: "The management port's permission descriptor in SDDL (default: administrators and the system only).")
+    var controlSddl: String?
+
     @Option(help: "The configuration file (default \(ConfigFile.defaultPath), when it exists); the command line wins.")
     var config: String?
 
@@ -187,6 +221,7 @@ struct Minifltd: ParsableCommand {
         let logging = DaemonLogging(level: logLevel, target: logTarget)
         var logger = logging.logger
         logger.event(.info, .starting, "minifltd starting (pid \(getpid()))")
+        let startedAt = StatusReport.now()
         var configuration: ServerPortConfiguration
         do {
             configuration = try portConfiguration()
@@ -207,6 +242,8 @@ struct Minifltd: ParsableCommand {
         // Dispatch opens its own descriptors for the sources, which should not appear once clients connect.
         let running = RunningPort()
         let watcher = StateLock<OpenVerdicts?>(nil)
+        let reload = StateLock<Reload?>(nil)
+        let runningControl = StateLock<ServerPort?>(nil)
         let signalLogger = logger
         Signals.install(
             logger: signalLogger,
@@ -221,20 +258,35 @@ struct Minifltd: ParsableCommand {
                     "stopping: no longer accepting; disconnecting \(port.statistics.snapshot.connectedClients) clients"
                 )
                 port.shutdown()
+                runningControl.withLock { $0 }?.shutdown(timeout: .seconds(1))
                 summary.finish()
             },
             counters: { running.port.withLock { $0?.1.statusLine } ?? "the port does not exist yet" },
             flush: { logging.queue.flush(timeout: .seconds(1)) },
             hangup: {
-                guard let verdicts = watcher.withLock({ $0 }) else { return nil }
-                verdicts.filter.flushCache()
-                return "flushed the decision cache of watched opens"
+                guard let reload = reload.withLock({ $0 }) else {
+                    return (.notice, "the port does not exist yet; nothing reloaded")
+                }
+                return reload.reload(arguments: Array(CommandLine.arguments.dropFirst()))
             }
         )
+        let control: (name: PortName, permissions: PermissionDescriptor)?
         do {
-            if let descriptor = try ActivatedSocket.listeningDescriptor() {
-                configuration.listener = .inherited(descriptor: descriptor)
-                logger.info("using the socket systemd passed (fd \(descriptor))")
+            control = try controlConfiguration()
+        } catch {
+            Minifltd.fail(located(error), exitCode: 2, logging: logging)
+        }
+        var controlListener = ServerPortConfiguration.Listener.bind
+        do {
+            // The filter port's socket, and the management port's when the socket unit listens on both.
+            for descriptor in try ActivatedSocket.listeningDescriptors(atMost: 2) {
+                let bound = try? AbstractSocket.boundName(of: descriptor)
+                if let control, bound == control.name.addressBytes {
+                    controlListener = .inherited(descriptor: descriptor)
+                } else {
+                    configuration.listener = .inherited(descriptor: descriptor)
+                    logger.info("using the socket systemd passed (fd \(descriptor))")
+                }
             }
         } catch {
             Minifltd.fail("socket activation: \(error)", exitCode: 1, logging: logging)
@@ -269,6 +321,29 @@ struct Minifltd: ParsableCommand {
         } catch {
             Minifltd.fail("\(error)", exitCode: 1, logging: logging)
         }
+        var controlPort: ServerPort?
+        if let control {
+            let report = StatusReport(
+                port: port,
+                controlName: control.name.name,
+                counters: counters,
+                startedAt: startedAt,
+                watching: verdicts != nil
+            )
+            do {
+                controlPort = try ControlPort.start(
+                    name: control.name,
+                    permissions: control.permissions,
+                    listener: controlListener,
+                    report: report,
+                    logger: logger
+                )
+            } catch {
+                // The filter port serves on: the management port is for people, the filter port for clients.
+                logger.warning("no management port, so minifltctl status will not answer: \(error)")
+            }
+        }
+        runningControl.withLock { $0 = controlPort }
         var watchStatus: (@Sendable () -> String)?
         if let verdicts { watchStatus = { verdicts.statusLine } }
         let serviceMonitor = ServiceMonitor(
@@ -286,9 +361,28 @@ struct Minifltd: ParsableCommand {
             interval: .milliseconds(Int64(logSummaryInterval * 1000))
         )
         running.port.withLock { $0 = (port, serviceMonitor, summary) }
+        reload.withLock { $0 = Reload(options: self, port: port, level: logging.level, filter: verdicts?.filter) }
         serviceMonitor.start()
         summary.start()
         dispatchMain()
+    }
+
+    /// Every option's value as the command line spells it, for a reload to compare.
+    var optionValues: [String: String] {
+        [
+            "port": port, "socket-path": socketPath ?? "", "max-connections": "\(maxConnections)", "sddl": sddl ?? "",
+            "allow-user": allowUsers.joined(separator: ","), "allow-group": allowGroups.joined(separator: ","),
+            "max-message-size": "\(maxMessageSize)", "handshake-timeout": "\(handshakeTimeout)",
+            "frame-timeout": "\(frameTimeout)", "max-pending-handshakes": "\(maxPendingHandshakes)",
+            "max-outstanding-sends": "\(maxOutstandingSends)", "max-queued-output-bytes": "\(maxQueuedOutputBytes)",
+            "watch": watchPaths.joined(separator: ","), "watch-tree": watchTrees.joined(separator: ","),
+            "watch-mount": watchMounts.joined(separator: ","),
+            "watch-filesystem": watchFilesystems.joined(separator: ","), "verdict-timeout": "\(verdictTimeout)",
+            "max-opens-in-flight": "\(maxOpensInFlight)", "verdict-cache": "\(verdictCache)",
+            "log-level": "\(logLevel)", "log-summary-interval": "\(logSummaryInterval)",
+            "reply-delay": "\(replyDelay)", "log-target": "\(logTarget)", "control-port": controlPort ?? "",
+            "control-sddl": controlSddl ?? "",
+        ]
     }
 
     /// What `--watch`, `--watch-tree`, `--watch-mount` and `--watch-filesystem` name.
@@ -326,6 +420,7 @@ struct Minifltd: ParsableCommand {
         var standardError = StandardError()
         do {
             _ = try portConfiguration()
+            _ = try controlConfiguration()
             let options = [
                 ("watch", watchPaths), ("watch-tree", watchTrees), ("watch-mount", watchMounts),
                 ("watch-filesystem", watchFilesystems),
@@ -352,12 +447,34 @@ struct Minifltd: ParsableCommand {
 
     /// A configuration error with the file and line of the option, when the option came from the file.
     private func located(_ error: any Error) -> String {
+        Minifltd.locate(error, arguments: Array(CommandLine.arguments.dropFirst()))
+    }
+
+    /// `error`, preceded by `file:line` when its option came from the configuration file.
+    static func locate(_ error: any Error, arguments: [String]) -> String {
         guard let error = error as? ConfigurationError, let option = error.option,
-            !CommandLine.arguments.contains(where: { $0 == "--\(option)" || $0.hasPrefix("--\(option)=") }),
-            let path = ConfigFile.path(in: Array(CommandLine.arguments.dropFirst())),
+            !arguments.contains(where: { $0 == "--\(option)" || $0.hasPrefix("--\(option)=") }),
+            let path = ConfigFile.path(in: arguments),
             let location = (try? ConfigFile.load(path))?.location(of: option)
         else { return "\(error)" }
         return "\(location): \(error)"
+    }
+
+    /// The management port's name and descriptor; nil for `--control-port none`.
+    func controlConfiguration() throws -> (name: PortName, permissions: PermissionDescriptor)? {
+        if controlPort == "none" { return nil }
+        let name: PortName
+        do {
+            name = try PortName(controlPort ?? ControlPort.defaultName(for: port))
+        } catch {
+            throw ConfigurationError("--control-port: \(error)", option: "control-port")
+        }
+        guard let controlSddl else { return (name, .filterPortDefault) }
+        do {
+            return (name, try PermissionDescriptor(sddl: controlSddl))
+        } catch {
+            throw ConfigurationError("--control-sddl: \(error)", option: "control-sddl")
+        }
     }
 
     /// The server port's configuration from the options.
@@ -369,6 +486,15 @@ struct Minifltd: ParsableCommand {
             throw ConfigurationError("--port: \(error) [STATUS_OBJECT_NAME_INVALID (0xc0000033)]", option: "port")
         }
         var configuration = ServerPortConfiguration(name: name)
+        if let socketPath {
+            guard socketPath.hasPrefix("/"), let pathName = try? PortName(socketPath) else {
+                throw ConfigurationError(
+                    "--socket-path: '\(socketPath)' must be an absolute path of at most 107 bytes",
+                    option: "socket-path"
+                )
+            }
+            configuration.name = pathName
+        }
         if let sddl {
             do {
                 configuration.permissions = try PermissionDescriptor(sddl: sddl)

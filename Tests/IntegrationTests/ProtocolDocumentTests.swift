@@ -35,6 +35,26 @@ struct ProtocolDocumentTests {
         #expect(result.standardOutput == "Hello, User\n", "\(result.standardOutput)")
     }
 
+    @Test("section 1's socket-file connect, in section 9's client, gets Hello, User through minifltd --socket-path")
+    func socketFileClient() throws {
+        let path = SocketPathTests.socketPath("document")
+        let daemon = try Daemon(arguments: ["--socket-path", path], listeningAt: path)
+        let connect = try Self.pythonBlock(after: "### A socket file instead of an abstract address")
+            .replacingOccurrences(of: "/run/minifltd/port.sock", with: path)
+        let original =
+            "s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)\n"
+            + "s.connect(b\"\\0\" + \"\\\\MiniFilterPort_Example\".lower().encode())\n"
+        let client = try Self.pythonBlock(after: "## 9. A complete client in Python")
+        try #require(client.contains(original), "section 9's connect lines changed")
+        let result = try runProgram(
+            "/usr/bin/python3",
+            ["-c", client.replacingOccurrences(of: original, with: connect)]
+        )
+        #expect(result.status == 0, "\(result.standardError)")
+        #expect(result.standardOutput == "Hello, User\n", "\(result.standardOutput)")
+        #expect(daemon.terminate() == 0)
+    }
+
     @Test("section 9's complete client stops with the reason when the server closes mid-frame, instead of spinning")
     func completeClientMidFrame() throws {
         let name = "\\MiniFltTest_midframe_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"

@@ -32,7 +32,21 @@ struct SystemdSandboxTests {
         #expect(client.server.uid == 0, "the listener clients see is systemd")
         let reply = try client.send(userToFilter("Hello, MiniFilter"), outputCapacity: 4096)
         #expect(WideString.decode(reply, as: .utf16) == "Hello, User")
+        // The management port comes from the socket unit too (the service has no network of its own).
+        let status = try runProgram(Binaries.minifltctl.path, ["status", "--port", sandbox.port])
+        #expect(status.status == 0, "\(status.standardError)")
+        // The test is outside the sandbox's pid namespace, so the daemon sees its pid as 0.
+        #expect(status.standardOutput.contains("clients:\n  [1]\n"), "\(status.standardOutput)")
+        #expect(status.standardOutput.contains("    messages: 1\n"), "\(status.standardOutput)")
         client.close()
+        // systemctl reload: --check-config, then SIGHUP, which the journal answers.
+        #expect(sandbox.systemctl(["reload", "minifltd.service"]).status == 0)
+        #expect(
+            eventually {
+                sandbox.run(["journalctl", "-u", "minifltd.service", "--no-pager"]).standardOutput
+                    .contains("SIGHUP: reloaded the configuration")
+            }
+        )
 
         let show = { (property: String) in
             sandbox.systemctl(["show", "-p", property, "--value", "minifltd.service"]).standardOutput

@@ -231,15 +231,17 @@ struct SystemdTests {
             return (section ?? "").split(separator: "\n").map(String.init).filter { !$0.hasPrefix("#") }
         }
         let watch = Set(try serviceLines("minifltd-watch.service"))
-        // The differences minifltd(8) explains: the command, the capability, and /home readable for marks.
+        // The differences minifltd(8) explains: the command (and the file the reload checks), the capability,
+        // and /home readable for marks.
         let changed: Set<String> = [
-            "ExecStartPre", "ExecStart", "CapabilityBoundingSet", "AmbientCapabilities", "ProtectHome",
+            "ExecStartPre", "ExecStart", "ExecReload", "CapabilityBoundingSet", "AmbientCapabilities", "ProtectHome",
         ]
         let missing = try serviceLines("minifltd.service").filter { line in
             guard let key = line.split(separator: "=").first else { return false }
             return !changed.contains(String(key)) && !watch.contains(line)
         }
         #expect(missing.isEmpty, "minifltd-watch.service lacks: \(missing)")
+        #expect(watch.contains("ExecReload=/bin/kill -HUP $MAINPID"))
         #expect(watch.contains("CapabilityBoundingSet=CAP_SYS_ADMIN"))
         #expect(watch.contains("AmbientCapabilities=CAP_SYS_ADMIN"))
     }

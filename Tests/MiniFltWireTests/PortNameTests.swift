@@ -21,6 +21,20 @@ struct PortNameTests {
         #expect(sectionOne.contains("Unicode \(PortName.unicodeVersion)"))
     }
 
+    @Test("a socket file's path, alone or after unix:, names a port by that path, not lowercased")
+    func socketFile() throws {
+        let plain = try PortName("/run/minifltd/Port.sock")
+        #expect(plain.socketPath == "/run/minifltd/Port.sock")
+        #expect(plain.address == "/run/minifltd/Port.sock")
+        #expect(try PortName("unix:/run/minifltd/Port.sock").socketPath == plain.socketPath)
+        #expect(try PortName("\\MiniFilterPort_Example").socketPath == nil)
+        #expect(throws: PortNameError.notRooted("unix:relative")) { try PortName("unix:relative") }
+        _ = try PortName("/" + String(repeating: "a", count: 106))
+        #expect(throws: PortNameError.tooLong("/" + String(repeating: "a", count: 107), 108)) {
+            try PortName("/" + String(repeating: "a", count: 107))
+        }
+    }
+
     @Test("names must start with a backslash")
     func notRooted() {
         #expect(throws: PortNameError.notRooted("MiniFilterPort")) { try PortName("MiniFilterPort") }

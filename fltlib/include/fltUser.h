@@ -87,7 +87,8 @@ _Static_assert(sizeof(FILTER_REPLY_HEADER) == 16, "FILTER_REPLY_HEADER is 16 byt
 /**
  * Connects to the port lpPortName, for example TEXT("\\MiniFilterPort_Example") (names are case-insensitive).
  *
- * @param lpPortName  the port's name; it must start with a backslash.
+ * @param lpPortName  the port's name; it must start with a backslash, or be a socket file's path ("/path" or
+ *                    "unix:/path", docs/protocol.md section 1).
  * @param dwOptions   0 or FLT_PORT_FLAG_SYNC_HANDLE.
  * @param lpContext   wSizeOfContext bytes handed to the filter's connect routine; NULL when the size is 0.
  * @param lpSecurityAttributes  ignored.

@@ -459,7 +459,7 @@ static bool max_message_size(uint32_t *size) {
     return true;
 }
 
-static struct flt_port *new_port(int fd, const uint8_t *address, int address_length) {
+static struct flt_port *new_port(int fd, const uint8_t *address, int address_length, int is_file) {
     struct flt_port *port = calloc(1, sizeof *port);
     if (port == NULL) return NULL;
     port->buffer = malloc(READ_BUFFER_SIZE);
@@ -472,8 +472,9 @@ static struct flt_port *new_port(int fd, const uint8_t *address, int address_len
     port->fd = fd;
     port->io.fd = fd;
     port->io.ready = port_ready;
+    /* An abstract address shows as ss -xl prints it (@name); a socket file as its path. */
     port->address[0] = '@';
-    memcpy(port->address + 1, address, (size_t)address_length);
+    memcpy(port->address + (is_file ? 0 : 1), address, (size_t)address_length);
     port->next_id = 1;
     port->poll_fd = -1;
     port->event_fd = -1;
@@ -544,9 +545,13 @@ int32_t flt_port_connect(const wchar_t *name, const struct flt_connect_request *
         return flt_fail(errno == ENOMEM || errno == ENOBUFS ? E_OUTOFMEMORY : HRESULT_FROM_WIN32(ERROR_NO_SYSTEM_RESOURCES),
                         "cannot create a socket for port %s: %s", printable, strerror(errno));
     }
+    /* An abstract address is a NUL and the name's exact bytes; a socket file's path is NUL-terminated. */
+    int is_file = flt_port_socket_path(name) != NULL;
+    const char *at = is_file ? "" : "@";
     struct sockaddr_un socket_address = {.sun_family = AF_UNIX};
-    memcpy(socket_address.sun_path + 1, address, (size_t)address_length);
-    socklen_t socket_address_length = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + (size_t)address_length);
+    memcpy(socket_address.sun_path + (is_file ? 0 : 1), address, (size_t)address_length);
+    socklen_t socket_address_length =
+        (socklen_t)(offsetof(struct sockaddr_un, sun_path) + (is_file ? 0 : 1) + (size_t)address_length);
     int connected;
     do connected = connect(fd, (struct sockaddr *)&socket_address, socket_address_length);
     while (connected < 0 && errno == EINTR);
@@ -555,14 +560,19 @@ int32_t flt_port_connect(const wchar_t *name, const struct flt_connect_request *
         close(fd);
         if (error == ECONNREFUSED || error == ENOENT) {
             return flt_fail(HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND),
-                            "no port %s is listening at @%.*s; is minifltd running with --port '%s'?", printable,
-                            address_length, (const char *)address, printable);
+                            "no port %s is listening at %s%.*s; is minifltd running with --port '%s'?", printable,
+                            at, address_length, (const char *)address, printable);
+        }
+        if (error == EACCES) {
+            return flt_fail(HRESULT_FROM_WIN32(ERROR_ACCESS_DENIED),
+                            "the socket file %.*s (or its directory) does not let this user connect; ask its admin",
+                            address_length, (const char *)address);
         }
         if (error == EAGAIN) {
             return flt_fail(HRESULT_FROM_WIN32(ERROR_NO_SYSTEM_RESOURCES),
                             "the port %s has too many connections waiting to be accepted; try again", printable);
         }
-        return flt_fail(HRESULT_FROM_WIN32(ERROR_GEN_FAILURE), "cannot connect to @%.*s: %s", address_length,
+        return flt_fail(HRESULT_FROM_WIN32(ERROR_GEN_FAILURE), "cannot connect to %s%.*s: %s", at, address_length,
                         (const char *)address, strerror(error));
     }
     hresult = flt_server_identity_check(&identity, fd, printable);
@@ -570,7 +580,7 @@ int32_t flt_port_connect(const wchar_t *name, const struct flt_connect_request *
         close(fd);
         return hresult;
     }
-    struct flt_port *port = new_port(fd, address, address_length);
+    struct flt_port *port = new_port(fd, address, address_length, is_file);
     if (port == NULL) {
         close(fd);
         return flt_fail(E_OUTOFMEMORY, "out of memory connecting to port %s", printable);

@@ -32,9 +32,33 @@ static int append_utf8(uint8_t *out, int length, int limit, uint32_t scalar) {
     return length + count;
 }
 
+const wchar_t *flt_port_socket_path(const wchar_t *name) {
+    if (wcsncmp(name, L"unix:", 5) == 0) name += 5;
+    return name[0] == L'/' ? name : NULL;
+}
+
 int flt_port_address(const wchar_t *name, uint8_t address[FLT_MAX_ADDRESS_LENGTH], const char **why) {
+    const wchar_t *path = flt_port_socket_path(name);
+    if (path != NULL) {
+        /* A socket file's path is taken as it is: file names are case-sensitive. */
+        int length = 0;
+        for (const wchar_t *character = path; *character != 0; character++) {
+            uint32_t scalar = (uint32_t)*character;
+            if (scalar > 0x10FFFF || (scalar >= 0xD800 && scalar <= 0xDFFF)) {
+                *why = "holds a wchar_t that is not a Unicode character";
+                return -1;
+            }
+            length = append_utf8(address, length, FLT_MAX_ADDRESS_LENGTH, scalar);
+            if (length < 0) {
+                *why = "is longer than a socket file's path can be (107 bytes of UTF-8)";
+                return -1;
+            }
+        }
+        return length;
+    }
     if (name[0] != L'\\') {
-        *why = "must start with a backslash, as Windows object names do (for example \\MiniFilterPort_Example)";
+        *why = "must start with a backslash, as Windows object names do (for example \\MiniFilterPort_Example), "
+               "or be a socket file's absolute path (/run/minifltd/port.sock, or unix:/run/minifltd/port.sock)";
         return -1;
     }
     int length = 0;

@@ -16,6 +16,9 @@
  * more than FLT_MAX_ADDRESS_LENGTH bytes. */
 int flt_port_address(const wchar_t *name, uint8_t address[FLT_MAX_ADDRESS_LENGTH], const char **why);
 
+/* The socket file's path when `name` has the socket-file form (`/path`, or `unix:/path`), else NULL; for such
+ * a name flt_port_address gives the path's UTF-8 bytes, not lowercased (docs/protocol.md section 1). */
+const wchar_t *flt_port_socket_path(const wchar_t *name);
 /* `name` as UTF-8 for messages, truncated to fit `size` (with its terminator); values that are not Unicode
  * characters show as '?'. */
 void flt_port_name_utf8(const wchar_t *name, char *out, size_t size);

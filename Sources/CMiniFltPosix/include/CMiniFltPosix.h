@@ -54,6 +54,9 @@ int CMiniFltPosix_connect_abstract(int fd, const uint8_t *name, int length);
 /// Writes the socket's local address name (without the leading NUL for abstract names) into `name`;
 /// returns the name length, -2 if the address is not abstract, -1 with errno on failure.
 int CMiniFltPosix_abstract_name(int fd, uint8_t *name, int capacity);
+/// A stream socket bound to (or connected to) the socket file at `path` (NUL-terminated, at most 107 bytes).
+int CMiniFltPosix_bind_path(int fd, const char *path);
+int CMiniFltPosix_connect_path(int fd, const char *path);
 
 /// True when a datagram socket at the file-system `path` accepts a connection (something listens there;
 /// a socket file left by a stopped process refuses).

@@ -1,6 +1,11 @@
 // SPDX-License-Identifier: MIT
 public import MiniFltPermissions
 public import MiniFltWire
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One client's connection, as the routines see it: `PFLT_PORT ClientPort` on Windows.
 ///
@@ -15,6 +20,10 @@ public final class ClientPort: Sendable, CustomStringConvertible {
     public let wcharSize: WideCharacterSize
     /// FilterConnectCommunicationPort's options.
     public let options: UInt32
+    /// When its connect routine was asked, in seconds since 1970 (the wall clock, for a person to read).
+    public let connectedSince: Double
+    /// SENDs answered on this connection so far.
+    public var messagesHandled: Int { connection.messagesAnswered.load(ordering: .relaxed) }
 
     let connection: Connection
 
@@ -24,6 +33,9 @@ public final class ClientPort: Sendable, CustomStringConvertible {
         self.connection = connection
         self.wcharSize = wcharSize
         self.options = options
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        self.connectedSince = Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 
     /// Closes this client's connection; mirrors `FltCloseClientPort`.

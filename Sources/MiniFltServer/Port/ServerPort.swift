@@ -29,12 +29,14 @@ import Glibc
 /// All methods may be called from any thread, but not from inside a routine where they wait
 /// (``shutdown(timeout:)``).
 public final class ServerPort: Sendable {
-    /// The port's configuration.
-    public let configuration: ServerPortConfiguration
+    /// The port's configuration, with the settings of the last ``update(_:)``.
+    public var configuration: ServerPortConfiguration { engine.currentConfiguration }
     /// Connection and message counters.
     public var statistics: PortStatistics { engine.statistics }
 
     private let engine: PortEngine
+    /// The socket file this port made, removed at shutdown (ports named by a path, docs/protocol.md section 1).
+    private let socketFile: (path: String, inode: UInt64)?
 
     /// Creates the port and starts listening.
     /// - Parameters:
@@ -54,8 +56,8 @@ public final class ServerPort: Sendable {
     ) throws(ServerPortError) {
         var logger = logger
         logger[metadataKey: PortMetadataKey.port] = "\(configuration.name.name)"
-        self.configuration = configuration
-        let descriptor = try ServerPort.listeningDescriptor(for: configuration)
+        let (descriptor, inode) = try ServerPort.listeningDescriptor(for: configuration)
+        socketFile = inode.flatMap { inode in configuration.name.socketPath.map { ($0, inode) } }
         do {
             engine = try PortEngine(
                 configuration: configuration,
@@ -66,6 +68,7 @@ public final class ServerPort: Sendable {
             )
         } catch {
             closeDescriptor(descriptor)
+            if let socketFile { SocketFile.remove(socketFile.path, inode: socketFile.inode) }
             throw ServerPortError(
                 status: .insufficientResources,
                 message: "cannot set up the event loop for port \(configuration.name)",
@@ -78,6 +81,19 @@ public final class ServerPort: Sendable {
             .listening,
             "port \(configuration.name) listening on \(configuration.name.address), max connections \(configuration.maxConnections)"
         )
+    }
+
+    /// Changes the settings a running port takes without a restart, for connections accepted from now on;
+    /// connected clients stay connected (see ``ServerPortUpdate`` for which settings and why only those).
+    /// Windows has no analogue. Safe from any thread, routines included; values below 1 are raised to 1.
+    public func update(_ update: ServerPortUpdate) {
+        engine.apply(update)
+        if !update.isEmpty {
+            let current = engine.currentConfiguration
+            engine.logger.info(
+                "port \(current.name) updated: max connections \(current.maxConnections), max pending handshakes \(current.maxPendingHandshakes), permission descriptor \(current.permissions)"
+            )
+        }
     }
 
     /// Calls `completion` from the port's I/O path once it next turns: a liveness probe for a watchdog. A
@@ -117,17 +133,29 @@ public final class ServerPort: Sendable {
         let deadline = timeout.map { MonotonicClock.now + $0.nanoseconds }
         guard engine.waitForNoConnections(until: deadline) else { return false }
         engine.stop()
+        if let socketFile { SocketFile.remove(socketFile.path, inode: socketFile.inode) }
         engine.logger.event(.info, .stopped, "port \(configuration.name) stopped")
         return true
     }
 
-    private static func listeningDescriptor(for configuration: ServerPortConfiguration) throws(ServerPortError) -> Int32
-    {
+    /// Mode of a port's socket file: anyone may connect, and the permission descriptor decides, exactly as
+    /// for an abstract address (where file modes do not exist). A narrower mode cannot express a descriptor
+    /// that admits several users and groups; an admin who wants the file itself guarded puts it in a
+    /// directory whose mode admits only the principals the descriptor admits.
+    public static let socketFileMode: UInt32 = 0o666
+
+    /// The listening descriptor, and the socket file's inode when this port made one.
+    private static func listeningDescriptor(
+        for configuration: ServerPortConfiguration
+    ) throws(ServerPortError) -> (
+        Int32, UInt64?
+    ) {
         let name = configuration.name
         switch configuration.listener {
         case .bind:
+            if let path = name.socketPath { return try listenOnSocketFile(path, name: name) }
             do {
-                return try AbstractSocket.listen(at: name.addressBytes, backlog: 256)
+                return (try AbstractSocket.listen(at: name.addressBytes, backlog: 256), nil)
             } catch {
                 if error.errno == EADDRINUSE {
                     throw ServerPortError(
@@ -163,7 +191,37 @@ public final class ServerPort: Sendable {
             }
             // Failures are ignored, as they always were: the socket then stays as its maker left it.
             try? DescriptorCalls.makeNonBlockingAndCloseOnExec(descriptor)
-            return descriptor
+            return (descriptor, nil)
+        }
+    }
+
+    private static func listenOnSocketFile(_ path: String, name: PortName) throws(ServerPortError) -> (Int32, UInt64?) {
+        let failure: SocketFile.ListenError
+        do {
+            let (fd, inode) = try SocketFile.listen(at: path, mode: socketFileMode, backlog: 256)
+            return (fd, inode)
+        } catch {
+            failure = error
+        }
+        switch failure {
+        case .inUse:
+            throw ServerPortError(
+                status: .objectNameCollision,
+                message:
+                    "cannot create port \(name): another process already listens on \(path); stop it (ss -xlp | grep -F '\(path)' shows which) or choose another path"
+            )
+        case .notASocket:
+            throw ServerPortError(
+                status: .objectNameCollision,
+                message: "cannot create port \(name): \(path) exists and is not a socket; it was left alone"
+            )
+        case .system(let error):
+            throw ServerPortError(
+                status: .insufficientResources,
+                message:
+                    "cannot listen on the socket file \(path) for port \(name) (does its directory exist, and may minifltd write there?)",
+                underlyingError: "\(error)"
+            )
         }
     }
 }

@@ -30,6 +30,8 @@ struct DaemonLogging {
     let logger: Logger
     let queue: LogQueue
     let budget: LineBudget
+    /// The level every logger of the daemon follows; SIGHUP may change it.
+    let level: LogLevelSwitch
 
     init(level: Logger.Level, target: LogTarget) {
         let writer: any LogWriter
@@ -50,9 +52,10 @@ struct DaemonLogging {
             writer: writer
         )
         let budget = LineBudget(burst: DaemonLogging.burst, perSecond: DaemonLogging.perSecond)
+        let levelSwitch = LogLevelSwitch(level)
         let peerBudget = PeerRateLimitedLogHandler.Budget(burst: 50, window: .seconds(10))
         LoggingSystem.bootstrap { label in
-            let queued = QueuedLogHandler(label: label, queue: queue, level: level)
+            let queued = QueuedLogHandler(label: label, queue: queue, levelSwitch: levelSwitch)
             let budgeted = LineBudgetLogHandler(
                 wrapped: queued,
                 budget: budget,
@@ -65,5 +68,6 @@ struct DaemonLogging {
         self.logger = Logger(label: "minifltd")
         self.queue = queue
         self.budget = budget
+        self.level = levelSwitch
     }
 }

@@ -21,7 +21,8 @@ final class Daemon {
         arguments: [String] = [],
         port: String? = nil,
         environment: [String: String] = [:],
-        launcher: [String] = []
+        launcher: [String] = [],
+        listeningAt: String? = nil
     ) throws {
         self.port = port ?? Binaries.uniquePortName(String(tag.prefix { $0 != "(" }))
         let command =
@@ -34,7 +35,7 @@ final class Daemon {
         )
         log.collect(from: child.output.fileHandleForReading)
         // PortName's address, not String.lowercased(), which folds some letters otherwise (U+0130).
-        let address = (try? PortName(self.port).address) ?? "@" + self.port
+        let address = listeningAt ?? (try? PortName(self.port).address) ?? "@" + self.port
         let process = child.process
         guard eventually({ isListening(address) || !process.isRunning }), process.isRunning else {
             _ = child.stop(SIGKILL)

@@ -4,6 +4,7 @@ import Logging
 import MiniFltPermissions
 import MiniFltPosix
 import MiniFltWire
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -75,6 +76,7 @@ extension PortEngine {
     /// Checks the permission descriptor, then the connection count; with every pending-handshake place taken,
     /// sheds the oldest handshake of the uid that holds the most, so that no uid can lock others out.
     private func admit(_ fd: Int32, _ io: LoopBuffers) {
+        let settings = admissionSettings.withLock { $0 }
         let peer: PeerIdentity
         do {
             let credentials = try AbstractSocket.peerCredentials(of: fd)
@@ -92,7 +94,7 @@ extension PortEngine {
             closeDescriptor(fd)
             return
         }
-        guard configuration.permissions.grants(.connect, to: peer) else {
+        guard settings.permissions.grants(.connect, to: peer) else {
             statistics.recordDenied()
             refuse(
                 fd,
@@ -108,7 +110,7 @@ extension PortEngine {
             case full
         }
         let admission = state.withLock { state -> Admission in
-            guard state.connections.count < configuration.maxConnections else { return .full }
+            guard state.connections.count < settings.maxConnections else { return .full }
             let id = state.nextID
             state.nextID += 1
             let now = MonotonicClock.now
@@ -123,7 +125,7 @@ extension PortEngine {
             state.connections[id] = connection
             state.reserveRefusalLogged = false
             var shed: Connection?
-            if state.handshakes.count >= configuration.maxPendingHandshakes,
+            if state.handshakes.count >= settings.maxPendingHandshakes,
                 let oldest = state.handshakes.oldestOfLargestShare()
             {
                 state.handshakes.remove(oldest)
@@ -142,14 +144,14 @@ extension PortEngine {
                 peer,
                 .connectionCountLimit,
                 .connectionLimit,
-                "connection refused: \(configuration.maxConnections) of \(configuration.maxConnections) connections in use"
+                "connection refused: \(settings.maxConnections) of \(settings.maxConnections) connections in use"
             )
         case .admitted(let connection, let shed):
             if let shed, shed.endHandshake(sending: .insufficientResources, reason: "shed for a newer connection") {
                 shed.log(
                     .notice,
                     .limitHit,
-                    "\(configuration.maxPendingHandshakes) connections wait for CONNECT; ending the oldest of uid \(shed.peer.uid), which has the most, for a connection of uid \(peer.uid)",
+                    "\(settings.maxPendingHandshakes) connections wait for CONNECT; ending the oldest of uid \(shed.peer.uid), which has the most, for a connection of uid \(peer.uid)",
                     status: .insufficientResources
                 )
             }

@@ -78,6 +78,7 @@ extension Connection {
         }
         let frame = Frame.sendResult(id: send.id, status: result.status, output: result.output).encoded()
         context.statistics.recordMessage()
+        messagesAnswered.add(1, ordering: .relaxed)
         var problem: OutputProblem?
         let action = state.withLock { state in
             problem = writeLocked(&state, frame)

@@ -55,6 +55,8 @@ final class Connection: @unchecked Sendable, RoutineTarget {
     /// The reader closed the socket: nothing more is read.
     private var readerClosed = false
     /// 0: nobody reads the connection; 1: a reader does; 2: a reader does and must look again.
+    /// SENDs answered on this connection (one relaxed add each, beside the port's counter).
+    let messagesAnswered = Atomic<Int>(0)
     private let processing = Atomic<Int>(0)
     /// An event said the peer hung up (or the socket failed): read on past short reads until the end of
     /// the stream, because data and hang-up can come in one edge and no further edge would follow.

@@ -57,7 +57,9 @@ final class PortEngine: @unchecked Sendable {
         var reserveRefusalLogged = false
     }
 
+    /// As the port was made; admission reads ``admissionSettings`` instead, which may change.
     let configuration: ServerPortConfiguration
+    let admissionSettings: StateLock<AdmissionSettings>
     let logger: Logger
     let epoll: Epoll
     let runner: RoutineRunner
@@ -90,6 +92,7 @@ final class PortEngine: @unchecked Sendable {
         listenDescriptor: Int32
     ) throws(SystemError) {
         self.configuration = configuration
+        self.admissionSettings = StateLock(AdmissionSettings(configuration))
         self.logger = logger
         self.listenDescriptor = listenDescriptor
         self.handshakeTimeoutNanoseconds = configuration.handshakeTimeout.nanoseconds
