@@ -140,7 +140,8 @@ FLTLIB_MAN_LINKS := FilterConnectCommunicationPort FilterSendMessage FilterGetMe
 	FilterSendMessageOverlapped GetOverlappedResult CancelIo CancelIoEx CreateIoCompletionPort \
 	GetQueuedCompletionStatus PostQueuedCompletionStatus CreateEvent SetEvent ResetEvent WaitForSingleObject \
 	WaitForMultipleObjects CloseHandle GetLastError SetLastError CreateThread ResumeThread ExitThread \
-	GetCurrentThreadId Sleep
+	GetCurrentThreadId Sleep FilterSendMessageWithDescriptors FilterReplyMessageWithDescriptors \
+	FilterGetMessageDescriptors
 
 install: build install-fltlib install-man install-completions
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR)

@@ -27,9 +27,9 @@ EXPORT HRESULT WINAPI FilterConnectCommunicationPort(LPCWSTR lpPortName, DWORD d
     if (hPort == NULL) return flt_fail(E_INVALIDARG, "hPort is NULL; pass the address of a HANDLE");
     *hPort = INVALID_HANDLE_VALUE;
     if (lpPortName == NULL) return flt_fail(E_INVALIDARG, "lpPortName is NULL; pass the port's name");
-    if ((dwOptions & ~(DWORD)FLT_PORT_FLAG_SYNC_HANDLE) != 0) {
-        return flt_fail(E_INVALIDARG, "dwOptions is 0x%x; only FLT_PORT_FLAG_SYNC_HANDLE (0x1) is defined",
-                        dwOptions);
+    if ((dwOptions & ~(DWORD)(FLT_PORT_FLAG_SYNC_HANDLE | FLT_PORT_FLAG_DESCRIPTORS)) != 0) {
+        return flt_fail(E_INVALIDARG, "dwOptions is 0x%x; only FLT_PORT_FLAG_SYNC_HANDLE (0x1) and "
+                        "FLT_PORT_FLAG_DESCRIPTORS (0x100) are defined", dwOptions);
     }
     if (wSizeOfContext > 0 && lpContext == NULL) {
         return flt_fail(E_INVALIDARG, "lpContext is NULL but wSizeOfContext is %u", wSizeOfContext);
@@ -66,7 +66,7 @@ static HRESULT send_message(HANDLE hPort, LPVOID lpInBuffer, DWORD dwInBufferSiz
         return pending;
     }
     uint32_t returned = 0;
-    HRESULT result = flt_port_send(port, lpInBuffer, dwInBufferSize, lpOutBuffer, dwOutBufferSize, &returned);
+    HRESULT result = flt_port_send(port, lpInBuffer, dwInBufferSize, lpOutBuffer, dwOutBufferSize, &returned, NULL);
     flt_object_release((struct flt_object *)port);
     if (lpBytesReturned != NULL) *lpBytesReturned = returned;
     return result;
@@ -120,7 +120,7 @@ EXPORT HRESULT WINAPI FilterReplyMessage(HANDLE hPort, PFILTER_REPLY_HEADER lpRe
     struct flt_port *port = acquire_port(hPort);
     if (port == NULL) return not_a_handle(hPort);
     HRESULT result = flt_port_reply(port, lpReplyBuffer->Status, lpReplyBuffer->MessageId, lpReplyBuffer + 1,
-                                    dwReplyBufferSize - (DWORD)sizeof(FILTER_REPLY_HEADER));
+                                    dwReplyBufferSize - (DWORD)sizeof(FILTER_REPLY_HEADER), NULL, 0);
     flt_object_release((struct flt_object *)port);
     return result;
 }
