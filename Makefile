@@ -8,7 +8,8 @@
 #   make fuzz-smoke every fuzz target for 20 s, as CI runs it (.ci/run)
 #   make fltlib-sanitize  libfltlib and its tests under AddressSanitizer and UBSan (fltlib/fltlib.mk)
 #   make sanitize   the test suite under AddressSanitizer, then ThreadSanitizer
-#   make bench      the benchmark table against a C epoll floor and D-Bus (Benchmarks/)
+#   make bench      the benchmark table against a C epoll floor and D-Bus, and watched opens against a
+#                   C fanotify floor (Benchmarks/)
 #   make lowercase-table   regenerate the port-name lowercase table (Tools/generate-lowercase-table.swift)
 #   make run        set up, build and run minifltd in the foreground (as root)
 #   make deb        Debian packages in .build/deb/ (packaging/deb/build.sh); make deb-check installs them in a
@@ -140,8 +141,15 @@ FLTLIB_MAN_LINKS := FilterConnectCommunicationPort FilterSendMessage FilterGetMe
 	FilterSendMessageOverlapped GetOverlappedResult CancelIo CancelIoEx CreateIoCompletionPort \
 	GetQueuedCompletionStatus PostQueuedCompletionStatus CreateEvent SetEvent ResetEvent WaitForSingleObject \
 	WaitForMultipleObjects CloseHandle GetLastError SetLastError CreateThread ResumeThread ExitThread \
-	GetCurrentThreadId Sleep FilterSendMessageWithDescriptors FilterReplyMessageWithDescriptors \
-	FilterGetMessageDescriptors
+	GetCurrentThreadId Sleep FilterLoad FilterUnload FilterCreate FilterGetInformation FilterFindFirst FilterFindNext \
+	FilterFindClose FilterVolumeFindFirst FilterVolumeFindNext FilterVolumeFindClose FilterVolumeInstanceFindFirst \
+	FilterVolumeInstanceFindNext FilterVolumeInstanceFindClose FilterInstanceFindFirst FilterInstanceFindNext \
+	FilterInstanceFindClose FilterInstanceCreate FilterInstanceClose FilterInstanceGetInformation FilterAttach \
+	FilterAttachAtAltitude FilterDetach FilterGetDosName InitializeCriticalSection EnterCriticalSection \
+	LeaveCriticalSection DeleteCriticalSection GetProcessHeap HeapAlloc HeapFree ExitProcess CreateSemaphore \
+	ReleaseSemaphore FileTimeToSystemTime FileTimeToLocalFileTime MultiByteToWideChar FormatMessage LoadLibraryExW \
+	FreeLibrary VirtualQuery MapViewOfFile \
+	FilterSendMessageWithDescriptors FilterReplyMessageWithDescriptors FilterGetMessageDescriptors
 
 install: build install-fltlib install-man install-completions
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR)

@@ -10,6 +10,7 @@ let package = Package(
         .library(name: "MiniFltPermissions", targets: ["MiniFltPermissions"]),
         .library(name: "MiniFltServer", targets: ["MiniFltServer"]),
         .library(name: "MiniFltClient", targets: ["MiniFltClient"]),
+        .library(name: "MiniFltFilter", targets: ["MiniFltFilter"]),
         .executable(name: "minifltd", targets: ["minifltd"]),
         .executable(name: "minifltctl", targets: ["minifltctl"]),
     ],
@@ -43,6 +44,13 @@ let package = Package(
                 .product(name: "HeapModule", package: "swift-collections"),
             ]
         ),
+        // The filter side (FltRegisterFilter, FltStartFiltering): file-operation callbacks over fanotify.
+        .target(
+            name: "MiniFltFilter",
+            dependencies: [
+                "CMiniFltPosix", "MiniFltPosix", .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
         // The client side (FilterConnectCommunicationPort and friends).
         .target(name: "MiniFltClient", dependencies: ["MiniFltWire", "MiniFltPosix"]),
         // Logging that never makes the caller wait: a bounded queue with a writer thread, the console
@@ -69,7 +77,7 @@ let package = Package(
             name: "minifltd",
             dependencies: [
                 "MiniFltServer", "MiniFltWire", "MiniFltPermissions", "MiniFltPosix", "MiniFltSystemd",
-                "MiniFltLogging",
+                "MiniFltLogging", "MiniFltFilter",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -102,6 +110,7 @@ let package = Package(
         .testTarget(name: "MiniFltWireTests", dependencies: ["MiniFltWire"]),
         .testTarget(name: "MiniFltFuzzingTests", dependencies: ["MiniFltFuzzing"]),
         .testTarget(name: "MiniFltPermissionsTests", dependencies: ["MiniFltPermissions"]),
+        .testTarget(name: "MiniFltFilterTests", dependencies: ["MiniFltFilter", "MiniFltPosix"]),
         .testTarget(
             name: "MiniFltServerTests",
             dependencies: [

@@ -22,9 +22,10 @@ FLTLIB_OBJECTS := $(patsubst %.c,$(FLTLIB_BUILD)/obj/%.o,$(notdir $(FLTLIB_SOURC
 FLTLIB_LOWERCASE_HEADERS := $(wildcard $(FLTLIB_LOWERCASE)/*.h $(FLTLIB_LOWERCASE)/include/*.h)
 # What a program built from the library's sources, rather than against the installed library, includes.
 FLTLIB_INTERNAL_INCLUDES := -Ifltlib/include -Ifltlib/src -I$(FLTLIB_LOWERCASE)/include
-FLTLIB_HEADERS := fltlib/include/fltUser.h fltlib/include/fltWinTypes.h fltlib/include/fltWinBase.h \
+FLTLIB_HEADERS := fltlib/include/fltUser.h fltlib/include/fltUserStructures.h fltlib/include/fltWinTypes.h fltlib/include/fltWinBase.h \
 	fltlib/include/fltSal.h fltlib/include/fltuser.h fltlib/include/windows.h fltlib/include/Windows.h \
-	fltlib/include/winioctl.h fltlib/include/crtdbg.h fltlib/include/dontuse.h
+	fltlib/include/winioctl.h fltlib/include/crtdbg.h fltlib/include/dontuse.h fltlib/include/strsafe.h \
+	fltlib/include/Strsafe.h fltlib/include/DriverSpecs.h fltlib/include/excpt.h
 
 CC ?= cc
 CXX ?= c++
@@ -50,7 +51,7 @@ FLTLIB_TEST_BIN := .build/fltlib-tests
 FLTLIB_PKG := PKG_CONFIG_PATH=$(FLTLIB_STAGE)/lib/pkgconfig pkg-config
 FLTLIB_TEST_PROGRAMS := $(FLTLIB_TEST_BIN)/flt_send $(FLTLIB_TEST_BIN)/flt_threads $(FLTLIB_TEST_BIN)/flt_api \
 	$(FLTLIB_TEST_BIN)/flt_listen $(FLTLIB_TEST_BIN)/seed_client $(FLTLIB_TEST_BIN)/flt_overlapped \
-	$(FLTLIB_TEST_BIN)/win32_calls
+	$(FLTLIB_TEST_BIN)/win32_calls $(FLTLIB_TEST_BIN)/filter_management $(FLTLIB_TEST_BIN)/win32_runtime
 FLTLIB_TEST_CFLAGS := -std=c11 -O2 -g -pthread $(FLTLIB_WARNINGS) -Werror $(FLTLIB_SANITIZE)
 
 .PHONY: fltlib install-fltlib uninstall-fltlib fltlib-tests fltlib-sanitize
@@ -92,7 +93,8 @@ fltlib-tests: $(FLTLIB_LIB)
 	@mkdir -p $(FLTLIB_TEST_BIN)
 	@set -e; flags="$$($(FLTLIB_PKG) --cflags fltlib)"; libs="$$($(FLTLIB_PKG) --libs fltlib)"; \
 	rpath="-Wl,-rpath,$$($(FLTLIB_PKG) --variable=libdir fltlib)"; \
-	for program in flt_send flt_threads flt_api flt_listen flt_overlapped flt_descriptors win32_calls; do \
+	for program in flt_send flt_threads flt_api flt_listen flt_overlapped flt_descriptors win32_calls filter_management \
+		win32_runtime; do \
 		echo "  CC   $(FLTLIB_TEST_BIN)/$$program (pkg-config fltlib)"; \
 		$(CC) $(FLTLIB_TEST_CFLAGS) $$flags -o $(FLTLIB_TEST_BIN)/$$program fltlib/tests/$$program.c $$libs $$rpath; \
 	done; \
@@ -101,6 +103,12 @@ fltlib-tests: $(FLTLIB_LIB)
 		fltlib/tests/seed_client.cpp $$libs $$rpath
 	@./$(FLTLIB_TEST_BIN)/win32_calls > $(FLTLIB_TEST_BIN)/win32_calls.log || { cat $(FLTLIB_TEST_BIN)/win32_calls.log; exit 1; }
 	@echo "win32_calls: $$(tail -1 $(FLTLIB_TEST_BIN)/win32_calls.log)"
+	@./$(FLTLIB_TEST_BIN)/filter_management > $(FLTLIB_TEST_BIN)/filter_management.log || \
+		{ cat $(FLTLIB_TEST_BIN)/filter_management.log; exit 1; }
+	@echo "filter_management: $$(tail -1 $(FLTLIB_TEST_BIN)/filter_management.log)"
+	@./$(FLTLIB_TEST_BIN)/win32_runtime > $(FLTLIB_TEST_BIN)/win32_runtime.log || \
+		{ cat $(FLTLIB_TEST_BIN)/win32_runtime.log; exit 1; }
+	@echo "win32_runtime: $$(tail -1 $(FLTLIB_TEST_BIN)/win32_runtime.log)"
 	@echo "  CC   $(FLTLIB_TEST_BIN)/wire_vectors (library sources)"
 	@$(CC) $(FLTLIB_TEST_CFLAGS) $(FLTLIB_INTERNAL_INCLUDES) -o $(FLTLIB_TEST_BIN)/wire_vectors \
 		fltlib/tests/wire_vectors.c fltlib/src/wire.c fltlib/src/status.c fltlib/src/port_name.c \

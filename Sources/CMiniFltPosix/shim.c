@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -155,14 +156,6 @@ int CMiniFltPosix_datagram_connect(const char *address, int length, int nonblock
     return fd;
 }
 
-int CMiniFltPosix_fanotify_init(void) {
-    return fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
-}
-
-int CMiniFltPosix_fanotify_mark_open_perm(int fanotify_fd, const char *path) {
-    return fanotify_mark(fanotify_fd, FAN_MARK_ADD, FAN_OPEN_PERM | FAN_EVENT_ON_CHILD, AT_FDCWD, path);
-}
-
 int CMiniFltPosix_fanotify_read(int fanotify_fd, CMiniFltPosix_FileEvent *events, int capacity) {
     char buffer[4096] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
     ssize_t length = read(fanotify_fd, buffer, sizeof buffer);
@@ -183,9 +176,82 @@ int CMiniFltPosix_fanotify_read(int fanotify_fd, CMiniFltPosix_FileEvent *events
     return count;
 }
 
-int CMiniFltPosix_fanotify_respond(int fanotify_fd, int event_fd, int allow) {
+int CMiniFltPosix_fanotify_init_filter(void) {
+    unsigned int flags = FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK;
+    int fd = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME);
+    /* O_NOATIME is refused on some kernels for event_f_flags: without it, only atime differs. */
+    if (fd < 0 && errno == EINVAL) fd = fanotify_init(flags, O_RDONLY | O_LARGEFILE | O_CLOEXEC);
+    return fd;
+}
+
+int CMiniFltPosix_fanotify_mark(int fanotify_fd, unsigned int flags, uint64_t mask, int dirfd, const char *path) {
+    return fanotify_mark(fanotify_fd, flags, mask, dirfd, path);
+}
+
+uint64_t CMiniFltPosix_FAN_OPEN_PERM(void) { return FAN_OPEN_PERM; }
+uint64_t CMiniFltPosix_FAN_OPEN_EXEC_PERM(void) { return FAN_OPEN_EXEC_PERM; }
+uint64_t CMiniFltPosix_FAN_ACCESS_PERM(void) { return FAN_ACCESS_PERM; }
+uint64_t CMiniFltPosix_FAN_CLOSE_WRITE(void) { return FAN_CLOSE_WRITE; }
+uint64_t CMiniFltPosix_FAN_EVENT_ON_CHILD(void) { return FAN_EVENT_ON_CHILD; }
+unsigned int CMiniFltPosix_FAN_MARK_ADD(void) { return FAN_MARK_ADD; }
+unsigned int CMiniFltPosix_FAN_MARK_REMOVE(void) { return FAN_MARK_REMOVE; }
+unsigned int CMiniFltPosix_FAN_MARK_MOUNT(void) { return FAN_MARK_MOUNT; }
+unsigned int CMiniFltPosix_FAN_MARK_FILESYSTEM(void) { return FAN_MARK_FILESYSTEM; }
+unsigned int CMiniFltPosix_FAN_MARK_IGNORED_MASK(void) { return FAN_MARK_IGNORED_MASK; }
+unsigned int CMiniFltPosix_FAN_MARK_ONLYDIR(void) { return FAN_MARK_ONLYDIR; }
+
+int CMiniFltPosix_fanotify_answer(int fanotify_fd, int event_fd, int allow) {
     struct fanotify_response response = {.fd = event_fd, .response = allow ? FAN_ALLOW : FAN_DENY};
     return write(fanotify_fd, &response, sizeof response) == sizeof response ? 0 : -1;
+}
+
+int64_t CMiniFltPosix_process_uid(int pid) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/%d/status", pid);
+    FILE *file = fopen(path, "re");
+    if (!file) return -1;
+    char line[256];
+    int64_t uid = -1;
+    while (fgets(line, sizeof line, file)) {
+        unsigned long real, effective;
+        if (sscanf(line, "Uid:\t%lu\t%lu", &real, &effective) == 2) {
+            uid = (int64_t)effective;
+            break;
+        }
+    }
+    fclose(file);
+    return uid;
+}
+
+int CMiniFltPosix_file_handle(int fd, void *buffer, int capacity, int *mount_id) {
+    if (capacity < (int)sizeof(struct file_handle)) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct file_handle *handle = buffer;
+    handle->handle_bytes = (unsigned int)(capacity - (int)sizeof(struct file_handle));
+    if (name_to_handle_at(fd, "", handle, mount_id, AT_EMPTY_PATH) < 0) return -1;
+    return (int)(sizeof(struct file_handle) + handle->handle_bytes);
+}
+
+int CMiniFltPosix_open_parent_directory(int fd) {
+    char link[64], path[PATH_MAX];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    ssize_t length = readlink(link, path, sizeof path - 1);
+    if (length <= 0) return -1;
+    path[length] = '\0';
+    char *slash = strrchr(path, '/');
+    if (!slash) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (slash == path) slash++;
+    *slash = '\0';
+    return open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+}
+
+int CMiniFltPosix_open_handle(int mount_fd, const void *handle) {
+    return open_by_handle_at(mount_fd, (struct file_handle *)handle, O_PATH | O_CLOEXEC);
 }
 
 int CMiniFltPosix_set_malloc_thresholds(size_t mmap_threshold, size_t trim_threshold) {

@@ -64,6 +64,9 @@ package final class ConditionLock<State>: @unchecked Sendable {
 
     /// Wakes every waiter so each re-checks its condition.
     package func broadcast() { pthread_cond_broadcast(condition) }
+
+    /// Wakes one waiter: for a queue where any one waiter can take the new item.
+    package func signal() { pthread_cond_signal(condition) }
 }
 
 /// CLOCK_MONOTONIC in nanoseconds.

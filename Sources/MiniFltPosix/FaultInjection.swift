@@ -15,7 +15,8 @@ import Glibc
 /// starts, `MINIFLT_INJECT_FAULTS` to rules separated by commas, each `CALL=ERRNO[@FIRST][*COUNT]`: the call's
 /// name as the code names it (`accept4`, `recv`, `send`, `epoll_wait`, `epoll_ctl`, `read(fanotify)`, ...; a
 /// name given without parentheses matches every variant, so `epoll_ctl` covers `epoll_ctl(ADD)`), an errno
-/// name (`EMFILE`, `ENFILE`, `ENOMEM`, `ENOBUFS`, `EAGAIN`, `EINTR`, `EPIPE`, `ECONNRESET`), the first call
+/// name (`EMFILE`, `ENFILE`, `ENOMEM`, `ENOBUFS`, `EAGAIN`, `EINTR`, `EPIPE`, `ECONNRESET`, `EINVAL`: how a
+/// kernel refuses a flag it lacks), the first call
 /// that fails (1 by default), and how many fail from there (1 by default; 0 for every one).
 package enum FaultInjection {
     #if DEBUG
@@ -36,7 +37,7 @@ package enum FaultInjection {
 
     static let errnoNames: [String: Int32] = [
         "EMFILE": EMFILE, "ENFILE": ENFILE, "ENOMEM": ENOMEM, "ENOBUFS": ENOBUFS, "EAGAIN": EAGAIN,
-        "EINTR": EINTR, "EPIPE": EPIPE, "ECONNRESET": ECONNRESET,
+        "EINTR": EINTR, "EPIPE": EPIPE, "ECONNRESET": ECONNRESET, "EINVAL": EINVAL,
     ]
 
     /// `accept4=EMFILE@3*2`.

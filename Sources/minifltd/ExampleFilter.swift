@@ -58,12 +58,14 @@ struct ExampleFilter: Sendable {
                 logger[metadataKey: PortMetadataKey.clientPID] = "\(port.peer.pid)"
                 logger[metadataKey: PortMetadataKey.clientUID] = "\(port.peer.uid)"
                 logger[metadataKey: PortMetadataKey.clientGID] = "\(port.peer.gid)"
+                // Registered before the line is logged: whoever sees the line can count on the client being
+                // asked about watched opens (and on its own opens being exempt).
+                clients.add(port)
                 logger.info(
                     "User-mode application(\(port.peer.pid)) connect to this filter",
                     metadata: ExampleFilter.event(.clientConnected)
                 )
                 counters.connects.add(1, ordering: .relaxed)
-                clients.add(port)
                 return .accept(Client(port: port, logger: logger))
             },
             disconnect: { client in

@@ -2,6 +2,7 @@
 public import ArgumentParser
 import Dispatch
 public import Logging
+import MiniFltFilter
 import MiniFltLogging
 import MiniFltPermissions
 import MiniFltPosix
@@ -99,8 +100,39 @@ struct Minifltd: ParsableCommand {
     )
     var watchPaths: [String] = []
 
+    @Option(
+        name: .customLong("watch-tree"),
+        help: "As --watch, for this directory and every directory below it, including ones made later. Repeatable."
+    )
+    var watchTrees: [String] = []
+
+    @Option(
+        name: .customLong("watch-mount"),
+        help: "As --watch, for every file of the mount that holds this path (FAN_MARK_MOUNT). Repeatable."
+    )
+    var watchMounts: [String] = []
+
+    @Option(
+        name: .customLong("watch-filesystem"),
+        help:
+            "As --watch, for every file of the file system that holds this path, in all its mounts (FAN_MARK_FILESYSTEM, Linux 4.20). Repeatable."
+    )
+    var watchFilesystems: [String] = []
+
     @Option(help: "Seconds to wait for the client's verdict on an open before allowing it.")
     var verdictTimeout = 5.0
+
+    @Option(
+        help:
+            "Watched opens asked of clients at once (and threads that ask); past it an open is allowed at once without asking."
+    )
+    var maxOpensInFlight = 16
+
+    @Option(
+        help:
+            "true: an allowed file is not asked about again until it is written (flushed on connect, disconnect and SIGHUP)."
+    )
+    var verdictCache = true
 
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
@@ -130,6 +162,9 @@ struct Minifltd: ParsableCommand {
         }
         guard verdictTimeout > 0, verdictTimeout <= 3600 else {
             throw ValidationError("--verdict-timeout must be between 0 and 3600 seconds")
+        }
+        guard maxOpensInFlight >= 1, maxOpensInFlight <= 1024 else {
+            throw ValidationError("--max-opens-in-flight must be between 1 and 1024")
         }
         guard frameTimeout > 0, frameTimeout <= 3600 else {
             throw ValidationError("--frame-timeout must be between 0 and 3600 seconds")
@@ -171,11 +206,14 @@ struct Minifltd: ParsableCommand {
         // Signals are handled before the port exists: a SIGTERM right after bind must still exit 0, and
         // Dispatch opens its own descriptors for the sources, which should not appear once clients connect.
         let running = RunningPort()
+        let watcher = StateLock<OpenVerdicts?>(nil)
         let signalLogger = logger
         Signals.install(
             logger: signalLogger,
             shutdown: {
                 guard let (port, monitor, summary) = running.port.withLock({ $0 }) else { return }
+                // First: every open still waiting proceeds, and none waits on a client that is leaving.
+                watcher.withLock { $0 }?.stop()
                 monitor.stopping()
                 signalLogger.event(
                     .info,
@@ -186,7 +224,12 @@ struct Minifltd: ParsableCommand {
                 summary.finish()
             },
             counters: { running.port.withLock { $0?.1.statusLine } ?? "the port does not exist yet" },
-            flush: { logging.queue.flush(timeout: .seconds(1)) }
+            flush: { logging.queue.flush(timeout: .seconds(1)) },
+            hangup: {
+                guard let verdicts = watcher.withLock({ $0 }) else { return nil }
+                verdicts.filter.flushCache()
+                return "flushed the decision cache of watched opens"
+            }
         )
         do {
             if let descriptor = try ActivatedSocket.listeningDescriptor() {
@@ -196,9 +239,21 @@ struct Minifltd: ParsableCommand {
         } catch {
             Minifltd.fail("socket activation: \(error)", exitCode: 1, logging: logging)
         }
-        let monitor = watchPaths.isEmpty ? nil : openMonitor(logging)
         let clients = ClientRegistry()
         let counters = ActivityCounters()
+        let verdicts = watchTargets.isEmpty ? nil : openVerdicts(clients: clients, counters: counters, logging: logging)
+        // Watching starts before the port listens, so that whoever sees the port can count on the marks.
+        if let verdicts {
+            do {
+                try verdicts.start()
+            } catch {
+                Minifltd.fail("watching opens: \(error)", exitCode: 2, logging: logging)
+            }
+            watcher.withLock { $0 = verdicts }
+            logger.info(
+                "watching opens of the \(watchTargets.map(\.description).joined(separator: ", ")); verdict timeout \(verdictTimeout) s, \(maxOpensInFlight) at once, cache \(verdictCache ? "on" : "off")"
+            )
+        }
         let routineQueue = DispatchQueue(label: "minifltd.routines")
         var filter = ExampleFilter(logger: logger, clients: clients, counters: counters)
         filter.replyDelay = .milliseconds(Int64(replyDelay * 1000))
@@ -214,17 +269,14 @@ struct Minifltd: ParsableCommand {
         } catch {
             Minifltd.fail("\(error)", exitCode: 1, logging: logging)
         }
-        if let monitor {
-            OpenVerdicts(
-                monitor: monitor,
-                clients: clients,
-                timeout: .milliseconds(Int64(verdictTimeout * 1000)),
-                counters: counters,
-                logger: logger
-            ).start()
-            logger.info("watching opens in \(watchPaths.joined(separator: ", ")); verdict timeout \(verdictTimeout) s")
-        }
-        let serviceMonitor = ServiceMonitor(port: port, routineQueue: routineQueue, logger: logger)
+        var watchStatus: (@Sendable () -> String)?
+        if let verdicts { watchStatus = { verdicts.statusLine } }
+        let serviceMonitor = ServiceMonitor(
+            port: port,
+            routineQueue: routineQueue,
+            logger: logger,
+            watchStatus: watchStatus
+        )
         let summary = ActivitySummary(
             counters: counters,
             port: port,
@@ -239,25 +291,34 @@ struct Minifltd: ParsableCommand {
         dispatchMain()
     }
 
-    /// fanotify marks for every `--watch` path; exits with a clear message when that cannot be done.
-    private func openMonitor(_ logging: DaemonLogging) -> FileOpenMonitor {
-        let monitor: FileOpenMonitor
+    /// What `--watch`, `--watch-tree`, `--watch-mount` and `--watch-filesystem` name.
+    var watchTargets: [WatchTarget] {
+        watchPaths.map(WatchTarget.directory) + watchTrees.map(WatchTarget.tree) + watchMounts.map(WatchTarget.mount)
+            + watchFilesystems.map(WatchTarget.filesystem)
+    }
+
+    /// The open watcher's filter; exits with a clear message when it cannot be made.
+    private func openVerdicts(
+        clients: ClientRegistry,
+        counters: ActivityCounters,
+        logging: DaemonLogging
+    ) -> OpenVerdicts {
         do {
-            monitor = try FileOpenMonitor()
+            return try OpenVerdicts(
+                targets: watchTargets,
+                clients: clients,
+                timeout: .milliseconds(Int64(verdictTimeout * 1000)),
+                maxInFlight: maxOpensInFlight,
+                cache: verdictCache,
+                counters: counters,
+                logger: logging.logger
+            )
         } catch {
             let advice =
                 error.errno == EPERM
                 ? "--watch needs CAP_SYS_ADMIN: run minifltd as root (or grant the capability)" : "--watch: \(error)"
             Minifltd.fail(advice, exitCode: 1, logging: logging)
         }
-        for path in watchPaths {
-            do {
-                try monitor.watch(path)
-            } catch {
-                Minifltd.fail("--watch \(path): cannot watch it: \(error)", exitCode: 2, logging: logging)
-            }
-        }
-        return monitor
     }
 
     /// `--check-config`: everything `run` would refuse at start, then exit 0, or 2 with the reason.
@@ -265,8 +326,17 @@ struct Minifltd: ParsableCommand {
         var standardError = StandardError()
         do {
             _ = try portConfiguration()
-            for path in watchPaths where access(path, F_OK) != 0 {
-                throw ConfigurationError("--watch: \(path): \(String(cString: strerror(errno)))", option: "watch")
+            let options = [
+                ("watch", watchPaths), ("watch-tree", watchTrees), ("watch-mount", watchMounts),
+                ("watch-filesystem", watchFilesystems),
+            ]
+            for (option, paths) in options {
+                for path in paths where access(path, F_OK) != 0 {
+                    throw ConfigurationError(
+                        "--\(option): \(path): \(String(cString: strerror(errno)))",
+                        option: option
+                    )
+                }
             }
         } catch {
             print("minifltd: \(located(error))", to: &standardError)

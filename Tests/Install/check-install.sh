@@ -46,9 +46,14 @@ case "$reply" in
 esac
 [ -L "$stage/usr/share/man/man3/FilterSendMessage.3" ] || { echo "install-check: no FilterSendMessage(3) link"; exit 1; }
 # The headers Windows programs include (windows.h, fltuser.h, winioctl.h, ...) and the kernel32 calls.
-cc -o "$stage/win32_calls" fltlib/tests/win32_calls.c $(pkg-config --cflags --libs fltlib)
-LD_LIBRARY_PATH="$stage/usr/lib/$multiarch" "$stage/win32_calls" >"$stage/win32_calls.log" \
-    || { echo "install-check: win32_calls against the installed libfltlib failed"; cat "$stage/win32_calls.log"; exit 1; }
+# The management calls that fail (FLTLIB_1.3) and the calls avscan and minispy make, with strsafe.h and
+# DriverSpecs.h.
+for program in win32_calls filter_management win32_runtime; do
+    cc -o "$stage/$program" fltlib/tests/$program.c $(pkg-config --cflags --libs fltlib)
+    LD_LIBRARY_PATH="$stage/usr/lib/$multiarch" "$stage/$program" >"$stage/$program.log" \
+        || { echo "install-check: $program against the installed libfltlib failed"; cat "$stage/$program.log"; exit 1; }
+done
+[ -L "$stage/usr/share/man/man3/FilterVolumeFindFirst.3" ] || { echo "install-check: no FilterVolumeFindFirst(3) link"; exit 1; }
 
 # The bash completion loads and completes minifltctl's subcommands.
 completions=$(bash -c "source '$stage/usr/share/bash-completion/completions/minifltctl' \

@@ -182,7 +182,12 @@ struct FltLibTests {
     func overlapped(mode: String) throws {
         let folder = try FileOpenTests.Folder()
         defer { folder.remove() }
-        let daemon = try Daemon(arguments: ["--watch", folder.url.path, "--log-level", "warning"])
+        // Every open is asked (no cache: the loop opens the same files again), and the scanner mode's 20 opens
+        // at once all fit in flight.
+        let daemon = try Daemon(arguments: [
+            "--watch", folder.url.path, "--log-level", "warning", "--verdict-cache", "false",
+            "--max-opens-in-flight", "64",
+        ])
         let result = try Self.run("flt_overlapped", ["--port", daemon.port, mode, folder.url.path])
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
         #expect(!result.standardOutput.contains("FAIL"), "\(result.standardOutput)")

@@ -145,6 +145,9 @@
 #ifndef _Pre_
 #define _Pre_
 #endif
+#ifndef _Unreferenced_parameter_
+#define _Unreferenced_parameter_
+#endif
 #ifndef _Null_terminated_
 #define _Null_terminated_
 #endif

@@ -45,6 +45,9 @@
 
 #include <stddef.h>
 #endif
+/* The management calls' types, as Windows' fltUser.h includes them (with the Windows names from wherever they
+ * come). */
+#include "fltUserStructures.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -150,6 +153,64 @@ HRESULT WINAPI FilterReplyMessage(HANDLE hPort, PFILTER_REPLY_HEADER lpReplyBuff
  * @return S_OK, or E_HANDLE when hFilter is not an open handle.
  */
 HRESULT WINAPI FilterClose(HANDLE hFilter);
+
+/* ---- The Filter Manager's management calls: declared, failing at run time -------------------------------- */
+/*
+ * minifltd has no kernel Filter Manager on Linux: there are no filter drivers to load, no volumes or instances to
+ * enumerate or attach to, and no HFILTER, HFILTER_INSTANCE or find handle is ever returned. These calls exist
+ * (symbol version FLTLIB_1.3) so that programs using them build; each fails with the HRESULT given, sets
+ * GetLastError to its Win32 error, and FilterGetLastErrorText says why. Output handles are set to
+ * INVALID_HANDLE_VALUE (find handles) or NULL (HFILTER, HFILTER_INSTANCE), byte counts to 0 and a DOS name to "".
+ * fltlib(3), NOT PROVIDED, has the table.
+ *
+ * HRESULT_FROM_WIN32(ERROR_NOT_SUPPORTED), 0x80070032: FilterLoad, FilterUnload, FilterCreate, FilterInstanceCreate,
+ *   FilterAttach, FilterAttachAtAltitude, FilterDetach, FilterGetDosName; an operation nothing here can do.
+ * HRESULT_FROM_WIN32(ERROR_NO_MORE_ITEMS), 0x80070103: FilterFindFirst, FilterVolumeFindFirst,
+ *   FilterVolumeInstanceFindFirst; the honest answer to "list them": there are none, and enumeration loops end.
+ * ERROR_FLT_FILTER_NOT_FOUND, 0x801F0013: FilterInstanceFindFirst; the filter named is not loaded.
+ * E_HANDLE, 0x80070006: the *FindNext and *FindClose calls, FilterInstanceClose, FilterGetInformation and
+ *   FilterInstanceGetInformation; their handle cannot have come from this library.
+ */
+
+HRESULT WINAPI FilterLoad(LPCWSTR lpFilterName);
+HRESULT WINAPI FilterUnload(LPCWSTR lpFilterName);
+HRESULT WINAPI FilterCreate(LPCWSTR lpFilterName, HFILTER *hFilter);
+HRESULT WINAPI FilterGetInformation(HFILTER hFilter, FILTER_INFORMATION_CLASS dwInformationClass, LPVOID lpBuffer,
+                                    DWORD dwBufferSize, LPDWORD lpBytesReturned);
+HRESULT WINAPI FilterFindFirst(FILTER_INFORMATION_CLASS dwInformationClass, LPVOID lpBuffer, DWORD dwBufferSize,
+                               LPDWORD lpBytesReturned, LPHANDLE lpFilterFind);
+HRESULT WINAPI FilterFindNext(HANDLE hFilterFind, FILTER_INFORMATION_CLASS dwInformationClass, LPVOID lpBuffer,
+                              DWORD dwBufferSize, LPDWORD lpBytesReturned);
+HRESULT WINAPI FilterFindClose(HANDLE hFilterFind);
+HRESULT WINAPI FilterVolumeFindFirst(FILTER_VOLUME_INFORMATION_CLASS dwInformationClass, LPVOID lpBuffer,
+                                     DWORD dwBufferSize, LPDWORD lpBytesReturned, PHANDLE lpVolumeFind);
+HRESULT WINAPI FilterVolumeFindNext(HANDLE hVolumeFind, FILTER_VOLUME_INFORMATION_CLASS dwInformationClass,
+                                    LPVOID lpBuffer, DWORD dwBufferSize, LPDWORD lpBytesReturned);
+HRESULT WINAPI FilterVolumeFindClose(HANDLE hVolumeFind);
+HRESULT WINAPI FilterInstanceFindFirst(LPCWSTR lpFilterName, INSTANCE_INFORMATION_CLASS dwInformationClass,
+                                       LPVOID lpBuffer, DWORD dwBufferSize, LPDWORD lpBytesReturned,
+                                       LPHANDLE lpFilterInstanceFind);
+HRESULT WINAPI FilterInstanceFindNext(HANDLE hFilterInstanceFind, INSTANCE_INFORMATION_CLASS dwInformationClass,
+                                      LPVOID lpBuffer, DWORD dwBufferSize, LPDWORD lpBytesReturned);
+HRESULT WINAPI FilterInstanceFindClose(HANDLE hFilterInstanceFind);
+HRESULT WINAPI FilterVolumeInstanceFindFirst(LPCWSTR lpVolumeName, INSTANCE_INFORMATION_CLASS dwInformationClass,
+                                             LPVOID lpBuffer, DWORD dwBufferSize, LPDWORD lpBytesReturned,
+                                             LPHANDLE lpVolumeInstanceFind);
+HRESULT WINAPI FilterVolumeInstanceFindNext(HANDLE hVolumeInstanceFind, INSTANCE_INFORMATION_CLASS dwInformationClass,
+                                            LPVOID lpBuffer, DWORD dwBufferSize, LPDWORD lpBytesReturned);
+HRESULT WINAPI FilterVolumeInstanceFindClose(HANDLE hVolumeInstanceFind);
+HRESULT WINAPI FilterInstanceCreate(LPCWSTR lpFilterName, LPCWSTR lpVolumeName, LPCWSTR lpInstanceName,
+                                    HFILTER_INSTANCE *hInstance);
+HRESULT WINAPI FilterInstanceClose(HFILTER_INSTANCE hInstance);
+HRESULT WINAPI FilterInstanceGetInformation(HFILTER_INSTANCE hInstance, INSTANCE_INFORMATION_CLASS dwInformationClass,
+                                            LPVOID lpBuffer, DWORD dwBufferSize, LPDWORD lpBytesReturned);
+HRESULT WINAPI FilterAttach(LPCWSTR lpFilterName, LPCWSTR lpVolumeName, LPCWSTR lpInstanceName,
+                            DWORD dwCreatedInstanceNameLength, LPWSTR lpCreatedInstanceName);
+HRESULT WINAPI FilterAttachAtAltitude(LPCWSTR lpFilterName, LPCWSTR lpVolumeName, LPCWSTR lpAltitude,
+                                      LPCWSTR lpInstanceName, DWORD dwCreatedInstanceNameLength,
+                                      LPWSTR lpCreatedInstanceName);
+HRESULT WINAPI FilterDetach(LPCWSTR lpFilterName, LPCWSTR lpVolumeName, LPCWSTR lpInstanceName);
+HRESULT WINAPI FilterGetDosName(LPCWSTR lpVolumeName, LPWSTR lpDosName, DWORD dwDosNameBufferSize);
 
 /* ---- Linux additions ---------------------------------------------------------------------------------- */
 

@@ -71,6 +71,7 @@
 
 typedef int BOOL;
 typedef unsigned char BYTE, UCHAR, BOOLEAN;
+typedef BOOLEAN *PBOOLEAN;
 typedef char CHAR;
 typedef unsigned short WORD, USHORT;
 typedef short SHORT;
@@ -95,7 +96,7 @@ typedef SIZE_T *PSIZE_T;
 typedef WORD *PWORD, *LPWORD;
 typedef DWORD *PDWORD, *LPDWORD;
 typedef ULONG *PULONG;
-typedef LONG *PLONG;
+typedef LONG *PLONG, *LPLONG;
 typedef ULONGLONG *PULONGLONG;
 typedef CHAR *PSTR, *LPSTR;
 typedef const CHAR *PCSTR, *LPCSTR;
@@ -104,6 +105,81 @@ typedef const WCHAR *PCWSTR, *LPCWSTR;
 
 typedef LONG HRESULT;
 typedef LONG NTSTATUS;
+
+/* A loaded library (LoadLibraryExW): what dlopen returns. */
+typedef void *HMODULE, *HINSTANCE;
+
+/* The longest path Win32 programs size their buffers for. */
+#ifndef MAX_PATH
+#define MAX_PATH 260
+#endif
+
+#ifndef UNICODE_NULL
+#define UNICODE_NULL ((WCHAR)0)
+#endif
+
+/* A 64-bit integer with its halves (winnt.h), 8-byte aligned as on Windows. */
+typedef union _LARGE_INTEGER {
+    struct {
+        DWORD LowPart;
+        LONG HighPart;
+    };
+    struct {
+        DWORD LowPart;
+        LONG HighPart;
+    } u;
+    LONGLONG QuadPart;
+} LARGE_INTEGER, *PLARGE_INTEGER;
+
+typedef union _ULARGE_INTEGER {
+    struct {
+        DWORD LowPart;
+        DWORD HighPart;
+    };
+    struct {
+        DWORD LowPart;
+        DWORD HighPart;
+    } u;
+    ULONGLONG QuadPart;
+} ULARGE_INTEGER, *PULARGE_INTEGER;
+
+/* A GUID (guiddef.h), 16 bytes as on Windows. */
+#ifndef GUID_DEFINED
+#define GUID_DEFINED
+typedef struct _GUID {
+    DWORD Data1;
+    WORD Data2;
+    WORD Data3;
+    BYTE Data4[8];
+} GUID, *PGUID, *LPGUID;
+#endif
+
+/* A time in 100-nanosecond intervals since 1601-01-01 UTC, and its calendar form (minwinbase.h). */
+typedef struct _FILETIME {
+    DWORD dwLowDateTime;
+    DWORD dwHighDateTime;
+} FILETIME, *PFILETIME, *LPFILETIME;
+
+typedef struct _SYSTEMTIME {
+    WORD wYear;
+    WORD wMonth;
+    WORD wDayOfWeek;
+    WORD wDay;
+    WORD wHour;
+    WORD wMinute;
+    WORD wSecond;
+    WORD wMilliseconds;
+} SYSTEMTIME, *PSYSTEMTIME, *LPSYSTEMTIME;
+
+/* Reparse point tags (winnt.h). */
+#define IO_REPARSE_TAG_MOUNT_POINT 0xA0000003L
+#define IO_REPARSE_TAG_SYMLINK 0xA000000CL
+
+/* A doubly linked list's links (winnt.h); the list macros are the program's, or the DDK's. */
+typedef struct _LIST_ENTRY {
+    struct _LIST_ENTRY *Flink;
+    struct _LIST_ENTRY *Blink;
+} LIST_ENTRY, *PLIST_ENTRY;
 
 #ifndef TRUE
 #define TRUE 1
@@ -128,6 +204,10 @@ typedef LONG NTSTATUS;
 
 /* HRESULTs (winerror.h). */
 #define FACILITY_WIN32 7
+#define SEVERITY_SUCCESS 0
+#define SEVERITY_ERROR 1
+#define MAKE_HRESULT(severity, facility, code) \
+    ((HRESULT)(((uint32_t)(severity) << 31) | ((uint32_t)(facility) << 16) | ((uint32_t)(code))))
 #define SUCCEEDED(hr) (((HRESULT)(hr)) >= 0)
 #define FAILED(hr) (((HRESULT)(hr)) < 0)
 #define IS_ERROR(status) (((uint32_t)(status)) >> 31 == 1)
@@ -144,6 +224,7 @@ typedef LONG NTSTATUS;
 #define E_ACCESSDENIED ((HRESULT)0x80070005)
 #define E_OUTOFMEMORY ((HRESULT)0x8007000E)
 #define E_NOTIMPL ((HRESULT)0x80004001)
+#define E_POINTER ((HRESULT)0x80004003)
 #define E_FAIL ((HRESULT)0x80004005)
 
 /* Win32 errors the fltlib calls report, for HRESULT_FROM_WIN32. */
@@ -160,19 +241,24 @@ typedef LONG NTSTATUS;
 #define ERROR_SEM_TIMEOUT 121L
 #define ERROR_INSUFFICIENT_BUFFER 122L
 #define ERROR_INVALID_NAME 123L
+#define ERROR_MOD_NOT_FOUND 126L
 #define ERROR_ALREADY_EXISTS 183L
 #define ERROR_MORE_DATA 234L
 #define ERROR_NO_MORE_ITEMS 259L
+#define ERROR_TOO_MANY_POSTS 298L
 #define ERROR_MR_MID_NOT_FOUND 317L
+#define ERROR_INVALID_ADDRESS 487L
 #define ERROR_ABANDONED_WAIT_0 735L
 #define ERROR_OPERATION_ABORTED 995L
 #define ERROR_IO_INCOMPLETE 996L
 #define ERROR_SERVER_SID_MISMATCH 628L
 #define ERROR_IO_PENDING 997L
 #define ERROR_CANCELLED 1223L
+#define ERROR_NO_UNICODE_TRANSLATION 1113L
 #define ERROR_NOT_FOUND 1168L
 #define ERROR_CONNECTION_COUNT_LIMIT 1238L
 #define ERROR_NO_SYSTEM_RESOURCES 1450L
+#define ERROR_FLT_FILTER_NOT_FOUND ((HRESULT)0x801F0013)
 #define ERROR_FLT_NO_WAITER_FOR_REPLY ((HRESULT)0x801F0020)
 
 /* Kernel32's I/O structures. An OVERLAPPED is 32 bytes, as on Windows x64: Internal holds the NTSTATUS of the

@@ -19,7 +19,8 @@ void flt_object_release(struct flt_object *object) {
     switch (object->kind) {
     case FLT_OBJECT_PORT: flt_port_destroy((struct flt_port *)object); break;
     case FLT_OBJECT_EVENT:
-    case FLT_OBJECT_THREAD: flt_waitable_destroy((struct flt_waitable *)object); break;
+    case FLT_OBJECT_THREAD:
+    case FLT_OBJECT_SEMAPHORE: flt_waitable_destroy((struct flt_waitable *)object); break;
     case FLT_OBJECT_COMPLETION: flt_completion_destroy((struct flt_completion *)object); break;
     case FLT_OBJECT_ANY: break;
     }

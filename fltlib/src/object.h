@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* What every HANDLE stands for: a reference-counted object of one kind (a port connection, an event, a thread,
- * an I/O completion port). CloseHandle drops the handle's reference; the last reference destroys the object. */
+ * an I/O completion port, a semaphore). CloseHandle drops the handle's reference; the last reference destroys the object. */
 #ifndef FLTLIB_OBJECT_H
 #define FLTLIB_OBJECT_H
 
@@ -12,6 +12,7 @@ enum flt_object_kind {
     FLT_OBJECT_EVENT,
     FLT_OBJECT_THREAD,
     FLT_OBJECT_COMPLETION,
+    FLT_OBJECT_SEMAPHORE,
 };
 
 /* The first member of every object. */

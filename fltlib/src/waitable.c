@@ -18,7 +18,7 @@
 static pthread_mutex_t sync_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t sync_changed;
 static pthread_once_t sync_once = PTHREAD_ONCE_INIT;
-/* Named events, guarded by sync_lock. */
+/* Named events and semaphores (one namespace, as on Windows), guarded by sync_lock. */
 static struct flt_waitable *named_events;
 
 static void initialize_condition(void) { flt_cond_init_monotonic(&sync_changed); }
@@ -89,7 +89,7 @@ void flt_waitable_destroy(struct flt_waitable *waitable) {
     free(waitable);
 }
 
-/* A reference to the named event `name`, unless none is alive. Sync lock held. */
+/* A reference to the named event or semaphore `name`, unless none is alive. Sync lock held. */
 static struct flt_waitable *find_named(const wchar_t *name) {
     for (struct flt_waitable *event = named_events; event != NULL; event = event->next_named) {
         if (wcscmp(event->name, name) != 0) continue;
@@ -102,46 +102,79 @@ static struct flt_waitable *find_named(const wchar_t *name) {
     return NULL;
 }
 
-static HANDLE create_event(BOOL manual_reset, BOOL initial_state, wchar_t *name) {
-    struct flt_waitable *event = NULL;
-    if (name != NULL) {
-        flt_sync_lock();
-        event = find_named(name);
-        flt_sync_unlock();
-    }
-    if (event != NULL) {
+static struct flt_waitable *lookup_named(const wchar_t *name) {
+    flt_sync_lock();
+    struct flt_waitable *found = find_named(name);
+    flt_sync_unlock();
+    return found;
+}
+
+static void give_name(struct flt_waitable *waitable, wchar_t *name) {
+    waitable->name = name;
+    flt_sync_lock();
+    waitable->next_named = named_events;
+    named_events = waitable;
+    flt_sync_unlock();
+}
+
+wchar_t *flt_name_from_bytes(const char *name) {
+    /* Each byte as the character of that value: an ASCII name is the same object under A and W. */
+    size_t length = strlen(name);
+    wchar_t *wide = malloc((length + 1) * sizeof *wide);
+    if (wide == NULL) return NULL;
+    for (size_t i = 0; i <= length; i++) wide[i] = (wchar_t)(unsigned char)name[i];
+    return wide;
+}
+
+void *flt_waitable_create(enum flt_object_kind kind, wchar_t *name,
+                          void (*initialize)(struct flt_waitable *created, const void *arguments), const void *arguments) {
+    struct flt_waitable *waitable = name != NULL ? lookup_named(name) : NULL;
+    if (waitable != NULL) {
         free(name);
-        uintptr_t handle = flt_handle_register(&event->object);
+        /* One namespace: the name is another kind's. */
+        if (waitable->object.kind != kind) {
+            flt_object_release(&waitable->object);
+            return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_INVALID_HANDLE);
+        }
+        uintptr_t handle = flt_handle_register(&waitable->object);
         if (handle == 0) {
-            flt_object_release(&event->object);
+            flt_object_release(&waitable->object);
             return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
         }
         flt_set_win32_error(ERROR_ALREADY_EXISTS);
         return (HANDLE)handle;
     }
-    event = calloc(1, sizeof *event);
-    if (event == NULL) {
+    if ((waitable = calloc(1, sizeof *waitable)) == NULL) {
         free(name);
         return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
     }
-    flt_object_init(&event->object, FLT_OBJECT_EVENT);
-    event->manual_reset = manual_reset != FALSE;
-    event->signalled = initial_state != FALSE;
-    uintptr_t handle = flt_handle_register(&event->object);
+    flt_object_init(&waitable->object, kind);
+    initialize(waitable, arguments);
+    uintptr_t handle = flt_handle_register(&waitable->object);
     if (handle == 0) {
         free(name);
-        free(event);
+        free(waitable);
         return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
     }
-    if (name != NULL) {
-        event->name = name;
-        flt_sync_lock();
-        event->next_named = named_events;
-        named_events = event;
-        flt_sync_unlock();
-    }
+    if (name != NULL) give_name(waitable, name);
     flt_set_win32_error(ERROR_SUCCESS);
     return (HANDLE)handle;
+}
+
+struct event_state {
+    BOOL manual_reset;
+    BOOL initial_state;
+};
+
+static void initialize_event(struct flt_waitable *event, const void *arguments) {
+    const struct event_state *state = arguments;
+    event->manual_reset = state->manual_reset != FALSE;
+    event->signalled = state->initial_state != FALSE;
+}
+
+static HANDLE create_event(BOOL manual_reset, BOOL initial_state, wchar_t *name) {
+    struct event_state state = {.manual_reset = manual_reset, .initial_state = initial_state};
+    return flt_waitable_create(FLT_OBJECT_EVENT, name, initialize_event, &state);
 }
 
 EXPORT HANDLE WINAPI CreateEventW(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL bManualReset, BOOL bInitialState,
@@ -158,13 +191,8 @@ EXPORT HANDLE WINAPI CreateEventA(LPSECURITY_ATTRIBUTES lpEventAttributes, BOOL 
                                   LPCSTR lpName) {
     (void)lpEventAttributes;
     wchar_t *name = NULL;
-    if (lpName != NULL) {
-        /* Each byte as the character of that value: an ASCII name is the same event under A and W. */
-        size_t length = strlen(lpName);
-        if ((name = malloc((length + 1) * sizeof *name)) == NULL) {
-            return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
-        }
-        for (size_t i = 0; i <= length; i++) name[i] = (wchar_t)(unsigned char)lpName[i];
+    if (lpName != NULL && (name = flt_name_from_bytes(lpName)) == NULL) {
+        return (HANDLE)(uintptr_t)flt_win32_fail(ERROR_NOT_ENOUGH_MEMORY);
     }
     return create_event(bManualReset, bInitialState, name);
 }
@@ -185,9 +213,10 @@ EXPORT BOOL WINAPI SetEvent(HANDLE hEvent) { return set_event_state(hEvent, true
 
 EXPORT BOOL WINAPI ResetEvent(HANDLE hEvent) { return set_event_state(hEvent, false); }
 
-/* Consumes what a satisfied wait takes: an auto-reset event's signal. Sync lock held. */
+/* Consumes what a satisfied wait takes: an auto-reset event's signal, one of a semaphore's count. Sync lock held. */
 static void satisfy(struct flt_waitable *waitable) {
     if (waitable->object.kind == FLT_OBJECT_EVENT && !waitable->manual_reset) waitable->signalled = false;
+    if (waitable->object.kind == FLT_OBJECT_SEMAPHORE) waitable->signalled = --waitable->count > 0;
 }
 
 static DWORD wait_for(DWORD count, const HANDLE *handles, BOOL wait_all, DWORD milliseconds) {
@@ -198,7 +227,8 @@ static DWORD wait_for(DWORD count, const HANDLE *handles, BOOL wait_all, DWORD m
     struct flt_waitable *objects[MAXIMUM_WAIT_OBJECTS];
     for (DWORD i = 0; i < count; i++) {
         struct flt_object *object = flt_handle_acquire((uintptr_t)handles[i], FLT_OBJECT_ANY);
-        if (object != NULL && object->kind != FLT_OBJECT_EVENT && object->kind != FLT_OBJECT_THREAD) {
+        if (object != NULL && object->kind != FLT_OBJECT_EVENT && object->kind != FLT_OBJECT_THREAD &&
+            object->kind != FLT_OBJECT_SEMAPHORE) {
             flt_object_release(object);
             object = NULL;
         }

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The objects a thread can wait on, events and threads, and the waits. One process-wide lock guards every
+/* The objects a thread can wait on, events, threads and semaphores, and the waits. One process-wide lock guards every
  * signalled state and one condition variable is broadcast whenever one becomes signalled: a wait on several
  * objects (all or any) then checks them in one place, and auto-reset events are consumed atomically. */
 #ifndef FLTLIB_WAITABLE_H
@@ -18,7 +18,7 @@ struct flt_waitable {
     bool signalled;
     /* An auto-reset event (false) is reset by the wait it satisfies; a thread stays signalled. */
     bool manual_reset;
-    /* Events: the name (NULL when unnamed) and the next named event. */
+    /* Events and semaphores: the name (NULL when unnamed) and the next named object. */
     wchar_t *name;
     struct flt_waitable *next_named;
     /* Events: the port of the last overlapped request that reports to this event (a reference), whose socket a
@@ -31,6 +31,9 @@ struct flt_waitable {
     bool finished;
     void *start;
     void *parameter;
+    /* Semaphores (semaphore.c): signalled while count > 0; guarded by flt_sync_lock. */
+    int32_t count;
+    int32_t maximum;
 };
 
 /* Locks the lock that guards every signalled state; broadcast flt_sync_changed after a change. */
@@ -51,7 +54,16 @@ void flt_waitable_feed(struct flt_waitable *event, struct flt_port *port);
 /* SetEvent on an event object (the OVERLAPPED's, at completion). */
 void flt_waitable_signal(struct flt_waitable *waitable);
 
-/* The last reference went: unlinks a named event and frees it. */
+/* CreateEvent's and CreateSemaphore's common part: a handle to the live object named `name` (malloc'd, taken; NULL
+ * for none) with ERROR_ALREADY_EXISTS, or NULL with ERROR_INVALID_HANDLE when that name is another kind's; else a
+ * handle to a new waitable of `kind` that `initialize` sets up from `arguments`, named `name`. A HANDLE, or NULL
+ * with the last error set. */
+void *flt_waitable_create(enum flt_object_kind kind, wchar_t *name,
+                          void (*initialize)(struct flt_waitable *created, const void *arguments), const void *arguments);
+/* An A call's name as wide text, each byte the character of its value (malloc'd); NULL when out of memory. */
+wchar_t *flt_name_from_bytes(const char *name);
+
+/* The last reference went: unlinks a named object and frees it. */
 void flt_waitable_destroy(struct flt_waitable *waitable);
 
 #endif

@@ -70,14 +70,43 @@ typedef struct {
     uint64_t mask;
 } CMiniFltPosix_FileEvent;
 
-/// fanotify_init for content permission events (needs CAP_SYS_ADMIN); -1 with errno on failure.
-int CMiniFltPosix_fanotify_init(void);
-/// Marks `path` (a directory: the files in it; a file: itself) for FAN_OPEN_PERM.
-int CMiniFltPosix_fanotify_mark_open_perm(int fanotify_fd, const char *path);
 /// Reads permission events into `events`; returns how many, or -1 with errno.
 int CMiniFltPosix_fanotify_read(int fanotify_fd, CMiniFltPosix_FileEvent *events, int capacity);
-/// Answers one event: allow (1) or deny (0). The event's fd stays open; the caller closes it.
-int CMiniFltPosix_fanotify_respond(int fanotify_fd, int event_fd, int allow);
+
+/// fanotify_init for a filter group (FAN_CLASS_CONTENT, close-on-exec, non-blocking reads): the event
+/// descriptors it hands out are O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME where allowed, and reading
+/// them raises no new events. -1 with errno.
+int CMiniFltPosix_fanotify_init_filter(void);
+/// fanotify_mark with the caller's flags, mask and object: `path` relative to `dirfd` (AT_FDCWD), or the
+/// file of `dirfd` itself when `path` is NULL. -1 with errno.
+int CMiniFltPosix_fanotify_mark(int fanotify_fd, unsigned int flags, uint64_t mask, int dirfd, const char *path);
+/// The fanotify event bits the library uses, so Swift need not spell the kernel's macros.
+uint64_t CMiniFltPosix_FAN_OPEN_PERM(void);
+uint64_t CMiniFltPosix_FAN_OPEN_EXEC_PERM(void);
+uint64_t CMiniFltPosix_FAN_ACCESS_PERM(void);
+uint64_t CMiniFltPosix_FAN_CLOSE_WRITE(void);
+uint64_t CMiniFltPosix_FAN_EVENT_ON_CHILD(void);
+unsigned int CMiniFltPosix_FAN_MARK_ADD(void);
+unsigned int CMiniFltPosix_FAN_MARK_REMOVE(void);
+unsigned int CMiniFltPosix_FAN_MARK_MOUNT(void);
+unsigned int CMiniFltPosix_FAN_MARK_FILESYSTEM(void);
+unsigned int CMiniFltPosix_FAN_MARK_IGNORED_MASK(void);
+unsigned int CMiniFltPosix_FAN_MARK_ONLYDIR(void);
+/// Answers one permission event by its fd: allow (1) or deny (0). -1 with errno (ENOENT: no such event
+/// waits, which a late answer after the group already answered it would meet).
+int CMiniFltPosix_fanotify_answer(int fanotify_fd, int event_fd, int allow);
+/// The effective uid of process `pid` from /proc/PID/status; -1 when it cannot be read (it exited).
+int64_t CMiniFltPosix_process_uid(int pid);
+/// The file handle of the file open at `fd` (name_to_handle_at with AT_EMPTY_PATH) into `buffer`
+/// (`capacity` bytes: a struct file_handle and its bytes) and its mount id; the handle's total size, or -1
+/// with errno.
+int CMiniFltPosix_file_handle(int fd, void *buffer, int capacity, int *mount_id);
+/// A read-only descriptor of the directory that holds the file open at `fd`: open_by_handle_at's mount
+/// descriptor (it takes no O_PATH one). Opening a directory raises no fanotify event unless FAN_ONDIR is
+/// marked. -1 with errno.
+int CMiniFltPosix_open_parent_directory(int fd);
+/// Opens the file a handle names (open_by_handle_at, O_PATH, on the mount of `mount_fd`); -1 with errno.
+int CMiniFltPosix_open_handle(int mount_fd, const void *handle);
 
 /// Sends without raising SIGPIPE (MSG_NOSIGNAL), optionally MSG_DONTWAIT.
 ssize_t CMiniFltPosix_send(int fd, const void *buffer, size_t length, int dontwait);

@@ -99,7 +99,9 @@ final class ActivitySummary: Sendable {
             "activity in the last \(tenths / 10).\(tenths % 10) s: \(delta.messages) messages "
             + "(\(delta.bytesIn) bytes in, \(delta.bytesOut) out), \(delta.connects) connects, \(delta.disconnects) disconnects, "
             + "\(refused) refused, \(violations) protocol violations, \(delta.opens) watched opens "
-            + "(\(delta.opensBlocked) blocked, \(delta.opensUndecided) allowed without a verdict); "
+            + "(\(delta.opensBlocked) blocked, \(delta.opensUndecided) allowed without a verdict; \(delta.opensAsked) asked "
+            + "of a client, \(delta.opensTimedOut) timed out, \(delta.opensFull) past the in-flight bound; "
+            + "\(delta.filesCached) files cached, \(delta.cacheFlushes) cache flushes); "
             + "\(delta.folded) of these not logged one by one, \(withheld) log entries left out, \(dropped) dropped"
         logger.info(
             "\(message)",
@@ -108,7 +110,10 @@ final class ActivitySummary: Sendable {
                 "messages": "\(delta.messages)", "bytes.in": "\(delta.bytesIn)", "bytes.out": "\(delta.bytesOut)",
                 "connects": "\(delta.connects)", "disconnects": "\(delta.disconnects)", "refused": "\(refused)",
                 "violations": "\(violations)", "opens": "\(delta.opens)", "opens.blocked": "\(delta.opensBlocked)",
-                "opens.undecided": "\(delta.opensUndecided)", "folded": "\(delta.folded)", "withheld": "\(withheld)",
+                "opens.undecided": "\(delta.opensUndecided)", "opens.asked": "\(delta.opensAsked)",
+                "opens.timedout": "\(delta.opensTimedOut)", "opens.full": "\(delta.opensFull)",
+                "cache.added": "\(delta.filesCached)", "cache.flushes": "\(delta.cacheFlushes)",
+                "folded": "\(delta.folded)", "withheld": "\(withheld)",
                 "dropped": "\(dropped)", "interval.ms": "\(tenths * 100)",
             ]
         )

@@ -33,8 +33,12 @@ final class ServiceMonitor: Sendable {
     /// Scheduled in `start`, cancelled in `stopping`; a Dispatch source is safe to use from any thread.
     nonisolated(unsafe) private let timer: any DispatchSourceTimer
 
-    init(port: ServerPort, routineQueue: DispatchQueue, logger: Logger) {
+    /// The open watcher's part of the status line (`--watch`), if it runs.
+    private let watchStatus: (@Sendable () -> String)?
+
+    init(port: ServerPort, routineQueue: DispatchQueue, logger: Logger, watchStatus: (@Sendable () -> String)? = nil) {
         self.port = port
+        self.watchStatus = watchStatus
         self.routineQueue = routineQueue
         self.logger = logger
         self.timer = DispatchSource.makeTimerSource(queue: queue)
@@ -51,6 +55,7 @@ final class ServiceMonitor: Sendable {
             "listening on \(port.address); clients \(numbers.connectedClients)/\(port.configuration.maxConnections); "
             + "messages \(numbers.messagesHandled); access denied \(numbers.accessDenied); "
             + "refused at the limit \(numbers.connectionLimitRefusals); protocol violations \(numbers.protocolViolations)"
+            + (watchStatus.map { "; \($0())" } ?? "")
     }
 
     /// Sends READY=1 and starts the status and watchdog timer.

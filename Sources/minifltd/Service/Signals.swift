@@ -13,7 +13,8 @@ import Glibc
 /// - SIGTERM, SIGINT: stop gracefully (stop accepting, DISCONNECT every client, wait for the disconnect
 ///   routines, exit 0); the same signal again: exit 1 at once.
 /// - SIGQUIT: logged, then its default action (exit with a core dump), for debugging a stuck daemon.
-/// - SIGHUP: logged and ignored (reloading the configuration is not implemented yet). systemd counts a
+/// - SIGHUP: logged; flushes the decision cache of watched opens; otherwise ignored (reloading the
+///   configuration is not implemented yet). systemd counts a
 ///   death by SIGHUP as clean, so letting it kill the daemon would also defeat `Restart=on-failure`.
 /// - SIGUSR1, SIGUSR2: log the port's counters.
 /// - SIGALRM, SIGIO, SIGPWR, SIGPROF, SIGVTALRM, SIGXCPU, SIGXFSZ, SIGSTKFLT and the real-time signals
@@ -33,11 +34,14 @@ enum Signals {
     ///   - shutdown: the graceful stop; runs once, off the signal queue, then the daemon exits 0.
     ///   - counters: the line SIGUSR1 and SIGUSR2 log.
     ///   - flush: writes out the log before the process exits (briefly: a blocked sink must not hold it).
+    ///   - hangup: what SIGHUP does besides being logged (flushing the decision cache of watched opens); the
+    ///     words it returns are added to the log line.
     static func install(
         logger: Logger,
         shutdown: @escaping @Sendable () -> Void,
         counters: @escaping @Sendable () -> String,
-        flush: @escaping @Sendable () -> Void
+        flush: @escaping @Sendable () -> Void,
+        hangup: @escaping @Sendable () -> String? = { nil }
     ) {
         let exit: @Sendable (Int32) -> Never = { status in
             flush()
@@ -72,8 +76,9 @@ enum Signals {
             kill(getpid(), number)
         }
         observe([SIGHUP]) { _, name in
+            let done = hangup().map { "; \($0)" } ?? ""
             logger.notice(
-                "\(name): reloading the configuration is not supported yet; ignored (restart minifltd to apply new options)",
+                "\(name): reloading the configuration is not supported yet; ignored (restart minifltd to apply new options)\(done)",
                 metadata: event.merging(["signal": "\(name)"]) { $1 }
             )
         }

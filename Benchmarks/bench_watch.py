@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""The watched-opens section of `make bench` (not part of `make test`; run as root).
+
+Opens of a watched file, timed by bench_opener.c, for:
+  - an unwatched file (what an open costs with no filter);
+  - the floor: bench_fanotify_floor.c, the least C that does the job (fanotify, a Unix socket to a client
+    process, the verdict);
+  - minifltd --watch with its default options but --verdict-cache false (so that every open is asked) and a C
+    client through libfltlib (bench_watch_client.c, one thread answering at once); again at --log-level warning;
+  - a client with 4 threads that each take 1 ms per verdict: 4 processes opening at once against 1;
+  - a cached open (the default options: the file was allowed once) against an unwatched one.
+Then the verdict-latency histogram of the minifltd row. One pass with every process pinned to CPU 0, one
+unpinned. Appends one markdown section to --out and prints it.
+
+Usage: bench_watch.py --bin DIR --minifltd PATH --seconds S --out FILE
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+PORT = "\\MiniFltBenchWatch"
+BUCKETS = ["<= 50 us", "<= 100 us", "<= 500 us", "<= 1 ms", "<= 10 ms", "> 10 ms"]
+
+
+def listening(name):
+    with open("/proc/net/unix") as table:
+        return any(line.split()[-1] == "@" + name.lower() for line in table if len(line.split()) >= 8)
+
+
+class Processes:
+    """What a row starts, stopped by pid when it ends."""
+
+    def __init__(self):
+        self.started = []
+
+    def start(self, command, ready=None):
+        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+        self.started.append(process)
+        if ready == "line":
+            if process.stdout.readline().strip() != "ready":
+                raise RuntimeError(f"{command[0]} did not start")
+        return process
+
+    def stop(self):
+        for process in self.started:
+            if process.poll() is None:
+                process.terminate()
+        for process in self.started:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        self.started = []
+
+
+def opener(binary, prefix, path, seconds, processes=1):
+    output = subprocess.run(
+        prefix + [binary, path, str(seconds), str(processes)], capture_output=True, text=True, check=True
+    ).stdout.split()
+    values = dict(zip(output[0:8:2], output[1:8:2]))
+    return {
+        "p50": float(values["p50_us"]),
+        "p99": float(values["p99_us"]),
+        "rate": float(values["rt_per_s"]),
+        "hist": [int(count) for count in output[9:15]],
+    }
+
+
+def minifltd_with_client(processes, args, prefix, directory, options, threads=1, delay_us=0):
+    processes.start(prefix + [args.minifltd, "--port", PORT, "--watch", directory, "--log-target", "console"] + options)
+    deadline = time.time() + 10
+    while not listening(PORT):
+        if time.time() > deadline:
+            raise RuntimeError("minifltd did not listen")
+        time.sleep(0.05)
+    client = os.path.join(args.bin, "bench_watch_client")
+    processes.start(prefix + [client, PORT, str(threads), str(delay_us)], ready="line")
+    time.sleep(0.3)  # the connect routine registers the client
+
+
+def one_pass(args, pinned):
+    prefix = ["taskset", "-c", "0"] if pinned else []
+    open_bin = os.path.join(args.bin, "bench_opener")
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="minifltd-bench-watch-", dir="/var/tmp") as base:
+        plain, watched = os.path.join(base, "plain"), os.path.join(base, "watched")
+        for directory in (plain, watched):
+            os.mkdir(directory)
+            with open(os.path.join(directory, "file"), "w") as file:
+                file.write("data\n")
+        processes = Processes()
+        try:
+            rows["unwatched"] = opener(open_bin, prefix, os.path.join(plain, "file"), args.seconds)
+            processes.start(prefix + [os.path.join(args.bin, "bench_fanotify_floor"), watched], ready="line")
+            rows["floor"] = opener(open_bin, prefix, os.path.join(watched, "file"), args.seconds)
+            processes.stop()
+            for name, options in [
+                ("minifltd", ["--verdict-cache", "false"]),
+                ("minifltd, --log-level warning", ["--verdict-cache", "false", "--log-level", "warning"]),
+            ]:
+                minifltd_with_client(processes, args, prefix, watched, options)
+                rows[name] = opener(open_bin, prefix, os.path.join(watched, "file"), args.seconds)
+                processes.stop()
+            minifltd_with_client(processes, args, prefix, watched, ["--verdict-cache", "false"], threads=4, delay_us=1000)
+            rows["1 ms client, 1 process"] = opener(open_bin, prefix, os.path.join(watched, "file"), args.seconds)
+            rows["1 ms client, 4 processes"] = opener(open_bin, prefix, os.path.join(watched, "file"), args.seconds, 4)
+            processes.stop()
+            minifltd_with_client(processes, args, prefix, watched, [])
+            opener(open_bin, prefix, os.path.join(watched, "file"), 0.2)  # the first open is asked, then cached
+            rows["cached"] = opener(open_bin, prefix, os.path.join(watched, "file"), args.seconds)
+        finally:
+            processes.stop()
+    return rows
+
+
+def report(passes):
+    lines = ["## Watched opens (fanotify)", ""]
+    for title, rows in passes:
+        floor, unwatched = rows["floor"], rows["unwatched"]
+        lines += [f"### {title}", "", "| row | p50 us | p99 us | opens/s | p50 vs floor | opens/s vs floor |", "|---|---|---|---|---|---|"]
+        for name in ["unwatched", "floor", "minifltd", "minifltd, --log-level warning", "cached"]:
+            row = rows[name]
+            lines.append(
+                f"| {name} | {row['p50']:.1f} | {row['p99']:.1f} | {row['rate']:.0f} | "
+                f"{row['p50'] / floor['p50']:.2f}x | {row['rate'] / floor['rate']:.2f}x |"
+            )
+        one, four = rows["1 ms client, 1 process"], rows["1 ms client, 4 processes"]
+        cached = rows["cached"]
+        lines += [
+            "",
+            f"- a client with 4 threads taking 1 ms per verdict: 4 processes {four['rate']:.0f} opens/s, 1 process "
+            f"{one['rate']:.0f}: **{four['rate'] / one['rate']:.2f}x**",
+            f"- a cached open against an unwatched one: p50 **{cached['p50'] / unwatched['p50']:.2f}x** "
+            f"({cached['p50']:.1f} against {unwatched['p50']:.1f} us)",
+            "- verdict latency of the minifltd row (opens): "
+            + ", ".join(f"{bucket}: {count}" for bucket, count in zip(BUCKETS, rows["minifltd"]["hist"])),
+            "",
+        ]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--bin", required=True)
+    parser.add_argument("--minifltd", required=True)
+    parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    if os.geteuid() != 0:
+        sys.exit("bench_watch.py: fanotify needs root")
+    passes = [("pinned to CPU 0", one_pass(args, True)), ("unpinned", one_pass(args, False))]
+    text = report(passes)
+    print(text)
+    with open(args.out, "a") as out:
+        out.write("\n" + text + "\n")
+
+
+if __name__ == "__main__":
+    main()
