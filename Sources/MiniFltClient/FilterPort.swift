@@ -29,6 +29,8 @@ public final class FilterPort: Sendable {
 
     private let fd: Int32
     private let maxMessageSize: Int
+    /// CONNECT carried `FLT_PORT_FLAG_DESCRIPTORS` (docs/protocol.md section 11).
+    private let acceptsDescriptors: Bool
     /// The socket, for writing: one frame at a time goes through this lock. (It guards the descriptor rather
     /// than nothing: ThreadSanitizer misreads an `inout` access to a zero-sized state as a race.)
     private let writer: ConditionLock<Int32>
@@ -100,6 +102,7 @@ public final class FilterPort: Sendable {
         self.writer = ConditionLock(fd)
         self.maxMessageSize = maxMessageSize
         self.reader = reader
+        self.acceptsDescriptors = reader.decoder.acceptsDescriptors
     }
 
     deinit { closeDescriptor(fd) }
@@ -243,17 +246,7 @@ public final class FilterPort: Sendable {
         descriptors: PassedDescriptors?,
         outputCapacity: Int
     ) throws(FilterPortError) -> (output: [UInt8], descriptors: PassedDescriptors?) {
-        let attached = descriptors?.count ?? 0
-        if attached > 0 {
-            guard reader.decoder.acceptsDescriptors else {
-                throw .invalidArgument(
-                    "descriptors need a port connected with FLT_PORT_FLAG_DESCRIPTORS (0x100) in its options"
-                )
-            }
-            guard attached <= PassedDescriptors.maximumPerFrame else {
-                throw .invalidArgument("\(attached) descriptors; a message carries at most 253")
-            }
-        }
+        let attached = try checkAttachable(descriptors)
         guard outputCapacity >= 0, outputCapacity <= Int(UInt32.max) else {
             throw .invalidArgument("output capacity \(outputCapacity) is out of range (0 to 4294967295)")
         }
@@ -429,17 +422,7 @@ public final class FilterPort: Sendable {
         _ bytes: [UInt8],
         descriptors: PassedDescriptors?
     ) throws(FilterPortError) {
-        let attached = descriptors?.count ?? 0
-        if attached > 0 {
-            guard reader.decoder.acceptsDescriptors else {
-                throw .invalidArgument(
-                    "descriptors need a port connected with FLT_PORT_FLAG_DESCRIPTORS (0x100) in its options"
-                )
-            }
-            guard attached <= PassedDescriptors.maximumPerFrame else {
-                throw .invalidArgument("\(attached) descriptors; a reply carries at most 253")
-            }
-        }
+        let attached = try checkAttachable(descriptors)
         guard bytes.count + 4 <= maxMessageSize else {
             throw .invalidArgument("the reply is \(bytes.count) bytes; the port takes at most \(maxMessageSize - 4)")
         }
@@ -467,6 +450,22 @@ public final class FilterPort: Sendable {
             throw error
         }
         guard result == .success else { throw .server(result, port: name.name, during: "FilterReplyMessage") }
+    }
+
+    /// How many descriptors go with a frame: 0 to 253, and none on a port connected without
+    /// `FLT_PORT_FLAG_DESCRIPTORS` (docs/protocol.md section 11).
+    private func checkAttachable(_ descriptors: PassedDescriptors?) throws(FilterPortError) -> Int {
+        let attached = descriptors?.count ?? 0
+        guard attached > 0 else { return 0 }
+        guard acceptsDescriptors else {
+            throw .invalidArgument(
+                "descriptors need a port connected with FLT_PORT_FLAG_DESCRIPTORS (0x100) in its options"
+            )
+        }
+        guard attached <= PassedDescriptors.maximumPerFrame else {
+            throw .invalidArgument("\(attached) descriptors; a message carries at most 253")
+        }
+        return attached
     }
 
     // MARK: - Reading

@@ -1,9 +1,6 @@
-import Synchronization
-
 // SPDX-License-Identifier: MIT
-#if canImport(Glibc)
 import Glibc
-#endif
+import Synchronization
 
 /// Open file descriptors that travel with a message (docs/protocol.md section 11), and the duty to close them.
 ///

@@ -2,6 +2,7 @@
 /* The exported fltlib calls: argument checks and handle lookups; the connection does the rest (port.c). */
 #include "fltUser.h"
 
+#include "api_checks.h"
 #include "completion.h"
 #include "export.h"
 #include "handle_table.h"
@@ -9,15 +10,6 @@
 #include "port.h"
 #include "win_error.h"
 
-/* The connection behind a port handle, with a reference; NULL for anything else. */
-static struct flt_port *acquire_port(HANDLE handle) {
-    return (struct flt_port *)flt_handle_acquire((uintptr_t)handle, FLT_OBJECT_PORT);
-}
-
-static HRESULT not_a_handle(HANDLE handle) {
-    return flt_fail(E_HANDLE, "%p is not an open port handle: it was closed, or never returned by "
-                    "FilterConnectCommunicationPort", handle);
-}
 
 EXPORT HRESULT WINAPI FilterConnectCommunicationPort(LPCWSTR lpPortName, DWORD dwOptions, LPCVOID lpContext,
                                                      WORD wSizeOfContext,
@@ -51,12 +43,8 @@ EXPORT HRESULT WINAPI FilterConnectCommunicationPort(LPCWSTR lpPortName, DWORD d
 static HRESULT send_message(HANDLE hPort, LPVOID lpInBuffer, DWORD dwInBufferSize, LPVOID lpOutBuffer,
                             DWORD dwOutBufferSize, LPDWORD lpBytesReturned, LPOVERLAPPED lpOverlapped) {
     if (lpBytesReturned != NULL) *lpBytesReturned = 0;
-    if (dwInBufferSize > 0 && lpInBuffer == NULL) {
-        return flt_fail(E_INVALIDARG, "lpInBuffer is NULL but dwInBufferSize is %u", dwInBufferSize);
-    }
-    if (dwOutBufferSize > 0 && lpOutBuffer == NULL) {
-        return flt_fail(E_INVALIDARG, "lpOutBuffer is NULL but dwOutBufferSize is %u", dwOutBufferSize);
-    }
+    HRESULT wrong = check_send_buffers(lpInBuffer, dwInBufferSize, lpOutBuffer, dwOutBufferSize);
+    if (FAILED(wrong)) return wrong;
     struct flt_port *port = acquire_port(hPort);
     if (port == NULL) return not_a_handle(hPort);
     if (lpOverlapped != NULL) {

@@ -3,21 +3,10 @@
  * handle lookups; the connection does the rest (port.c). */
 #include "fltUser.h"
 
+#include "api_checks.h"
 #include "export.h"
-#include "handle_table.h"
-#include "last_error.h"
-#include "port.h"
 #include "win_error.h"
 #include "wire.h"
-
-static struct flt_port *acquire_port(HANDLE handle) {
-    return (struct flt_port *)flt_handle_acquire((uintptr_t)handle, FLT_OBJECT_PORT);
-}
-
-static HRESULT not_a_handle(HANDLE handle) {
-    return flt_fail(E_HANDLE, "%p is not an open port handle: it was closed, or never returned by "
-                    "FilterConnectCommunicationPort", handle);
-}
 
 static HRESULT check_descriptors(const int *descriptors, DWORD count, const char *name) {
     if (count > FLT_MAX_FRAME_DESCRIPTORS) {
@@ -42,12 +31,8 @@ EXPORT HRESULT WINAPI FilterSendMessageWithDescriptors(HANDLE hPort, LPVOID lpIn
         return flt_fail(E_INVALIDARG, "pOutDescriptors is NULL but dwOutDescriptorCapacity is %u",
                         dwOutDescriptorCapacity);
     }
-    if (dwInBufferSize > 0 && lpInBuffer == NULL) {
-        return flt_fail(E_INVALIDARG, "lpInBuffer is NULL but dwInBufferSize is %u", dwInBufferSize);
-    }
-    if (dwOutBufferSize > 0 && lpOutBuffer == NULL) {
-        return flt_fail(E_INVALIDARG, "lpOutBuffer is NULL but dwOutBufferSize is %u", dwOutBufferSize);
-    }
+    wrong = check_send_buffers(lpInBuffer, dwInBufferSize, lpOutBuffer, dwOutBufferSize);
+    if (FAILED(wrong)) return wrong;
     struct flt_port *port = acquire_port(hPort);
     if (port == NULL) return not_a_handle(hPort);
     uint32_t returned = 0;
