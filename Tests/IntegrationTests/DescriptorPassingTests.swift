@@ -65,6 +65,25 @@ struct DescriptorPassingTests {
             kind, flags, ident, body, fds = read_frame(s)
             if kind == 7: kind, flags, ident, body, fds = read_frame(s)  # the REPLY's result comes first
             print("disconnect" if kind == 8 else "type %d" % kind, "%08x" % struct.unpack("<I", body[:4]), read_frame(s))
+        elif mode == "burst":
+            s = connect(0x100)
+            s.settimeout(5)
+            with tempfile.TemporaryFile() as f:
+                f.write(b"burst"); f.flush()
+                s.sendall(b"".join(header(4, 3, 0, 100 + i) + struct.pack("<I", 8) for i in range(3)))
+                for ident in range(1, 11):
+                    s.sendmsg([header(4, 3, 1, ident) + struct.pack("<I", 8)], rights([f.fileno()]))
+                results = [read_frame(s) for _ in range(13)]
+                print("results", len(results), sum(len(got[4]) for got in results), sorted(got[2] for got in results)[:3])
+                for got in results:
+                    for fd in got[4]: os.close(fd)
+        elif mode == "bound":
+            s = connect(0x100)
+            for ident in range(1, 6):
+                s.sendmsg([header(4, 3, 253, ident) + struct.pack("<I", 0)], rights([w] * 253))
+            kind, flags, ident, body, fds = read_frame(s)
+            print("first result", ident, "%08x" % struct.unpack("<I", body[:4]), len(fds))
+            s.close()
         elif mode == "frametimeout":
             s = connect(0x100)
             s.sendmsg([header(100, 3, 1, 1) + b"\\0\\0"], rights([w]))
@@ -170,6 +189,23 @@ struct DescriptorPassingTests {
         let before = daemon.settledDescriptorCount
         #expect(try Self.run(daemon, mode) == ["disconnect c000000d None", "eof"], "\(daemon.tail)")
         Self.expectCountReturns(daemon, to: before, "violation \(mode)")
+    }
+
+    @Test("SENDs with descriptors written in one burst: every one is read and answered (a read stops at each)")
+    func burst() throws {
+        let daemon = try Daemon()
+        let before = daemon.settledDescriptorCount
+        #expect(try Self.run(daemon, "burst") == ["results 13 10 [1, 2, 3]", "eof"], "\(daemon.tail)")
+        Self.expectCountReturns(daemon, to: before, "burst")
+    }
+
+    @Test("over 1024 descriptors held for the routine: that SEND gets 0xC000009A at once, its descriptors closed")
+    func heldBound() throws {
+        let daemon = try Daemon(arguments: ["--reply-delay", "0.5"])
+        let before = daemon.settledDescriptorCount
+        // 4 SENDs of 253 (1012) are held while the routine sleeps; the fifth would make 1265.
+        #expect(try Self.run(daemon, "bound") == ["first result 5 c000009a 0", "eof"], "\(daemon.tail)")
+        Self.expectCountReturns(daemon, to: before, "over the held bound")
     }
 
     @Test("a partial frame whose descriptors came: DISCONNECT 0xC00000B5 at the frame timeout, descriptors closed")

@@ -175,8 +175,14 @@ final class Connection: @unchecked Sendable, RoutineTarget {
                 host.watchPartialFrame(self, since: MonotonicInstant(nanoseconds: since))
             }
             // A short read emptied the socket: a later arrival raises a new edge. A hang-up raises none after
-            // the edge that brought it, so then read on to the end of the stream.
-            if count < scratch.count, !hungUp.load(ordering: .sequentiallyConsistent) { return false }
+            // the edge that brought it, so then read on to the end of the stream. A read that brought
+            // descriptors says nothing: the kernel ends a read after data that carried descriptors
+            // (docs/protocol.md section 11), so more may wait with no new edge coming.
+            if count < scratch.count, received.descriptors.isEmpty, !received.truncated,
+                !hungUp.load(ordering: .sequentiallyConsistent)
+            {
+                return false
+            }
         }
         return true
     }
