@@ -148,7 +148,8 @@ FLTLIB_MAN_LINKS := FilterConnectCommunicationPort FilterSendMessage FilterGetMe
 	FilterAttachAtAltitude FilterDetach FilterGetDosName InitializeCriticalSection EnterCriticalSection \
 	LeaveCriticalSection DeleteCriticalSection GetProcessHeap HeapAlloc HeapFree ExitProcess CreateSemaphore \
 	ReleaseSemaphore FileTimeToSystemTime FileTimeToLocalFileTime MultiByteToWideChar FormatMessage LoadLibraryExW \
-	FreeLibrary VirtualQuery MapViewOfFile
+	FreeLibrary VirtualQuery MapViewOfFile \
+	FilterSendMessageWithDescriptors FilterReplyMessageWithDescriptors FilterGetMessageDescriptors
 
 install: build install-fltlib install-man install-completions
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR)

@@ -9,7 +9,7 @@
 #   make fltlib-sanitize the same, library and programs built with AddressSanitizer and UndefinedBehaviorSanitizer
 #                        in .build/fltlib-sanitize, then the integration tests that run the programs
 
-FLTLIB_VERSION := 1.3.0
+FLTLIB_VERSION := 1.4.0
 FLTLIB_SONAME := libfltlib.so.1
 FLTLIB_BUILD := .build/fltlib
 FLTLIB_LIB := $(FLTLIB_BUILD)/libfltlib.so.$(FLTLIB_VERSION)
@@ -93,7 +93,7 @@ fltlib-tests: $(FLTLIB_LIB)
 	@mkdir -p $(FLTLIB_TEST_BIN)
 	@set -e; flags="$$($(FLTLIB_PKG) --cflags fltlib)"; libs="$$($(FLTLIB_PKG) --libs fltlib)"; \
 	rpath="-Wl,-rpath,$$($(FLTLIB_PKG) --variable=libdir fltlib)"; \
-	for program in flt_send flt_threads flt_api flt_listen flt_overlapped win32_calls filter_management \
+	for program in flt_send flt_threads flt_api flt_listen flt_overlapped flt_descriptors win32_calls filter_management \
 		win32_runtime; do \
 		echo "  CC   $(FLTLIB_TEST_BIN)/$$program (pkg-config fltlib)"; \
 		$(CC) $(FLTLIB_TEST_CFLAGS) $$flags -o $(FLTLIB_TEST_BIN)/$$program fltlib/tests/$$program.c $$libs $$rpath; \

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <sys/timerfd.h>
 #include <sys/un.h>
+#include <sys/uio.h>
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
@@ -317,4 +318,58 @@ const char *CMiniFltPosix_signal_abbreviation(int number) { return sigabbrev_np(
 
 int CMiniFltPosix_trim_malloc(void) {
     return malloc_trim(0);
+}
+
+ssize_t CMiniFltPosix_send_descriptors(int fd, const void *buffer, size_t length, const int *descriptors, int count,
+                                       int dontwait) {
+    if (count < 0 || count > CMiniFltPosix_SCM_MAX_FD) {
+        errno = EINVAL;
+        return -1;
+    }
+    struct iovec vector = {.iov_base = (void *)buffer, .iov_len = length};
+    union {
+        char bytes[CMSG_SPACE(sizeof(int) * CMiniFltPosix_SCM_MAX_FD)];
+        struct cmsghdr align;
+    } control;
+    struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1};
+    if (count > 0) {
+        memset(&control, 0, sizeof control);
+        message.msg_control = control.bytes;
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)count);
+        struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)count);
+        memcpy(CMSG_DATA(header), descriptors, sizeof(int) * (size_t)count);
+    }
+    return sendmsg(fd, &message, MSG_NOSIGNAL | (dontwait ? MSG_DONTWAIT : 0));
+}
+
+ssize_t CMiniFltPosix_receive_descriptors(int fd, void *buffer, size_t length, int *descriptors, int *count,
+                                          int *truncated) {
+    struct iovec vector = {.iov_base = buffer, .iov_len = length};
+    union {
+        char bytes[CMSG_SPACE(sizeof(int) * CMiniFltPosix_SCM_MAX_FD)];
+        struct cmsghdr align;
+    } control;
+    struct msghdr message = {
+        .msg_iov = &vector, .msg_iovlen = 1, .msg_control = control.bytes, .msg_controllen = sizeof control.bytes};
+    *count = 0;
+    *truncated = 0;
+    ssize_t received = recvmsg(fd, &message, MSG_CMSG_CLOEXEC);
+    if (received < 0) return received;
+    if (message.msg_flags & MSG_CTRUNC) *truncated = 1;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) {
+            *truncated = 1;
+            continue;
+        }
+        size_t bytes = header->cmsg_len - CMSG_LEN(0);
+        int found = (int)(bytes / sizeof(int));
+        for (int index = 0; index < found && *count < CMiniFltPosix_SCM_MAX_FD; index++) {
+            memcpy(&descriptors[*count], CMSG_DATA(header) + sizeof(int) * (size_t)index, sizeof(int));
+            *count += 1;
+        }
+    }
+    return received;
 }

@@ -7,7 +7,9 @@ public struct ConnectOptions: Sendable, Hashable {
     public var context: [UInt8] = []
     /// How this client lays out wide text: UTF-16 as on Windows unless the peer is C on Linux.
     public var wcharSize: WideCharacterSize = .utf16
-    /// FilterConnectCommunicationPort's options (`FLT_PORT_FLAG_SYNC_HANDLE` = 0x1).
+    /// FilterConnectCommunicationPort's options (`FLT_PORT_FLAG_SYNC_HANDLE` = 0x1), and
+    /// `FLT_PORT_FLAG_DESCRIPTORS` = 0x100 (``MiniFltWire/ConnectRequest/descriptorsOption``) to send and
+    /// receive descriptors with messages (docs/protocol.md section 12).
     public var options: UInt32 = 0
     /// A uid besides 0 that the listening process may have (docs/protocol.md section 1). Anyone can bind a free abstract
     /// name, so a server whose uid is neither 0 nor this is refused with ``MiniFltWire/HResult/serverIdentityMismatch``.

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import MiniFltWire
+public import MiniFltWire
 
 /// A message from the filter (FltSendMessage), as `FilterGetMessage` returns it.
 public struct FilterMessage: Sendable, Hashable {
@@ -12,11 +12,16 @@ public struct FilterMessage: Sendable, Hashable {
     public var replyLength: Int
     /// The message after the header.
     public var bytes: [UInt8]
+    /// The descriptors that came with the message (docs/protocol.md section 12), nil without any: the caller's
+    /// from here, closed when the object goes unless taken. Only a port connected with
+    /// `FLT_PORT_FLAG_DESCRIPTORS` (``ConnectRequest/descriptorsOption``) receives any.
+    public var descriptors: PassedDescriptors?
 
-    public init(messageID: UInt64, replyLength: Int, bytes: [UInt8]) {
+    public init(messageID: UInt64, replyLength: Int, bytes: [UInt8], descriptors: PassedDescriptors? = nil) {
         self.messageID = messageID
         self.replyLength = replyLength
         self.bytes = bytes
+        self.descriptors = descriptors
     }
 
     /// What FilterGetMessage writes into the caller's buffer: the 16-byte header, then the bytes.

@@ -29,6 +29,8 @@ public final class FilterPort: Sendable {
 
     private let fd: Int32
     private let maxMessageSize: Int
+    /// CONNECT carried `FLT_PORT_FLAG_DESCRIPTORS` (docs/protocol.md section 12).
+    private let acceptsDescriptors: Bool
     /// The socket, for writing: one frame at a time goes through this lock. (It guards the descriptor rather
     /// than nothing: ThreadSanitizer misreads an `inout` access to a zero-sized state as a race.)
     private let writer: ConditionLock<Int32>
@@ -38,7 +40,7 @@ public final class FilterPort: Sendable {
     private struct Shared {
         enum Pending {
             case waiting
-            case done(NTStatus, [UInt8])
+            case done(NTStatus, [UInt8], PassedDescriptors?)
         }
         /// SENDs waiting for their SEND_RESULT, by message id.
         var pending: [UInt64: Pending] = [:]
@@ -69,8 +71,20 @@ public final class FilterPort: Sendable {
     private final class Reader: @unchecked Sendable {
         var decoder: FrameDecoder
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
-        init(maxMessageSize: Int) { decoder = FrameDecoder(role: .client, maximumBodyLength: maxMessageSize + 16) }
-        deinit { scratch.deallocate() }
+        /// Descriptors received and not yet taken by a frame, oldest first (docs/protocol.md section 12).
+        var descriptors: [Int32] = []
+        init(maxMessageSize: Int, acceptsDescriptors: Bool) {
+            decoder = FrameDecoder(role: .client, maximumBodyLength: maxMessageSize + 16)
+            decoder.acceptsDescriptors = acceptsDescriptors
+        }
+        func closeDescriptors() {
+            for descriptor in descriptors { closeDescriptor(descriptor) }
+            descriptors = []
+        }
+        deinit {
+            scratch.deallocate()
+            closeDescriptors()
+        }
     }
 
     private init(
@@ -88,6 +102,7 @@ public final class FilterPort: Sendable {
         self.writer = ConditionLock(fd)
         self.maxMessageSize = maxMessageSize
         self.reader = reader
+        self.acceptsDescriptors = reader.decoder.acceptsDescriptors
     }
 
     deinit { closeDescriptor(fd) }
@@ -176,12 +191,15 @@ public final class FilterPort: Sendable {
         // A refusal may already be queued and the socket closed (EPIPE): the CONNECT_RESULT is still readable.
         _ = try? AbstractSocket.sendAll(fd, request.encoded())
 
-        let reader = Reader(maxMessageSize: 1 << 26)
+        let reader = Reader(
+            maxMessageSize: 1 << 26,
+            acceptsDescriptors: options.options & ConnectRequest.descriptorsOption != 0
+        )
         setReceiveTimeout(fd, options.handshakeTimeout)
         defer { setReceiveTimeout(fd, nil) }
         let frame: Frame?
         do {
-            frame = try readFrame(fd: fd, reader: reader)
+            frame = try readFrame(fd: fd, reader: reader).frame
         } catch let error as SystemError where error.errno == EAGAIN || error.errno == EWOULDBLOCK {
             throw FilterPortError(
                 .waitTimeout,
@@ -221,6 +239,23 @@ public final class FilterPort: Sendable {
     /// - Throws: ``FilterPortError``: the HRESULT of any status other than `STATUS_SUCCESS` (warnings included),
     ///   0x80070006 once the connection is closed, 0x80070057 for arguments the wire cannot carry.
     public func send(_ input: [UInt8], outputCapacity: Int) throws(FilterPortError) -> [UInt8] {
+        try send(input, descriptors: nil, outputCapacity: outputCapacity).output
+    }
+
+    /// ``send(_:outputCapacity:)`` with descriptors for the message routine, and the descriptors of its result
+    /// (docs/protocol.md section 12); the port must be connected with `FLT_PORT_FLAG_DESCRIPTORS`.
+    ///
+    /// Ownership: `descriptors` is consumed, closed once sent (the server gets duplicates) or when the call
+    /// fails; pass ``MiniFltWire/PassedDescriptors/duplicating(_:)`` of one you keep. The returned descriptors
+    /// are the caller's (closed when the object goes, unless taken).
+    /// - Throws: as ``send(_:outputCapacity:)``; 0x80070057 for descriptors on a port connected without the
+    ///   option, or more than 253.
+    public func send(
+        _ input: [UInt8],
+        descriptors: PassedDescriptors?,
+        outputCapacity: Int
+    ) throws(FilterPortError) -> (output: [UInt8], descriptors: PassedDescriptors?) {
+        let attached = try checkAttachable(descriptors)
         guard outputCapacity >= 0, outputCapacity <= Int(UInt32.max) else {
             throw .invalidArgument("output capacity \(outputCapacity) is out of range (0 to 4294967295)")
         }
@@ -236,22 +271,26 @@ public final class FilterPort: Sendable {
             state.pending[id] = .waiting
             return id
         }
-        let frame = Frame.send(id: id, outputCapacity: UInt32(outputCapacity), input: input).encoded()
+        let frame = Frame.send(id: id, outputCapacity: UInt32(outputCapacity), input: input)
+            .encoded(descriptorCount: attached)
         // A write that fails means the connection ended; the read side reports why.
-        writer.withLock { fd in _ = try? AbstractSocket.sendAll(fd, frame) }
-        let (status, output): (NTStatus, [UInt8])
+        writer.withLock { fd in
+            _ = try? AbstractSocket.sendAll(fd, frame, descriptors: descriptors?.descriptors ?? [])
+        }
+        descriptors?.close()
+        let (status, output, received): (NTStatus, [UInt8], PassedDescriptors?)
         do {
-            (status, output) = try wait { state -> (NTStatus, [UInt8])? in
-                guard case .done(let status, let output)? = state.pending[id] else { return nil }
+            (status, output, received) = try wait { state -> (NTStatus, [UInt8], PassedDescriptors?)? in
+                guard case .done(let status, let output, let received)? = state.pending[id] else { return nil }
                 state.pending[id] = nil
-                return (status, output)
+                return (status, output, received)
             }
         } catch {
             shared.withLock { _ = $0.pending.removeValue(forKey: id) }
             throw error
         }
         guard status == .success else { throw .server(status, port: name.name, during: "FilterSendMessage") }
-        return output
+        return (output, received)
     }
 
     /// Closes the handle; mirrors `FilterClose`. Calls waiting on it fail with 0x80070006, and so does every
@@ -379,6 +418,20 @@ public final class FilterPort: Sendable {
     ///   timeout passed, or the id is unknown), 0x800700EA when `bytes` are more than the message's
     ///   ReplyLength, 0x80070006 once the connection is closed.
     public func reply(to messageID: UInt64, status: NTStatus = .success, _ bytes: [UInt8]) throws(FilterPortError) {
+        try reply(to: messageID, status: status, bytes, descriptors: nil)
+    }
+
+    /// ``reply(to:status:_:)`` with descriptors for the filter's FltSendMessage caller (docs/protocol.md
+    /// section 12); `descriptors` is consumed (closed once sent, or when the call fails before sending).
+    /// - Throws: as ``reply(to:status:_:)``; 0x80070057 for descriptors on a port connected without
+    ///   `FLT_PORT_FLAG_DESCRIPTORS`, or more than 253.
+    public func reply(
+        to messageID: UInt64,
+        status: NTStatus = .success,
+        _ bytes: [UInt8],
+        descriptors: PassedDescriptors?
+    ) throws(FilterPortError) {
+        let attached = try checkAttachable(descriptors)
         guard bytes.count + 4 <= maxMessageSize else {
             throw .invalidArgument("the reply is \(bytes.count) bytes; the port takes at most \(maxMessageSize - 4)")
         }
@@ -389,8 +442,11 @@ public final class FilterPort: Sendable {
             }
             state.replies[messageID] = .some(nil)
         }
-        let frame = Frame.reply(id: messageID, status: status, body: bytes).encoded()
-        writer.withLock { fd in _ = try? AbstractSocket.sendAll(fd, frame) }
+        let frame = Frame.reply(id: messageID, status: status, body: bytes).encoded(descriptorCount: attached)
+        writer.withLock { fd in
+            _ = try? AbstractSocket.sendAll(fd, frame, descriptors: descriptors?.descriptors ?? [])
+        }
+        descriptors?.close()
         let result: NTStatus
         do {
             result = try wait { state -> NTStatus? in
@@ -403,6 +459,22 @@ public final class FilterPort: Sendable {
             throw error
         }
         guard result == .success else { throw .server(result, port: name.name, during: "FilterReplyMessage") }
+    }
+
+    /// How many descriptors go with a frame: 0 to 253, and none on a port connected without
+    /// `FLT_PORT_FLAG_DESCRIPTORS` (docs/protocol.md section 12).
+    private func checkAttachable(_ descriptors: PassedDescriptors?) throws(FilterPortError) -> Int {
+        let attached = descriptors?.count ?? 0
+        guard attached > 0 else { return 0 }
+        guard acceptsDescriptors else {
+            throw .invalidArgument(
+                "descriptors need a port connected with FLT_PORT_FLAG_DESCRIPTORS (0x100) in its options"
+            )
+        }
+        guard attached <= PassedDescriptors.maximumPerFrame else {
+            throw .invalidArgument("\(attached) descriptors; a message carries at most 253")
+        }
+        return attached
     }
 
     // MARK: - Reading
@@ -443,21 +515,30 @@ public final class FilterPort: Sendable {
             for resume in resumes { resume() }
         }
         let frame: Frame?
+        let descriptors: PassedDescriptors?
         do {
-            frame = try FilterPort.readFrame(fd: fd, reader: reader)
+            (frame, descriptors) = try FilterPort.readFrame(fd: fd, reader: reader)
         } catch {
+            reader.closeDescriptors()
             return fail(FilterPortError(.invalidHandle, "the connection to \(name) failed: \(error)"))
         }
         guard let frame else {
+            reader.closeDescriptors()
             return fail(FilterPortError(.invalidHandle, "the server closed the connection to \(name)"))
         }
         switch frame {
         case .sendResult(let id, let status, let output):
+            // Descriptors for a SEND nobody waits for any more close with `descriptors`.
             shared.withLock { state in
-                if case .waiting? = state.pending[id] { state.pending[id] = .done(status, output) }
+                if case .waiting? = state.pending[id] { state.pending[id] = .done(status, output, descriptors) }
             }
         case .message(let id, let replyCapacity, let body):
-            let message = FilterMessage(messageID: id, replyLength: Int(replyCapacity), bytes: body)
+            let message = FilterMessage(
+                messageID: id,
+                replyLength: Int(replyCapacity),
+                bytes: body,
+                descriptors: descriptors
+            )
             shared.withLock { $0.messages.append(message) }
         case .replyResult(let id, let status):
             shared.withLock { state in
@@ -480,15 +561,34 @@ public final class FilterPort: Sendable {
         }
     }
 
-    /// Reads one frame: nil at end of stream.
-    private static func readFrame(fd: Int32, reader: Reader) throws -> Frame? {
+    /// Reads one frame and the descriptors it announced (docs/protocol.md section 12): nil at end of stream.
+    private static func readFrame(fd: Int32, reader: Reader) throws -> (frame: Frame?, descriptors: PassedDescriptors?)
+    {
         while true {
-            if let frame = try reader.decoder.next() { return frame }
-            guard let count = try AbstractSocket.receive(fd, into: reader.scratch) else {
+            if let (frame, announced) = try reader.decoder.nextCounted() {
+                guard announced > 0 else { return (frame, nil) }
+                guard reader.descriptors.count >= announced else {
+                    throw FrameViolation.missingDescriptors(
+                        type: frame.type,
+                        announced: announced,
+                        received: reader.descriptors.count
+                    )
+                }
+                let taken = Array(reader.descriptors.prefix(announced))
+                reader.descriptors.removeFirst(announced)
+                return (frame, PassedDescriptors(taking: taken))
+            }
+            // Every whole frame is taken: what is left must be the partial frame's.
+            if reader.descriptors.count > reader.decoder.partialFrameDescriptorCapacity {
+                throw FrameViolation.unannouncedDescriptors(reader.descriptors.count)
+            }
+            guard let received = try AbstractSocket.receive(fd, into: reader.scratch, withDescriptors: ()) else {
                 throw SystemError("recv", errno: EAGAIN)
             }
-            if count == 0 { return nil }
-            reader.decoder.append(UnsafeRawBufferPointer(rebasing: reader.scratch[0..<count]))
+            reader.descriptors += received.descriptors
+            if received.truncated { throw FrameViolation.truncatedDescriptors }
+            if received.count == 0 { return (nil, nil) }
+            reader.decoder.append(UnsafeRawBufferPointer(rebasing: reader.scratch[0..<received.count]))
         }
     }
 }

@@ -137,4 +137,105 @@ package enum AbstractSocket {
             throw SystemError("recv", errno: error)
         }
     }
+
+    /// What ``receive(_:into:descriptors:)`` read: the data count (0 at end of stream), the descriptors that
+    /// came with it (now the caller's, close-on-exec) and whether the kernel cut control data off.
+    package struct Received {
+        package var count: Int
+        package var descriptors: [Int32]
+        package var truncated: Bool
+    }
+
+    /// recvmsg with MSG_CMSG_CLOEXEC and room for 253 descriptors (docs/protocol.md section 12); nil when a
+    /// non-blocking socket has nothing.
+    package static func receive(
+        _ fd: Int32,
+        into buffer: UnsafeMutableRawBufferPointer,
+        withDescriptors: Void
+    ) throws(SystemError) -> Received? {
+        var descriptors = [Int32](repeating: -1, count: Int(CMiniFltPosix_SCM_MAX_FD))
+        while true {
+            var count: Int32 = 0
+            var truncated: Int32 = 0
+            let received = descriptors.withUnsafeMutableBufferPointer { places in
+                injectable("recv") {
+                    CMiniFltPosix_receive_descriptors(
+                        fd,
+                        buffer.baseAddress,
+                        buffer.count,
+                        places.baseAddress,
+                        &count,
+                        &truncated
+                    )
+                }
+            }
+            if received >= 0 {
+                return Received(
+                    count: received,
+                    descriptors: Array(descriptors.prefix(Int(count))),
+                    truncated: truncated != 0
+                )
+            }
+            let error = Glibc.errno
+            if error == EINTR { continue }
+            if error == EAGAIN || error == EWOULDBLOCK { return nil }
+            throw SystemError("recvmsg", errno: error)
+        }
+    }
+
+    /// Writes what fits of `bytes`, with `descriptors` in SCM_RIGHTS, to a socket (non-blocking unless
+    /// `wait`); returns the count (0 when it would block, and then no descriptor went either). The descriptors
+    /// stay the caller's: the kernel passes duplicates.
+    package static func sendSome(
+        _ fd: Int32,
+        _ bytes: UnsafeRawBufferPointer,
+        descriptors: [Int32],
+        wait: Bool = false
+    ) throws(SystemError) -> Int {
+        while true {
+            let written = descriptors.withUnsafeBufferPointer { descriptors in
+                injectable("send") {
+                    CMiniFltPosix_send_descriptors(
+                        fd,
+                        bytes.baseAddress,
+                        bytes.count,
+                        descriptors.baseAddress,
+                        Int32(descriptors.count),
+                        wait ? 0 : 1
+                    )
+                }
+            }
+            if written >= 0 { return written }
+            let error = Glibc.errno
+            if error == EINTR { continue }
+            if !wait, error == EAGAIN || error == EWOULDBLOCK { return 0 }
+            throw SystemError("sendmsg", errno: error)
+        }
+    }
+
+    /// ``sendSome(_:_:descriptors:wait:)`` for an array.
+    package static func sendSome(
+        _ fd: Int32,
+        _ bytes: ArraySlice<UInt8>,
+        descriptors: [Int32],
+        wait: Bool = false
+    ) throws(SystemError) -> Int {
+        var outcome: Result<Int, SystemError> = .success(0)
+        bytes.withUnsafeBytes { raw in
+            do throws(SystemError) {
+                outcome = .success(try sendSome(fd, raw, descriptors: descriptors, wait: wait))
+            } catch {
+                outcome = .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
+    /// Writes all of `bytes` to a blocking socket, `descriptors` with the first byte (docs/protocol.md
+    /// section 12). The descriptors stay the caller's.
+    package static func sendAll(_ fd: Int32, _ bytes: [UInt8], descriptors: [Int32]) throws(SystemError) {
+        guard !descriptors.isEmpty else { return try sendAll(fd, bytes) }
+        let written = try sendSome(fd, bytes[...], descriptors: descriptors, wait: true)
+        if written < bytes.count { try sendAll(fd, Array(bytes[written...])) }
+    }
 }

@@ -20,6 +20,15 @@ extension Frame {
         return bytes
     }
 
+    /// The frame as bytes, announcing `descriptorCount` descriptors in the header's flags (docs/protocol.md
+    /// section 12); the caller sends them with the frame's first byte.
+    public func encoded(descriptorCount: Int) -> [UInt8] {
+        precondition((0...PassedDescriptors.maximumPerFrame).contains(descriptorCount))
+        var bytes = encoded()
+        bytes[6] = UInt8(descriptorCount)
+        return bytes
+    }
+
     /// Appends the frame's bytes to `buffer`.
     public func encode(into buffer: inout [UInt8]) {
         switch self {

@@ -52,6 +52,8 @@ public struct ConnectRequest: Hashable, Sendable {
 
     /// The largest connection context FilterConnectCommunicationPort accepts (a WORD size).
     public static let maximumContextLength = 65535
+    /// `FLT_PORT_FLAG_DESCRIPTORS`: the client asks for descriptors with messages (docs/protocol.md section 12).
+    public static let descriptorsOption: UInt32 = 0x100
     /// The option bits version 1 defines.
-    public static let knownOptions: UInt32 = 0x1
+    public static let knownOptions: UInt32 = 0x1 | descriptorsOption
 }

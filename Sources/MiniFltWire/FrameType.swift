@@ -33,4 +33,12 @@ public enum FrameType: UInt16, Sendable, CaseIterable {
         case .connectResult, .sendResult, .message, .replyResult, .disconnect: false
         }
     }
+
+    /// True for the types that may carry descriptors (docs/protocol.md section 12).
+    public var carriesDescriptors: Bool {
+        switch self {
+        case .send, .sendResult, .message, .reply: true
+        case .connect, .connectResult, .replyResult, .disconnect: false
+        }
+    }
 }

@@ -19,6 +19,15 @@ public enum FrameViolation: Error, Hashable, Sendable, CustomStringConvertible {
     case duplicateSendID(UInt64)
     /// The connection context is over 65535 bytes.
     case contextTooLong(Int)
+    /// A descriptor count on a connection that did not opt in, on a type that carries none, or over 253
+    /// (docs/protocol.md section 12).
+    case descriptorsNotAllowed(type: FrameType, count: Int)
+    /// A frame was complete while fewer descriptors than it announced had come.
+    case missingDescriptors(type: FrameType, announced: Int, received: Int)
+    /// Descriptors came that no frame announced.
+    case unannouncedDescriptors(Int)
+    /// The kernel cut the descriptors off (MSG_CTRUNC), or a control message was not SCM_RIGHTS.
+    case truncatedDescriptors
 
     /// A sentence for the log.
     public var description: String {
@@ -33,6 +42,13 @@ public enum FrameViolation: Error, Hashable, Sendable, CustomStringConvertible {
         case .secondConnect: "a second CONNECT"
         case .duplicateSendID(let id): "SEND id \(id) is already outstanding"
         case .contextTooLong(let length): "connection context of \(length) bytes is over 65535"
+        case .descriptorsNotAllowed(let type, let count):
+            "\(type) frame announces \(count) descriptors where none (or over 253) are allowed"
+        case .missingDescriptors(let type, let announced, let received):
+            "\(type) frame announced \(announced) descriptors and \(received) came with it"
+        case .unannouncedDescriptors(let count): "\(count) descriptors came that no frame announced"
+        case .truncatedDescriptors:
+            "descriptors cut off by the kernel (MSG_CTRUNC) or a control message other than SCM_RIGHTS"
         }
     }
 }

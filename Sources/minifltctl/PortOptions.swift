@@ -20,9 +20,10 @@ struct PortOptions: ParsableArguments {
 
     var wcharSize: WideCharacterSize { wchar == 4 ? .utf32 : .utf16 }
 
-    /// FilterConnectCommunicationPort with these options; on failure, the seed's error line and exit 1.
-    func connect() throws -> FilterPort {
-        var options = ConnectOptions(wcharSize: wcharSize)
+    /// FilterConnectCommunicationPort with these options (and `options`' flags); on failure, the seed's error
+    /// line and exit 1.
+    func connect(options flags: UInt32 = 0) throws -> FilterPort {
+        var options = ConnectOptions(wcharSize: wcharSize, options: flags)
         options.expectedServerUID = expectServerUID
         do {
             return try FilterPort.connect(to: port, options: options)

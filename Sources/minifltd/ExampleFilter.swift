@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: MIT
+import Glibc
 import Logging
 import MiniFltPermissions
 import MiniFltPosix
@@ -75,8 +76,11 @@ struct ExampleFilter: Sendable {
                     metadata: ExampleFilter.event(.clientDisconnected)
                 )
             },
-            message: { client, input, outputCapacity in
+            descriptorMessage: { client, input, outputCapacity, descriptors in
                 if replyDelay > .zero { PosixThread.sleep(for: replyDelay) }
+                if let descriptors, let first = descriptors.descriptors.first {
+                    return ExampleFilter.readThrough(first, capacity: outputCapacity)
+                }
                 let output: [UInt8]? =
                     outputCapacity != ExampleFilter.messageSize
                     ? nil
@@ -93,6 +97,16 @@ struct ExampleFilter: Sendable {
                 return output.map { MessageResult(output: $0) } ?? MessageResult()
             }
         )
+    }
+
+    /// A SEND that carries a descriptor (docs/protocol.md section 12): its first bytes, read from offset 0, up to
+    /// the output capacity, and a duplicate of the descriptor back with the result. The SEND's descriptors
+    /// close when the routine's caller drops them.
+    static func readThrough(_ descriptor: Int32, capacity: Int) -> MessageResult {
+        var bytes = [UInt8](repeating: 0, count: min(capacity, 1 << 20))
+        let count = bytes.withUnsafeMutableBytes { pread(descriptor, $0.baseAddress, $0.count, 0) }
+        guard count >= 0 else { return MessageResult(status: .invalidParameter) }
+        return MessageResult(output: Array(bytes.prefix(count)), descriptors: .duplicating([descriptor]))
     }
 
     /// The seed's two lines for a message: who sent it, and its text when it is a USER_TO_FLT.

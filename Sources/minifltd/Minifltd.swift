@@ -159,6 +159,13 @@ struct Minifltd: ParsableCommand {
     )
     var verdictCache = true
 
+    @Flag(
+        name: .customLong("pass-descriptors"),
+        help:
+            "Send the opened file's descriptor with each FLT_TO_USER to clients that connected with FLT_PORT_FLAG_DESCRIPTORS (docs/protocol.md section 12)."
+    )
+    var passDescriptors = false
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: Logger.Level = .info
 
@@ -404,6 +411,7 @@ struct Minifltd: ParsableCommand {
                 timeout: .milliseconds(Int64(verdictTimeout * 1000)),
                 maxInFlight: maxOpensInFlight,
                 cache: verdictCache,
+                passDescriptors: passDescriptors,
                 counters: counters,
                 logger: logging.logger
             )

@@ -242,4 +242,63 @@ struct FltLibTests {
         )
         #expect(result.standardError.contains("an unknown frame type"), "\(result.standardError)")
     }
+
+    @Test("FilterSendMessageWithDescriptors: the routine reads the file, its descriptor comes back; the edges")
+    func sendWithDescriptors() throws {
+        let daemon = try Daemon(arguments: ["--max-connections", "2"])
+        let before = daemon.settledDescriptorCount
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("fltlib-fd-\(getpid())").path
+        try Data("file bytes for fltlib".utf8).write(to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        let result = try Self.run("flt_descriptors", ["send", "--port", daemon.port, path])
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(result.standardOutput.contains("output file bytes for fltlib\n"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("through file\n"), "\(result.standardOutput)")
+        #expect(result.standardOutput.hasSuffix("0 failed\n"), "\(result.standardOutput)")
+        #expect(
+            eventually { daemon.openDescriptorCount == before },
+            "fds \(before) before, \(daemon.openDescriptorCount) after"
+        )
+    }
+
+    @Test("FilterGetMessageDescriptors and FilterReplyMessageWithDescriptors; a wrong count ends the handle")
+    func getWithDescriptors() throws {
+        let port = Binaries.uniquePortName("fdserver")
+        // A root listener that sends MESSAGE with a file's descriptor, checks the REPLY brings one back that
+        // reads the same, then sends a MESSAGE that announces 2 descriptors and passes 1.
+        let script = """
+            import os, socket, struct, sys, tempfile
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(b"\\0" + sys.argv[1].lower().encode())
+            s.listen(1)
+            print("ready", flush=True)
+            c, _ = s.accept()
+            connect = c.recv(64)
+            assert struct.unpack("<I", connect[20:24])[0] == 0x100, connect
+            c.sendall(struct.pack("<IHHQI", 4, 2, 0, 0, 0))
+            f = tempfile.TemporaryFile(); f.write(b"from the filter"); f.flush()
+            rights = lambda fds: [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i" * len(fds), *fds))]
+            c.sendmsg([struct.pack("<IHHQI", 8, 5, 1, 7, 4) + b"abcd"], rights([f.fileno()]))
+            data, anc, flags, _ = c.recvmsg(64, socket.CMSG_SPACE(16))
+            kind, fl, ident = struct.unpack("<IHHQ", data[:16])[1:]
+            fds = [struct.unpack("i", raw[:4])[0] for _, _, raw in anc]
+            print("reply", kind, fl, ident, len(fds), os.pread(fds[0], 4, 0).decode() if fds else "-", flush=True)
+            c.sendall(struct.pack("<IHHQI", 4, 7, 0, 7, 0))
+            c.sendmsg([struct.pack("<IHHQI", 8, 5, 2, 8, 4) + b"abcd"], rights([f.fileno()]))
+            c.recv(64)
+            """
+        let server = try ChildProcess("/usr/bin/python3", ["-c", script, port], mergeStandardOutput: true)
+        defer { _ = server.stop(SIGKILL) }
+        #expect(eventually { isListening("@" + port.lowercased()) })
+        let result = try Self.run("flt_descriptors", ["get", "--port", port])
+        #expect(result.standardOutput.contains("read from the filter\n"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("get ended 0x80070006"), "\(result.standardOutput)")
+        #expect(result.standardOutput.hasSuffix("0 failed\n"), "\(result.standardOutput)")
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        let printed = server.collectOutput()
+        #expect(
+            eventually { printed.text.withLock { $0.contains("reply 6 1 7 1 from\n") } },
+            "\(printed.text.withLock { $0 })"
+        )
+    }
 }

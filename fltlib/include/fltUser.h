@@ -54,10 +54,15 @@ extern "C" {
 #endif
 
 /** The version of this library: major * 10000 + minor * 100 + patch. */
-#define FLTLIB_VERSION 10300
+#define FLTLIB_VERSION 10400
 
 /** FilterConnectCommunicationPort option: the handle is synchronous (every handle is, on Linux). */
 #define FLT_PORT_FLAG_SYNC_HANDLE 0x00000001
+
+/** FilterConnectCommunicationPort option (Linux, libfltlib 1.4): messages may carry open file descriptors
+ * (docs/protocol.md section 12). Without it the handle never receives one. A server older than minifltd 0.4
+ * refuses it with E_INVALIDARG (0x80070057): connect again without it. */
+#define FLT_PORT_FLAG_DESCRIPTORS 0x00000100
 
 /** What FilterGetMessage writes before the message: the reply the filter accepts and the id to answer. */
 typedef struct _FILTER_MESSAGE_HEADER {
@@ -257,6 +262,57 @@ HRESULT WINAPI FilterTryGetMessage(HANDLE hPort, PFILTER_MESSAGE_HEADER lpMessag
  *         *pcbPath; E_INVALIDARG for a NULL lpPath, or a NULL lpBuffer with a size.
  */
 HRESULT WINAPI FilterWidePathToBytes(LPCWSTR lpPath, char *lpBuffer, size_t cbBuffer, size_t *pcbPath);
+
+/*
+ * Descriptors with messages (Linux extensions, libfltlib 1.4; docs/protocol.md section 12). The handle must be
+ * connected with FLT_PORT_FLAG_DESCRIPTORS; at most 253 descriptors per message. Every descriptor received is
+ * close-on-exec and the caller's to close.
+ */
+
+/**
+ * FilterSendMessage with descriptors for the filter's message routine, and the descriptors of its result.
+ *
+ * @param pInDescriptors        dwInDescriptorCount descriptors sent with the message. The caller keeps them:
+ *                              the filter receives duplicates, so close yours when you no longer need them.
+ * @param pOutDescriptors       receives the result's descriptors (at most dwOutDescriptorCapacity), which the
+ *                              caller then owns; NULL when the capacity is 0.
+ * @param lpOutDescriptorCount  receives how many were written (0 on failure).
+ * @return as FilterSendMessage; E_INVALIDARG for descriptors on a handle connected without
+ *         FLT_PORT_FLAG_DESCRIPTORS or more than 253; HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER) (0x8007007A)
+ *         when the result carried more descriptors than the array holds (they are closed; the output is not
+ *         returned).
+ */
+HRESULT WINAPI FilterSendMessageWithDescriptors(HANDLE hPort, LPVOID lpInBuffer, DWORD dwInBufferSize,
+                                                const int *pInDescriptors, DWORD dwInDescriptorCount,
+                                                LPVOID lpOutBuffer, DWORD dwOutBufferSize, LPDWORD lpBytesReturned,
+                                                int *pOutDescriptors, DWORD dwOutDescriptorCapacity,
+                                                LPDWORD lpOutDescriptorCount);
+
+/**
+ * FilterReplyMessage with descriptors for the filter's FltSendMessage caller.
+ *
+ * @param pDescriptors       dwDescriptorCount descriptors; the caller keeps them (the filter gets duplicates).
+ * @return as FilterReplyMessage; E_INVALIDARG for descriptors on a handle connected without
+ *         FLT_PORT_FLAG_DESCRIPTORS or more than 253.
+ */
+HRESULT WINAPI FilterReplyMessageWithDescriptors(HANDLE hPort, PFILTER_REPLY_HEADER lpReplyBuffer,
+                                                 DWORD dwReplyBufferSize, const int *pDescriptors,
+                                                 DWORD dwDescriptorCount);
+
+/**
+ * Takes the descriptors that came with a message FilterGetMessage (or FilterTryGetMessage, or an overlapped
+ * get) returned: after the call the caller owns them. Until taken, the handle keeps the descriptors of the
+ * last 64 messages got and closes older ones; FilterClose closes those never taken.
+ *
+ * @param MessageId     the FILTER_MESSAGE_HEADER.MessageId of the message.
+ * @param pDescriptors  receives at most dwCapacity descriptors; NULL when dwCapacity is 0.
+ * @param lpCount       receives how many the message carried (0 for a message without any, or one already
+ *                      taken or closed).
+ * @return S_OK; HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER) (0x8007007A) when dwCapacity is less than
+ *         *lpCount (nothing is taken: call again with room); E_INVALIDARG for NULL arguments.
+ */
+HRESULT WINAPI FilterGetMessageDescriptors(HANDLE hPort, ULONGLONG MessageId, int *pDescriptors, DWORD dwCapacity,
+                                           LPDWORD lpCount);
 
 /**
  * Why the calling thread's last failed fltlib call failed, and what to do about it, as a sentence for a

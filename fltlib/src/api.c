@@ -2,6 +2,7 @@
 /* The exported fltlib calls: argument checks and handle lookups; the connection does the rest (port.c). */
 #include "fltUser.h"
 
+#include "api_checks.h"
 #include "completion.h"
 #include "export.h"
 #include "handle_table.h"
@@ -9,15 +10,6 @@
 #include "port.h"
 #include "win_error.h"
 
-/* The connection behind a port handle, with a reference; NULL for anything else. */
-static struct flt_port *acquire_port(HANDLE handle) {
-    return (struct flt_port *)flt_handle_acquire((uintptr_t)handle, FLT_OBJECT_PORT);
-}
-
-static HRESULT not_a_handle(HANDLE handle) {
-    return flt_fail(E_HANDLE, "%p is not an open port handle: it was closed, or never returned by "
-                    "FilterConnectCommunicationPort", handle);
-}
 
 EXPORT HRESULT WINAPI FilterConnectCommunicationPort(LPCWSTR lpPortName, DWORD dwOptions, LPCVOID lpContext,
                                                      WORD wSizeOfContext,
@@ -27,9 +19,9 @@ EXPORT HRESULT WINAPI FilterConnectCommunicationPort(LPCWSTR lpPortName, DWORD d
     if (hPort == NULL) return flt_fail(E_INVALIDARG, "hPort is NULL; pass the address of a HANDLE");
     *hPort = INVALID_HANDLE_VALUE;
     if (lpPortName == NULL) return flt_fail(E_INVALIDARG, "lpPortName is NULL; pass the port's name");
-    if ((dwOptions & ~(DWORD)FLT_PORT_FLAG_SYNC_HANDLE) != 0) {
-        return flt_fail(E_INVALIDARG, "dwOptions is 0x%x; only FLT_PORT_FLAG_SYNC_HANDLE (0x1) is defined",
-                        dwOptions);
+    if ((dwOptions & ~(DWORD)(FLT_PORT_FLAG_SYNC_HANDLE | FLT_PORT_FLAG_DESCRIPTORS)) != 0) {
+        return flt_fail(E_INVALIDARG, "dwOptions is 0x%x; only FLT_PORT_FLAG_SYNC_HANDLE (0x1) and "
+                        "FLT_PORT_FLAG_DESCRIPTORS (0x100) are defined", dwOptions);
     }
     if (wSizeOfContext > 0 && lpContext == NULL) {
         return flt_fail(E_INVALIDARG, "lpContext is NULL but wSizeOfContext is %u", wSizeOfContext);
@@ -51,12 +43,8 @@ EXPORT HRESULT WINAPI FilterConnectCommunicationPort(LPCWSTR lpPortName, DWORD d
 static HRESULT send_message(HANDLE hPort, LPVOID lpInBuffer, DWORD dwInBufferSize, LPVOID lpOutBuffer,
                             DWORD dwOutBufferSize, LPDWORD lpBytesReturned, LPOVERLAPPED lpOverlapped) {
     if (lpBytesReturned != NULL) *lpBytesReturned = 0;
-    if (dwInBufferSize > 0 && lpInBuffer == NULL) {
-        return flt_fail(E_INVALIDARG, "lpInBuffer is NULL but dwInBufferSize is %u", dwInBufferSize);
-    }
-    if (dwOutBufferSize > 0 && lpOutBuffer == NULL) {
-        return flt_fail(E_INVALIDARG, "lpOutBuffer is NULL but dwOutBufferSize is %u", dwOutBufferSize);
-    }
+    HRESULT wrong = check_send_buffers(lpInBuffer, dwInBufferSize, lpOutBuffer, dwOutBufferSize);
+    if (FAILED(wrong)) return wrong;
     struct flt_port *port = acquire_port(hPort);
     if (port == NULL) return not_a_handle(hPort);
     if (lpOverlapped != NULL) {
@@ -66,7 +54,7 @@ static HRESULT send_message(HANDLE hPort, LPVOID lpInBuffer, DWORD dwInBufferSiz
         return pending;
     }
     uint32_t returned = 0;
-    HRESULT result = flt_port_send(port, lpInBuffer, dwInBufferSize, lpOutBuffer, dwOutBufferSize, &returned);
+    HRESULT result = flt_port_send(port, lpInBuffer, dwInBufferSize, lpOutBuffer, dwOutBufferSize, &returned, NULL);
     flt_object_release((struct flt_object *)port);
     if (lpBytesReturned != NULL) *lpBytesReturned = returned;
     return result;
@@ -120,7 +108,7 @@ EXPORT HRESULT WINAPI FilterReplyMessage(HANDLE hPort, PFILTER_REPLY_HEADER lpRe
     struct flt_port *port = acquire_port(hPort);
     if (port == NULL) return not_a_handle(hPort);
     HRESULT result = flt_port_reply(port, lpReplyBuffer->Status, lpReplyBuffer->MessageId, lpReplyBuffer + 1,
-                                    dwReplyBufferSize - (DWORD)sizeof(FILTER_REPLY_HEADER));
+                                    dwReplyBufferSize - (DWORD)sizeof(FILTER_REPLY_HEADER), NULL, 0);
     flt_object_release((struct flt_object *)port);
     return result;
 }

@@ -78,14 +78,59 @@ static const char *advice_for_status(uint32_t status) {
 
 /* ---- Overlapped requests ------------------------------------------------------------------------------- */
 
-/* Writes `message` (header, then bytes) to `buffer` and frees it; the caller took it off the queue. */
-static uint32_t copy_message(struct message *message, void *buffer) {
+/* Keeps the descriptors of a message a get took, for FilterGetMessageDescriptors; the oldest set is closed
+ * when FLT_KEPT_DESCRIPTOR_SETS are kept already. Takes over `descriptors` (malloc'd). Lock held. */
+static void keep_got_descriptors(struct flt_port *port, uint64_t id, int *descriptors, uint32_t count) {
+    if (port->got_count == FLT_KEPT_DESCRIPTOR_SETS) {
+        flt_close_descriptors(port->got[0].descriptors, port->got[0].count);
+        free(port->got[0].descriptors);
+        memmove(&port->got[0], &port->got[1], sizeof port->got[0] * (FLT_KEPT_DESCRIPTOR_SETS - 1));
+        port->got_count--;
+    }
+    port->got[port->got_count++] = (struct got_descriptors){.id = id, .descriptors = descriptors, .count = count};
+}
+
+/* Writes `message` (header, then bytes) to `buffer` and frees it; the caller took it off the queue. Its
+ * descriptors wait for FilterGetMessageDescriptors. Lock held. */
+static uint32_t copy_message(struct flt_port *port, struct message *message, void *buffer) {
     FILTER_MESSAGE_HEADER header = {.ReplyLength = message->reply_length, .MessageId = message->id};
     memcpy(buffer, &header, sizeof header);
     memcpy((uint8_t *)buffer + sizeof header, message->bytes, message->length);
     uint32_t bytes = (uint32_t)sizeof header + message->length;
+    if (message->descriptors != NULL) {
+        keep_got_descriptors(port, message->id, message->descriptors, message->descriptor_count);
+    }
     free(message);
     return bytes;
+}
+
+void flt_close_descriptors(const int *descriptors, uint32_t count) {
+    for (uint32_t index = 0; index < count; index++) close(descriptors[index]);
+}
+
+int32_t flt_port_get_descriptors(struct flt_port *port, uint64_t message_id, int *descriptors, uint32_t capacity,
+                                 uint32_t *count) {
+    *count = 0;
+    pthread_mutex_lock(&port->lock);
+    int32_t result = 0;
+    uint32_t index = 0;
+    while (index < port->got_count && port->got[index].id != message_id) index++;
+    if (index == port->got_count) {
+        result = port->failure != 0 ? flt_port_fail_with_connection(port) : 0;
+    } else if (port->got[index].count > capacity) {
+        *count = port->got[index].count;
+        result = flt_fail(HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER),
+                          "message %llu came with %u descriptors; the array of %u cannot take them (they stay kept)",
+                          (unsigned long long)message_id, port->got[index].count, capacity);
+    } else {
+        *count = port->got[index].count;
+        memcpy(descriptors, port->got[index].descriptors, sizeof(int) * port->got[index].count);
+        free(port->got[index].descriptors);
+        memmove(&port->got[index], &port->got[index + 1], sizeof port->got[0] * (port->got_count - index - 1));
+        port->got_count--;
+    }
+    pthread_mutex_unlock(&port->lock);
+    return result;
 }
 
 static struct message *dequeue_message(struct flt_port *port) {
@@ -125,7 +170,7 @@ void flt_port_dispatch_messages(struct flt_port *port) {
             flt_port_complete_request(port, request, flt_status_from_hresult(HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER)), 0);
             continue;
         }
-        uint32_t bytes = copy_message(dequeue_message(port), request->buffer);
+        uint32_t bytes = copy_message(port, dequeue_message(port), request->buffer);
         flt_port_complete_request(port, request, FLT_STATUS_SUCCESS, bytes);
     }
     update_event(port);
@@ -190,7 +235,10 @@ static struct waiter *find_waiter(struct waiter *list, uint64_t id) {
     return NULL;
 }
 
-static void file_frame(struct flt_port *port, const struct flt_frame_header *header, const uint8_t *body) {
+/* Files one frame and the `count` descriptors it announced (`descriptors`, now the library's: each goes to its
+ * waiter or message, or is closed). */
+static void file_frame(struct flt_port *port, const struct flt_frame_header *header, const uint8_t *body,
+                       const int *descriptors, uint32_t count) {
     uint32_t head = flt_get_u32(body);
     const uint8_t *payload = body + 4;
     uint32_t payload_length = header->body_length - 4;
@@ -204,6 +252,13 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
         break;
     case FLT_FRAME_SEND_RESULT: {
         struct waiter *waiter = find_waiter(port->sends, header->id);
+        if (waiter == NULL || count > waiter->descriptor_capacity) {
+            flt_close_descriptors(descriptors, count);
+            if (waiter != NULL) waiter->descriptors_lost = true;
+        } else if (count > 0) {
+            memcpy(waiter->descriptors, descriptors, sizeof(int) * count);
+            waiter->descriptor_count = count;
+        }
         if (waiter == NULL) break;
         if (payload_length > waiter->capacity) {
             /* The server must not send more than the capacity; refuse rather than truncate. */
@@ -223,11 +278,18 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
     }
     case FLT_FRAME_MESSAGE: {
         struct message *message = malloc(sizeof *message + payload_length);
-        if (message == NULL) {
+        int *kept = count > 0 ? malloc(sizeof(int) * count) : NULL;
+        if (message == NULL || (count > 0 && kept == NULL)) {
+            free(message);
+            free(kept);
+            flt_close_descriptors(descriptors, count);
             set_failure(port, E_OUTOFMEMORY, "out of memory for a %u-byte message from %s", payload_length,
                         port->address);
             break;
         }
+        if (count > 0) memcpy(kept, descriptors, sizeof(int) * count);
+        message->descriptors = kept;
+        message->descriptor_count = count;
         message->next = NULL;
         message->id = header->id;
         message->reply_length = head;
@@ -246,6 +308,12 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
         waiter->done = true;
         break;
     }
+    default:
+        /* The header check lets descriptors come only with SEND_RESULT and MESSAGE. */
+        flt_close_descriptors(descriptors, count);
+        break;
+    }
+    switch (header->type) {
     case FLT_FRAME_DISCONNECT: {
         /* The handle is spent either way: a status that is not an error (a confused server) reads as E_HANDLE. */
         int32_t hresult = flt_hresult_from_status(head);
@@ -257,13 +325,28 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
     }
 }
 
-/* Files every complete frame in the read buffer. Lock held, reader role held. */
+/* Closes the descriptors received and not taken by a frame. */
+static void drop_received(struct flt_port *port) {
+    flt_close_descriptors(port->received, port->received_count);
+    port->received_count = 0;
+}
+
+/* How many descriptors the partial frame at `start` may still claim (docs/protocol.md section 12). */
+static uint32_t partial_frame_descriptors(const struct flt_port *port) {
+    size_t pending = port->end - port->start;
+    if (pending == 0) return 0;
+    if (pending < FLT_FRAME_HEADER_SIZE) return FLT_MAX_FRAME_DESCRIPTORS;
+    return flt_get_u16(port->buffer + port->start + 6) & 0xFF;
+}
+
+/* Files every complete frame in the read buffer, each with the descriptors it announced. Lock held. */
 static void file_frames(struct flt_port *port) {
     port->wanted = 0;
     while (port->failure == 0 && port->end - port->start >= FLT_FRAME_HEADER_SIZE) {
         struct flt_frame_header header;
         flt_decode_header(port->buffer + port->start, &header);
-        const char *wrong = flt_check_server_header(&header, MAX_INCOMING_BODY);
+        const char *wrong = flt_check_server_header_descriptors(&header, MAX_INCOMING_BODY,
+                                                                port->accepts_descriptors);
         if (wrong != NULL) {
             set_failure(port, E_HANDLE, "the server at %s sent %s (type %u, flags 0x%x, body %u bytes); the "
                         "connection is closed", port->address, wrong, header.type, header.flags,
@@ -275,10 +358,58 @@ static void file_frames(struct flt_port *port) {
             port->wanted = total;
             break;
         }
-        file_frame(port, &header, port->buffer + port->start + FLT_FRAME_HEADER_SIZE);
+        uint32_t count = header.flags & 0xFF;
+        if (count > port->received_count) {
+            set_failure(port, E_HANDLE, "the server at %s announced %u descriptors with a frame and sent %u; the "
+                        "connection is closed", port->address, count, port->received_count);
+            break;
+        }
+        int taken[FLT_MAX_FRAME_DESCRIPTORS];
+        memcpy(taken, port->received, sizeof(int) * count);
+        port->received_count -= count;
+        memmove(port->received, port->received + count, sizeof(int) * port->received_count);
+        file_frame(port, &header, port->buffer + port->start + FLT_FRAME_HEADER_SIZE, taken, count);
         port->start += total;
     }
+    if (port->failure == 0 && port->received_count > partial_frame_descriptors(port)) {
+        set_failure(port, E_HANDLE, "the server at %s sent %u descriptors no frame announced; the connection is "
+                    "closed", port->address, port->received_count);
+    }
+    if (port->failure != 0) drop_received(port);
     if (port->start == port->end) port->start = port->end = 0;
+}
+
+/* recv that also takes descriptors (MSG_CMSG_CLOEXEC) onto the received queue; `*lost` is set when the kernel
+ * cut some off or they overflow the queue (a violation either way). */
+static ssize_t receive(struct flt_port *port, int flags, bool *lost) {
+    union {
+        char bytes[CMSG_SPACE(sizeof(int) * FLT_MAX_FRAME_DESCRIPTORS)];
+        struct cmsghdr align;
+    } control;
+    struct iovec part = {port->buffer + port->end, port->capacity - port->end};
+    struct msghdr message = {.msg_iov = &part, .msg_iovlen = 1, .msg_control = control.bytes,
+                             .msg_controllen = sizeof control.bytes};
+    ssize_t count = recvmsg(port->fd, &message, flags | MSG_CMSG_CLOEXEC);
+    if (count < 0) return count;
+    if (message.msg_flags & MSG_CTRUNC) *lost = true;
+    for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
+        if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) {
+            *lost = true;
+            continue;
+        }
+        size_t found = (header->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+        for (size_t index = 0; index < found; index++) {
+            int descriptor;
+            memcpy(&descriptor, CMSG_DATA(header) + index * sizeof(int), sizeof descriptor);
+            if (port->received_count < sizeof port->received / sizeof port->received[0]) {
+                port->received[port->received_count++] = descriptor;
+            } else {
+                close(descriptor);
+                *lost = true;
+            }
+        }
+    }
+    return count;
 }
 
 /* Makes room in the read buffer for the rest of the frame at its start. Reader role held. */
@@ -306,14 +437,19 @@ void flt_port_read_for_everyone(struct flt_port *port, int flags) {
     pthread_mutex_unlock(&port->lock);
     ssize_t count = -1;
     int error = ENOMEM;
+    bool lost = false;
     if (make_room(port)) {
-        do count = recv(port->fd, port->buffer + port->end, port->capacity - port->end, flags);
+        do count = receive(port, flags, &lost);
         while (count < 0 && errno == EINTR);
         error = errno;
     }
     pthread_mutex_lock(&port->lock);
     port->reader_active = false;
-    if (count > 0) {
+    if (lost) {
+        set_failure(port, E_HANDLE, "the server at %s sent descriptors the kernel cut off; the connection is closed",
+                    port->address);
+        drop_received(port);
+    } else if (count > 0) {
         port->end += (size_t)count;
         file_frames(port);
     } else if (count == 0) {
@@ -368,8 +504,29 @@ static bool message_queued(struct flt_port *port, const void *unused) {
  * server went away is left to the read side, which reports why (a DISCONNECT may still be readable). */
 void flt_port_write_frame(struct flt_port *port, const uint8_t *head, size_t head_length, const void *payload,
                         size_t payload_length) {
+    flt_port_write_frame_descriptors(port, head, head_length, payload, payload_length, NULL, 0);
+}
+
+void flt_port_write_frame_descriptors(struct flt_port *port, const uint8_t *head, size_t head_length,
+                                      const void *payload, size_t payload_length, const int *descriptors,
+                                      uint32_t count) {
     struct iovec parts[2] = {{(void *)head, head_length}, {(void *)payload, payload_length}};
     struct msghdr message = {.msg_iov = parts, .msg_iovlen = payload_length > 0 ? 2 : 1};
+    union {
+        char bytes[CMSG_SPACE(sizeof(int) * FLT_MAX_FRAME_DESCRIPTORS)];
+        struct cmsghdr align;
+    } control;
+    if (count > 0) {
+        /* With the frame's first byte (docs/protocol.md section 12): the first sendmsg carries them. */
+        memset(&control, 0, sizeof control);
+        message.msg_control = control.bytes;
+        message.msg_controllen = CMSG_SPACE(sizeof(int) * count);
+        struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+        header->cmsg_level = SOL_SOCKET;
+        header->cmsg_type = SCM_RIGHTS;
+        header->cmsg_len = CMSG_LEN(sizeof(int) * count);
+        memcpy(CMSG_DATA(header), descriptors, sizeof(int) * count);
+    }
     pthread_mutex_lock(&port->write_lock);
     int error = 0;
     while (message.msg_iovlen > 0) {
@@ -379,6 +536,8 @@ void flt_port_write_frame(struct flt_port *port, const uint8_t *head, size_t hea
             error = errno;
             break;
         }
+        message.msg_control = NULL;
+        message.msg_controllen = 0;
         while (message.msg_iovlen > 0 && (size_t)written >= message.msg_iov->iov_len) {
             written -= (ssize_t)message.msg_iov->iov_len;
             message.msg_iov++;
@@ -401,8 +560,9 @@ void flt_port_write_frame(struct flt_port *port, const uint8_t *head, size_t hea
  * list. Called without the lock; returns with it held: 0 when the result came (in `waiter`), else the
  * connection's failure. */
 static int32_t exchange(struct flt_port *port, struct waiter **list, struct waiter *waiter, const uint8_t *head,
-                        size_t head_length, const void *payload, size_t payload_length) {
-    flt_port_write_frame(port, head, head_length, payload, payload_length);
+                        size_t head_length, const void *payload, size_t payload_length, const int *descriptors,
+                        uint32_t count) {
+    flt_port_write_frame_descriptors(port, head, head_length, payload, payload_length, descriptors, count);
     pthread_mutex_lock(&port->lock);
     int32_t result = wait_until(port, waiter_done, waiter);
     for (struct waiter **link = list; *link != NULL; link = &(*link)->next) {
@@ -423,9 +583,16 @@ void flt_port_destroy(struct flt_port *port) {
     if (port->event_fd >= 0) close(port->event_fd);
     for (struct message *message = port->first_message; message != NULL;) {
         struct message *next = message->next;
+        if (message->descriptors != NULL) flt_close_descriptors(message->descriptors, message->descriptor_count);
+        free(message->descriptors);
         free(message);
         message = next;
     }
+    for (uint32_t index = 0; index < port->got_count; index++) {
+        flt_close_descriptors(port->got[index].descriptors, port->got[index].count);
+        free(port->got[index].descriptors);
+    }
+    drop_received(port);
     free(port->buffer);
     pthread_cond_destroy(&port->changed);
     pthread_mutex_destroy(&port->lock);
@@ -586,6 +753,7 @@ int32_t flt_port_connect(const wchar_t *name, const struct flt_connect_request *
         return flt_fail(E_OUTOFMEMORY, "out of memory connecting to port %s", printable);
     }
     port->max_message_size = max_size;
+    port->accepts_descriptors = (request->options & FLT_OPTION_DESCRIPTORS) != 0;
     hresult = handshake(port, request, printable);
     if (hresult != 0) {
         flt_object_release(&port->object);
@@ -606,11 +774,20 @@ int32_t flt_port_check_input_length(const struct flt_port *port, uint32_t input_
 }
 
 int32_t flt_port_send(struct flt_port *port, const void *input, uint32_t input_length, void *output,
-                      uint32_t output_capacity, uint32_t *returned) {
+                      uint32_t output_capacity, uint32_t *returned, const struct flt_descriptor_exchange *exchanged) {
     *returned = 0;
+    if (exchanged != NULL) *exchanged->out_count = 0;
     int32_t too_large = flt_port_check_input_length(port, input_length);
     if (too_large != 0) return too_large;
+    uint32_t in_count = exchanged != NULL ? exchanged->in_count : 0;
+    if (in_count > 0 && !port->accepts_descriptors) {
+        return flt_fail(E_INVALIDARG, "descriptors need a port connected with FLT_PORT_FLAG_DESCRIPTORS (0x100)");
+    }
     struct waiter waiter = {.output = output, .capacity = output_capacity};
+    if (exchanged != NULL) {
+        waiter.descriptors = exchanged->out;
+        waiter.descriptor_capacity = exchanged->out_capacity;
+    }
     pthread_mutex_lock(&port->lock);
     if (port->failure != 0) {
         int32_t failure = flt_port_fail_with_connection(port);
@@ -624,14 +801,22 @@ int32_t flt_port_send(struct flt_port *port, const void *input, uint32_t input_l
 
     uint8_t head[FLT_FRAME_HEADER_SIZE + 4];
     size_t head_length = flt_encode_send(head, waiter.id, output_capacity, input_length);
-    int32_t result = exchange(port, &port->sends, &waiter, head, head_length, input, input_length);
-    if (result == 0 && waiter.status != FLT_STATUS_SUCCESS) {
+    head[6] = (uint8_t)in_count;
+    int32_t result = exchange(port, &port->sends, &waiter, head, head_length, input, input_length,
+                              exchanged != NULL ? exchanged->in : NULL, in_count);
+    if (result == 0 && waiter.status == FLT_STATUS_SUCCESS && waiter.descriptors_lost) {
+        result = flt_fail(HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER),
+                          "FilterSendMessageWithDescriptors on %s: the result came with more descriptors than the "
+                          "array of %u holds; they were closed", port->address, waiter.descriptor_capacity);
+    } else if (result == 0 && waiter.status != FLT_STATUS_SUCCESS) {
         result = flt_fail(flt_failure_from_status(waiter.status),
                           "FilterSendMessage on %s failed (status 0x%08x): %s", port->address, waiter.status,
                           advice_for_status(waiter.status));
     } else if (result == 0) {
         *returned = waiter.returned;
+        if (exchanged != NULL) *exchanged->out_count = waiter.descriptor_count;
     }
+    if (result != 0) flt_close_descriptors(waiter.descriptors, waiter.descriptor_count);
     pthread_mutex_unlock(&port->lock);
     return result;
 }
@@ -653,7 +838,7 @@ int32_t flt_port_get(struct flt_port *port, void *buffer, uint32_t buffer_size, 
                           "the message is %u bytes and a 16-byte header; a buffer of %u bytes cannot take it (it "
                           "stays queued)", message->length, buffer_size);
     } else {
-        copy_message(dequeue_message(port), buffer);
+        copy_message(port, dequeue_message(port), buffer);
         update_event(port);
         result = 0;
     }
@@ -662,7 +847,10 @@ int32_t flt_port_get(struct flt_port *port, void *buffer, uint32_t buffer_size, 
 }
 
 int32_t flt_port_reply(struct flt_port *port, int32_t status, uint64_t message_id, const void *reply,
-                       uint32_t reply_length) {
+                       uint32_t reply_length, const int *descriptors, uint32_t count) {
+    if (count > 0 && !port->accepts_descriptors) {
+        return flt_fail(E_INVALIDARG, "descriptors need a port connected with FLT_PORT_FLAG_DESCRIPTORS (0x100)");
+    }
     if ((uint64_t)reply_length + 4 > port->max_message_size) {
         return flt_fail(E_INVALIDARG, "the reply is %u bytes; the port takes at most %u per message",
                         reply_length, port->max_message_size - 4);
@@ -684,7 +872,8 @@ int32_t flt_port_reply(struct flt_port *port, int32_t status, uint64_t message_i
 
     uint8_t head[FLT_FRAME_HEADER_SIZE + 4];
     size_t head_length = flt_encode_reply(head, message_id, status, reply_length);
-    result = exchange(port, &port->replies, &waiter, head, head_length, reply, reply_length);
+    head[6] = (uint8_t)count;
+    result = exchange(port, &port->replies, &waiter, head, head_length, reply, reply_length, descriptors, count);
     if (result == 0 && waiter.status != FLT_STATUS_SUCCESS) {
         result = flt_fail(flt_failure_from_status(waiter.status),
                           "FilterReplyMessage to message %llu on %s failed (status 0x%08x): %s",

@@ -25,9 +25,23 @@ int32_t flt_port_connect(const wchar_t *name, const struct flt_connect_request *
 /* The last reference (flt_object_release) went: closes the socket and frees the connection. */
 void flt_port_destroy(struct flt_port *port);
 
-/* FilterSendMessage. */
+/* Descriptors a send passes and takes back (docs/protocol.md section 12): `in_count` of `in` go with the SEND
+ * (the caller keeps them); at most `out_capacity` of the result's land in `out`, their count in *out_count. */
+struct flt_descriptor_exchange {
+    const int *in;
+    uint32_t in_count;
+    int *out;
+    uint32_t out_capacity;
+    uint32_t *out_count;
+};
+
+/* FilterSendMessage; FilterSendMessageWithDescriptors with `exchanged` (NULL: none). */
 int32_t flt_port_send(struct flt_port *port, const void *input, uint32_t input_length, void *output,
-                      uint32_t output_capacity, uint32_t *returned);
+                      uint32_t output_capacity, uint32_t *returned, const struct flt_descriptor_exchange *exchanged);
+
+/* FilterGetMessageDescriptors: hands over the descriptors of a got message (none when it had none). */
+int32_t flt_port_get_descriptors(struct flt_port *port, uint64_t message_id, int *descriptors, uint32_t capacity,
+                                 uint32_t *count);
 
 /* FilterGetMessage (blocking) and FilterTryGetMessage (not): `buffer` receives the 16-byte
  * FILTER_MESSAGE_HEADER and the message. */
@@ -35,7 +49,7 @@ int32_t flt_port_get(struct flt_port *port, void *buffer, uint32_t buffer_size, 
 
 /* FilterReplyMessage: `reply_length` bytes follow the header on the wire. */
 int32_t flt_port_reply(struct flt_port *port, int32_t status, uint64_t message_id, const void *reply,
-                       uint32_t reply_length);
+                       uint32_t reply_length, const int *descriptors, uint32_t count);
 
 /* FilterGetPollDescriptor. */
 int32_t flt_port_poll_descriptor(struct flt_port *port, int *descriptor);

@@ -31,6 +31,12 @@ struct waiter {
     uint32_t returned;
     uint32_t status;
     bool done;
+    /* Where a SEND_RESULT's descriptors go (docs/protocol.md section 12), how many fit, and how many came;
+     * descriptors that do not fit are closed and `descriptors_lost` set. */
+    int *descriptors;
+    uint32_t descriptor_capacity;
+    uint32_t descriptor_count;
+    bool descriptors_lost;
 };
 
 /* An overlapped FilterGetMessage or FilterSendMessage, pending until a message, a result, a cancel or the end of
@@ -54,8 +60,21 @@ struct message {
     uint64_t id;
     uint32_t reply_length;
     uint32_t length;
+    /* The descriptors that came with it (malloc'd, NULL without any): the port's until a get hands them over. */
+    int *descriptors;
+    uint32_t descriptor_count;
     uint8_t bytes[];
 };
+
+/* The descriptors of a message a FilterGetMessage took, kept for FilterGetMessageDescriptors. */
+struct got_descriptors {
+    uint64_t id;
+    int *descriptors;
+    uint32_t count;
+};
+
+/* How many got messages' descriptors wait for FilterGetMessageDescriptors; older ones are closed. */
+#define FLT_KEPT_DESCRIPTOR_SETS 64
 
 struct flt_port {
     struct flt_object object;
@@ -106,7 +125,18 @@ struct flt_port {
     size_t start;
     size_t end;
     size_t wanted;
+
+    /* Descriptors (docs/protocol.md section 12): whether CONNECT asked for them; those received and not yet
+     * taken by a frame, oldest first (reader role); and those of got messages, oldest first (lock). */
+    bool accepts_descriptors;
+    int received[2 * FLT_MAX_FRAME_DESCRIPTORS];
+    uint32_t received_count;
+    struct got_descriptors got[FLT_KEPT_DESCRIPTOR_SETS];
+    uint32_t got_count;
 };
+
+/* Closes `count` descriptors. */
+void flt_close_descriptors(const int *descriptors, uint32_t count);
 
 /* The failure as this call's result. Lock held. */
 int32_t flt_port_fail_with_connection(struct flt_port *port);
@@ -130,5 +160,11 @@ int32_t flt_port_check_input_length(const struct flt_port *port, uint32_t input_
 /* Writes one frame: `head` (header and fixed fields) and then `payload`. Lock not held. */
 void flt_port_write_frame(struct flt_port *port, const uint8_t *head, size_t head_length, const void *payload,
                           size_t payload_length);
+
+/* flt_port_write_frame with `count` descriptors in SCM_RIGHTS with the frame's first byte; the header must
+ * announce them. The caller keeps its descriptors (the kernel passes duplicates). */
+void flt_port_write_frame_descriptors(struct flt_port *port, const uint8_t *head, size_t head_length,
+                                      const void *payload, size_t payload_length, const int *descriptors,
+                                      uint32_t count);
 
 #endif

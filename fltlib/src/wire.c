@@ -36,6 +36,11 @@ void flt_decode_header(const uint8_t in[FLT_FRAME_HEADER_SIZE], struct flt_frame
 }
 
 const char *flt_check_server_header(const struct flt_frame_header *header, uint32_t max_body) {
+    return flt_check_server_header_descriptors(header, max_body, 0);
+}
+
+const char *flt_check_server_header_descriptors(const struct flt_frame_header *header, uint32_t max_body,
+                                                int descriptors) {
     switch (header->type) {
     case FLT_FRAME_CONNECT_RESULT:
     case FLT_FRAME_SEND_RESULT:
@@ -50,7 +55,13 @@ const char *flt_check_server_header(const struct flt_frame_header *header, uint3
     default:
         return "an unknown frame type";
     }
-    if (header->flags != 0) return "non-zero flags";
+    if (header->flags != 0) {
+        if (!descriptors || (header->flags & 0xFF00) != 0) return "non-zero flags";
+        if (header->type != FLT_FRAME_SEND_RESULT && header->type != FLT_FRAME_MESSAGE) {
+            return "descriptors on a frame type that carries none";
+        }
+        if (header->flags > FLT_MAX_FRAME_DESCRIPTORS) return "more than 253 descriptors";
+    }
     /* Every server-to-client type starts with a 4-byte status or capacity. */
     if (header->body_length < 4) return "a body shorter than its fixed fields";
     if (header->body_length > max_body) return "a body over the size limit";

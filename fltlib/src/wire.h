@@ -68,4 +68,14 @@ void flt_decode_header(const uint8_t in[FLT_FRAME_HEADER_SIZE], struct flt_frame
  * valid server-to-client frame of at most `max_body` bytes, else what is wrong with it. */
 const char *flt_check_server_header(const struct flt_frame_header *header, uint32_t max_body);
 
+/* The most descriptors one frame carries (SCM_MAX_FD), and the CONNECT option that asks for them
+ * (docs/protocol.md section 12). */
+#define FLT_MAX_FRAME_DESCRIPTORS 253
+#define FLT_OPTION_DESCRIPTORS 0x100u
+
+/* flt_check_server_header for a connection that asked for descriptors when `descriptors` is true: the low byte
+ * of the flags is then the descriptor count of SEND_RESULT and MESSAGE frames (section 12). */
+const char *flt_check_server_header_descriptors(const struct flt_frame_header *header, uint32_t max_body,
+                                                int descriptors);
+
 #endif

@@ -4,10 +4,12 @@
  *
  * A listener thread in this process takes the connection, reads CONNECT and writes the input as the server's
  * side of the stream, then closes its write side. Bit 7 of the first byte: the input is the whole answer to
- * CONNECT; otherwise the listener answers success first. The rest of the first byte picks the
- * FilterGetMessage buffer size. The client sends once, then gets and answers messages until a call fails.
+ * CONNECT; otherwise the listener answers success first. Bit 6: the client connects with FLT_PORT_FLAG_DESCRIPTORS
+ * and the listener passes the low 2 bits' worth of copies of a pipe's write end with the stream's first byte
+ * (docs/protocol.md section 12). The rest of the first byte picks the FilterGetMessage buffer size. The client sends once, then gets and answers messages until a call fails.
  * Checked, besides what AddressSanitizer checks: no hang (libFuzzer's -timeout), a message never overflows
- * the buffer, and once the stream has ended every call fails.
+ * the buffer, once the stream has ended every call fails, and after FilterClose the pipe's read end sees end of
+ * file: the library closed every copy it received.
  *
  * Built with -fsanitize=fuzzer by `make fuzz`; built with FLTLIB_FUZZ_REPLAY (a main that runs each file
  * named on the command line once) by `make fltlib-tests`, which replays the corpus and kept crashes. */
@@ -21,8 +23,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <fcntl.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#define FLT_MAX_DESCRIPTORS_IN_TEST 253
 
 static int listener = -1;
 static wchar_t port_name[64];
@@ -52,6 +57,8 @@ static void start_listener(void) {
 struct stream {
     const uint8_t *bytes;
     size_t length;
+    int passed;
+    int write_end;
 };
 
 static void *serve_one(void *argument) {
@@ -62,8 +69,27 @@ static void *serve_one(void *argument) {
     if (client < 0) return NULL;
     uint8_t scratch[4096];
     (void)recv(client, scratch, 24, MSG_WAITALL);
+    int nulls[4];
+    int opened = 0;
+    for (int index = 0; index < stream->passed && index < 4; index++) nulls[opened++] = stream->write_end;
+    union {
+        char bytes[CMSG_SPACE(sizeof nulls)];
+        struct cmsghdr align;
+    } control;
     for (size_t sent = 0; sent < stream->length;) {
-        ssize_t count = send(client, stream->bytes + sent, stream->length - sent, MSG_NOSIGNAL);
+        struct iovec part = {(void *)(stream->bytes + sent), stream->length - sent};
+        struct msghdr message = {.msg_iov = &part, .msg_iovlen = 1};
+        if (sent == 0 && opened > 0) {
+            memset(&control, 0, sizeof control);
+            message.msg_control = control.bytes;
+            message.msg_controllen = CMSG_SPACE(sizeof(int) * (size_t)opened);
+            struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+            header->cmsg_level = SOL_SOCKET;
+            header->cmsg_type = SCM_RIGHTS;
+            header->cmsg_len = CMSG_LEN(sizeof(int) * (size_t)opened);
+            memcpy(CMSG_DATA(header), nulls, sizeof(int) * (size_t)opened);
+        }
+        ssize_t count = sendmsg(client, &message, MSG_NOSIGNAL);
         if (count <= 0) break;
         sent += (size_t)count;
     }
@@ -78,18 +104,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (listener < 0) start_listener();
     static const DWORD sizes[] = {16, 17, 20, 64, 4096, 1 << 20};
     int answers_handshake = (data[0] & 0x80) != 0;
-    DWORD buffer_size = sizes[(data[0] & 0x7F) % 6];
+    int descriptors = (data[0] & 0x40) != 0;
+    DWORD buffer_size = sizes[(data[0] & 0x3F) % 6];
+    int ends[2];
+    if (pipe2(ends, O_CLOEXEC) != 0) fail("no pipe");
     static const uint8_t success[20] = {4, 0, 0, 0, 2, 0};
     size_t prefix = answers_handshake ? 0 : sizeof success;
     uint8_t *bytes = malloc(prefix + size - 1);
     memcpy(bytes, success, prefix);
     memcpy(bytes + prefix, data + 1, size - 1);
-    struct stream stream = {bytes, prefix + size - 1};
+    struct stream stream = {bytes, prefix + size - 1, descriptors ? data[0] & 3 : 0, ends[1]};
     pthread_t server;
     pthread_create(&server, NULL, serve_one, &stream);
 
     HANDLE port = INVALID_HANDLE_VALUE;
-    HRESULT result = FilterConnectCommunicationPort(port_name, 0, NULL, 0, NULL, &port);
+    HRESULT result = FilterConnectCommunicationPort(port_name, descriptors ? FLT_PORT_FLAG_DESCRIPTORS : 0, NULL, 0,
+                                                    NULL, &port);
     if (result != S_OK) {
         if (!answers_handshake) fail("the handshake failed though the listener answered CONNECT with success");
         if (!FAILED(result)) fail("a failed connect returned an HRESULT that FAILED() reads as success");
@@ -110,6 +140,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             }
             if (FAILED(result)) break;
             FILTER_MESSAGE_HEADER *header = (FILTER_MESSAGE_HEADER *)buffer;
+            int got[FLT_MAX_DESCRIPTORS_IN_TEST];
+            DWORD got_count = 0;
+            if (SUCCEEDED(FilterGetMessageDescriptors(port, header->MessageId, got, FLT_MAX_DESCRIPTORS_IN_TEST,
+                                                      &got_count))) {
+                if (got_count > FLT_MAX_DESCRIPTORS_IN_TEST) fail("more descriptors than the array holds");
+                for (DWORD index = 0; index < got_count; index++) close(got[index]);
+            }
             struct {
                 FILTER_REPLY_HEADER header;
                 uint8_t bytes[4];
@@ -125,6 +162,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     }
     pthread_join(server, NULL);
     free(bytes);
+    close(ends[1]);
+    struct pollfd readable = {.fd = ends[0], .events = POLLIN};
+    char byte;
+    if (poll(&readable, 1, 0) != 1 || read(ends[0], &byte, 1) != 0) fail("a descriptor passed to the client was kept");
+    close(ends[0]);
     return 0;
 }
 

@@ -114,6 +114,19 @@ int CMiniFltPosix_open_handle(int mount_fd, const void *handle);
 /// Sends without raising SIGPIPE (MSG_NOSIGNAL), optionally MSG_DONTWAIT.
 ssize_t CMiniFltPosix_send(int fd, const void *buffer, size_t length, int dontwait);
 
+/// The most descriptors one SCM_RIGHTS message carries (SCM_MAX_FD).
+enum { CMiniFltPosix_SCM_MAX_FD = 253 };
+/// sendmsg of `buffer` with `count` descriptors in one SCM_RIGHTS message (none when `count` is 0), with
+/// MSG_NOSIGNAL, and MSG_DONTWAIT when `dontwait` is not 0 (docs/protocol.md section 12).
+ssize_t CMiniFltPosix_send_descriptors(int fd, const void *buffer, size_t length, const int *descriptors, int count,
+                                       int dontwait);
+/// recvmsg with MSG_CMSG_CLOEXEC and room for 253 descriptors: the data count (0 at end of stream, -1 with
+/// errno), the received descriptors in `descriptors` (253 places) and their count in `*count`. `*truncated` is
+/// set when the kernel cut control data (MSG_CTRUNC) or a control message was not SCM_RIGHTS; the descriptors
+/// that did arrive are still returned, for the caller to close.
+ssize_t CMiniFltPosix_receive_descriptors(int fd, void *buffer, size_t length, int *descriptors, int *count,
+                                          int *truncated);
+
 int CMiniFltPosix_errno(void);
 
 /// Fixes glibc malloc's thresholds (mallopt M_MMAP_THRESHOLD and M_TRIM_THRESHOLD, which otherwise move

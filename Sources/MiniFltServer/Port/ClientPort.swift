@@ -60,7 +60,33 @@ public final class ClientPort: Sendable, CustomStringConvertible {
     /// Any number of threads may send to one client at once; replies are matched by message id. Waiting
     /// inside a routine holds the port's loop thread: the standby thread reads the reply after 50 ms.
     public func send(_ message: [UInt8], replyCapacity: Int = 0, timeout: Duration? = nil) -> FilterMessageResult {
-        connection.sendMessage(message, replyCapacity: max(0, min(replyCapacity, Int(UInt32.max))), timeout: timeout)
+        send(message, descriptors: nil, replyCapacity: replyCapacity, timeout: timeout).result
+    }
+
+    /// Whether the client asked for descriptors at connect (`FLT_PORT_FLAG_DESCRIPTORS`, docs/protocol.md
+    /// section 12): only such a client receives the descriptors of ``send(_:descriptors:replyCapacity:timeout:)``.
+    public var acceptsDescriptors: Bool { options & ConnectRequest.descriptorsOption != 0 }
+
+    /// ``send(_:replyCapacity:timeout:)`` with open descriptors attached to the message, and the reply's
+    /// descriptors returned: `FltSendMessage` with SCM_RIGHTS (docs/protocol.md section 12).
+    ///
+    /// Ownership: `descriptors` is consumed. The library closes them once the kernel passed them to the client
+    /// (which then owns duplicates), or when they cannot go (the client did not opt in, see
+    /// ``acceptsDescriptors``; it is gone; it never reads): pass ``PassedDescriptors/duplicating(_:)`` of a
+    /// descriptor you keep. At most 253 (a programming error beyond). The returned reply descriptors are the
+    /// caller's: they close when the object goes, unless taken.
+    public func send(
+        _ message: [UInt8],
+        descriptors: PassedDescriptors?,
+        replyCapacity: Int = 0,
+        timeout: Duration? = nil
+    ) -> (result: FilterMessageResult, replyDescriptors: PassedDescriptors?) {
+        connection.sendMessage(
+            message,
+            descriptors: descriptors,
+            replyCapacity: max(0, min(replyCapacity, Int(UInt32.max))),
+            timeout: timeout
+        )
     }
 
     /// Sends `message` to this client without waiting; `completion` is called exactly once with the outcome.
@@ -85,8 +111,24 @@ public final class ClientPort: Sendable, CustomStringConvertible {
         timeout: Duration? = nil,
         completion: @escaping @Sendable (FilterMessageResult) -> Void
     ) {
+        send(message, descriptors: nil, replyCapacity: replyCapacity, timeout: timeout) { result, _ in
+            completion(result)
+        }
+    }
+
+    /// ``send(_:replyCapacity:timeout:completion:)`` with descriptors, owned as in
+    /// ``send(_:descriptors:replyCapacity:timeout:)``: `descriptors` is consumed, and `completion` gets the
+    /// reply's descriptors (its to take; they close when the object goes).
+    public func send(
+        _ message: [UInt8],
+        descriptors: PassedDescriptors?,
+        replyCapacity: Int = 0,
+        timeout: Duration? = nil,
+        completion: @escaping @Sendable (FilterMessageResult, PassedDescriptors?) -> Void
+    ) {
         connection.sendMessage(
             message,
+            descriptors: descriptors,
             replyCapacity: max(0, min(replyCapacity, Int(UInt32.max))),
             timeout: timeout,
             completion: completion

@@ -17,8 +17,15 @@ extension ErasedRoutines {
             }
             routines.disconnect(box.value)
         }
-        if let routine = routines.message {
-            message = { cookie, input, capacity -> MessageResult in
+        if let routine = routines.descriptorMessage {
+            message = { cookie, input, capacity, descriptors -> MessageResult in
+                guard let box = cookie as? TypedCookieBox<C> else {
+                    preconditionFailure("connection cookie of the wrong type")
+                }
+                return routine(box.value, input, capacity, descriptors)
+            }
+        } else if let routine = routines.message {
+            message = { cookie, input, capacity, _ -> MessageResult in
                 guard let box = cookie as? TypedCookieBox<C> else {
                     preconditionFailure("connection cookie of the wrong type")
                 }

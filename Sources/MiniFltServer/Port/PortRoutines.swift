@@ -24,15 +24,38 @@ public struct PortRoutines<ServerCookie: Sendable, ConnectionCookie: Sendable>: 
     public typealias Message =
         @Sendable (_ cookie: ConnectionCookie, _ input: [UInt8]?, _ outputCapacity: Int) -> MessageResult
 
+    /// ``Message`` that also gets the descriptors that came with the SEND (docs/protocol.md section 12): the
+    /// routine owns them (they close when the object goes, unless it takes them) and may return descriptors
+    /// in ``MessageResult/descriptors``.
+    public typealias DescriptorMessage =
+        @Sendable (
+            _ cookie: ConnectionCookie, _ input: [UInt8]?, _ outputCapacity: Int, _ descriptors: PassedDescriptors?
+        ) -> MessageResult
+
     public var connect: Connect
     public var disconnect: Disconnect
     /// Nil for a port without a message routine: every send to it fails (the scanner sample's port has none).
+    /// Descriptors a client sends to this routine are closed unread.
     public var message: Message?
+    /// The message routine that takes descriptors; when set, ``message`` is not called.
+    public var descriptorMessage: DescriptorMessage?
 
     public init(connect: @escaping Connect, disconnect: @escaping Disconnect, message: Message?) {
         self.connect = connect
         self.disconnect = disconnect
         self.message = message
+    }
+
+    /// A port whose message routine takes descriptors (docs/protocol.md section 12).
+    public init(
+        connect: @escaping Connect,
+        disconnect: @escaping Disconnect,
+        descriptorMessage: @escaping DescriptorMessage
+    ) {
+        self.connect = connect
+        self.disconnect = disconnect
+        self.message = nil
+        self.descriptorMessage = descriptorMessage
     }
 }
 
@@ -50,9 +73,14 @@ public struct MessageResult: Sendable, Hashable {
     public var status: NTStatus
     /// The output bytes: their count is the returned length.
     public var output: [UInt8]
+    /// Descriptors for the SEND_RESULT (docs/protocol.md section 12), consumed: the library closes them once
+    /// the kernel passed them, or unsent when the status is not `STATUS_SUCCESS`, the client did not opt in,
+    /// or it is gone. At most 253.
+    public var descriptors: PassedDescriptors?
 
-    public init(status: NTStatus = .success, output: [UInt8] = []) {
+    public init(status: NTStatus = .success, output: [UInt8] = [], descriptors: PassedDescriptors? = nil) {
         self.status = status
         self.output = output
+        self.descriptors = descriptors
     }
 }

@@ -19,6 +19,11 @@ import Synchronization
 /// clients' processes are never sent (the library's exemptions): a client may open files while it decides.
 /// A client that connects or leaves flushes the decision cache, since what decides has changed.
 ///
+/// With `--pass-descriptors`, a client that connected with `FLT_PORT_FLAG_DESCRIPTORS` also gets a duplicate of
+/// the opened file's descriptor with each FLT_TO_USER (docs/protocol.md section 12): it reads the very file
+/// the open names, raising no new event, and a rename cannot race it. The duplicate is the client's once the
+/// kernel passed it; the library closes ours.
+///
 /// Every open is answered before anything about it is logged, and logging only queues (``LogQueue``): a
 /// watched file's opener may be journald itself. Blocks are logged at info, opens allowed without a verdict
 /// at warning (timeouts, errors) or once per stretch without a client (notice), the rest at debug; the
@@ -32,6 +37,7 @@ final class OpenVerdicts: Sendable {
     private let workers: VerdictWorkers
     private let clients: ClientRegistry
     private let timeout: Duration
+    private let passDescriptors: Bool
     private let logger: Logger
     private let counters: ActivityCounters
     /// Whether the last open found no client, so that a stretch without one is logged once.
@@ -44,6 +50,7 @@ final class OpenVerdicts: Sendable {
         timeout: Duration,
         maxInFlight: Int,
         cache: Bool,
+        passDescriptors: Bool,
         counters: ActivityCounters,
         logger: Logger
     ) throws(FilterError) {
@@ -61,6 +68,7 @@ final class OpenVerdicts: Sendable {
         self.workers = workers
         self.clients = clients
         self.timeout = timeout
+        self.passDescriptors = passDescriptors
         self.counters = counters
         self.logger = logger
     }
@@ -114,7 +122,14 @@ final class OpenVerdicts: Sendable {
         )
         // The event's own deadline, not a fresh timeout: the port forgets the message (a later REPLY gets
         // 0xC01C0020) when the library answers the open, not a queueing delay later.
-        let result = client.send(message, replyCapacity: OpenVerdicts.replySize, timeout: event.timeRemaining)
+        let attached =
+            passDescriptors && client.acceptsDescriptors ? PassedDescriptors.duplicating([event.descriptor]) : nil
+        let result = client.send(
+            message,
+            descriptors: attached,
+            replyCapacity: OpenVerdicts.replySize,
+            timeout: event.timeRemaining
+        ).result
         switch result {
         case .replied(.success, let reply) where reply.count == OpenVerdicts.replySize:
             let block = reply.withUnsafeBytes { $0.readLittleEndian(at: 0, as: UInt32.self) } != 0

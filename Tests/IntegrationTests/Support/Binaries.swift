@@ -105,6 +105,7 @@ enum FltLibPrograms {
         let folder = packageRoot.appendingPathComponent(".build/fltlib-tests")
         let names = [
             "flt_send", "flt_threads", "flt_api", "flt_listen", "seed_client", "port_name_foldings", "flt_overlapped",
+            "flt_descriptors",
         ]
         if names.allSatisfy({ FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent($0).path) }) {
             return .success(folder)

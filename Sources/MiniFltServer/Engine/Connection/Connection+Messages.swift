@@ -9,31 +9,44 @@ extension Connection {
     ///
     /// Called from a routine, the wait holds the loop thread; the standby thread then reads the reply after
     /// its watchdog interval (50 ms). Call it from another thread where latency matters.
-    func sendMessage(_ message: [UInt8], replyCapacity: Int, timeout: Duration?) -> FilterMessageResult {
+    ///
+    /// `descriptors` go with the MESSAGE when the client asked for descriptors, and are closed here either way
+    /// (docs/protocol.md section 12); the reply's descriptors come back with the result.
+    func sendMessage(
+        _ message: [UInt8],
+        descriptors: PassedDescriptors?,
+        replyCapacity: Int,
+        timeout: Duration?
+    ) -> (FilterMessageResult, PassedDescriptors?) {
         let waiter = replyCapacity > 0 ? MessageWaiter(capacity: replyCapacity) : nil
-        guard let id = post(message, replyCapacity: replyCapacity, waiter: waiter) else { return .portDisconnected }
-        guard let waiter else { return .delivered }
+        guard let id = post(message, descriptors: descriptors, replyCapacity: replyCapacity, waiter: waiter) else {
+            return (.portDisconnected, nil)
+        }
+        guard let waiter else { return (.delivered, nil) }
         let deadline = timeout.map { MonotonicClock.now + $0.nanoseconds }
-        if let result = waiter.outcome.wait(until: deadline, { $0 }) { return result }
+        if let result = waiter.outcome.wait(until: deadline, { $0 }) {
+            return (result, waiter.replyDescriptors.withLock { $0 })
+        }
         // Timed out: from now on a reply to this id has no waiter (0xC01C0020) unless it won the race.
         state.withLock { _ = $0.waiters.removeValue(forKey: id) }
-        return waiter.outcome.withLock { $0 } ?? .timedOut
+        return (waiter.outcome.withLock { $0 } ?? .timedOut, waiter.replyDescriptors.withLock { $0 })
     }
 
     /// Sends a MESSAGE without waiting: `completion` gets the outcome once, from the thread that learns it.
     func sendMessage(
         _ message: [UInt8],
+        descriptors: PassedDescriptors?,
         replyCapacity: Int,
         timeout: Duration?,
-        completion: @escaping @Sendable (FilterMessageResult) -> Void
+        completion: @escaping @Sendable (FilterMessageResult, PassedDescriptors?) -> Void
     ) {
         guard replyCapacity > 0 else {
-            let id = post(message, replyCapacity: 0, waiter: nil)
-            return completion(id == nil ? .portDisconnected : .delivered)
+            let id = post(message, descriptors: descriptors, replyCapacity: 0, waiter: nil)
+            return completion(id == nil ? .portDisconnected : .delivered, nil)
         }
         let waiter = MessageWaiter(capacity: replyCapacity, completion: completion)
-        guard let id = post(message, replyCapacity: replyCapacity, waiter: waiter) else {
-            return completion(.portDisconnected)
+        guard let id = post(message, descriptors: descriptors, replyCapacity: replyCapacity, waiter: waiter) else {
+            return completion(.portDisconnected, nil)
         }
         if let timeout {
             host.watchMessageDeadline(self, messageID: id, deadline: MonotonicInstant.now.advanced(by: timeout))
@@ -41,15 +54,29 @@ extension Connection {
     }
 
     /// Writes the MESSAGE and files its waiter; nil when the client is not (or no longer) connected.
-    private func post(_ message: [UInt8], replyCapacity: Int, waiter: MessageWaiter?) -> UInt64? {
+    private func post(
+        _ message: [UInt8],
+        descriptors: PassedDescriptors?,
+        replyCapacity: Int,
+        waiter: MessageWaiter?
+    ) -> UInt64? {
         var problem: OutputProblem?
+        // A client that did not opt in never receives one; the descriptors then close with the last reference.
+        let attached =
+            descriptors.flatMap { $0.count > 0 ? $0 : nil }.flatMap {
+                sendsDescriptors.load(ordering: .acquiring) ? $0 : nil
+            }
         let id = state.withLock { state -> UInt64? in
             guard state.life.acceptsOutput, state.life.isConnected else { return nil }
             let id = state.nextMessageID
             state.nextMessageID += 1
             if let waiter { state.waiters[id] = waiter }
-            let frame = Frame.message(id: id, replyCapacity: UInt32(replyCapacity), body: message).encoded()
-            problem = writeLocked(&state, frame)
+            let frame = Frame.message(id: id, replyCapacity: UInt32(replyCapacity), body: message)
+            problem = writeLocked(
+                &state,
+                frame.encoded(descriptorCount: attached?.count ?? 0),
+                descriptors: attached
+            )
             return id
         }
         report(problem)
@@ -64,14 +91,15 @@ extension Connection {
     }
 
     /// A REPLY from the client: completes its waiter, or says why not.
-    func handleReply(id: UInt64, status: NTStatus, body: [UInt8]) {
+    /// Its `descriptors` go to the sender; without one (or with a refused reply) they close here.
+    func handleReply(id: UInt64, status: NTStatus, body: [UInt8], descriptors: PassedDescriptors?) {
         var notify: (@Sendable () -> Void)?
         let result = state.withLock { state -> NTStatus in
             guard let waiter = state.waiters[id] else { return .fltNoWaiterForReply }
             // Longer than the ReplyLength the client was given: refused; the sender keeps waiting.
             guard body.count <= waiter.capacity else { return .bufferOverflow }
             state.waiters[id] = nil
-            notify = waiter.settle(.replied(status: status, reply: body))
+            notify = waiter.settle(.replied(status: status, reply: body), descriptors: descriptors)
             return .success
         }
         notify?()

@@ -10,24 +10,47 @@ import Synchronization
 /// # Thread safety
 /// A value inside ``Connection/State``, under the connection's lock.
 struct OutputQueue {
+    /// Descriptors to send with the byte at `offset` of `bytes`, a frame's first (docs/protocol.md section 12).
+    struct Attachment {
+        var offset: Int
+        let descriptors: PassedDescriptors
+    }
+
     private(set) var bytes: [UInt8] = []
+    /// Oldest first; each closes its descriptors once the kernel passed them (or when the queue goes).
+    private var attachments: [Attachment] = []
     /// A duplicate of the socket registered for EPOLLOUT while `bytes` is not empty.
     var writeDescriptor: Int32?
 
     var isEmpty: Bool { bytes.isEmpty }
-    var count: Int { bytes.count }
+    /// Bytes queued, each queued descriptor counting 4096 against the output limit (section 12).
+    var count: Int { bytes.count + attachments.reduce(0) { $0 + $1.descriptors.count } * 4096 }
 
-    mutating func append(_ more: [UInt8]) { bytes += more }
+    mutating func append(_ more: [UInt8], descriptors: PassedDescriptors? = nil) {
+        if let descriptors { attachments.append(Attachment(offset: bytes.count, descriptors: descriptors)) }
+        bytes += more
+    }
     mutating func append(_ more: ArraySlice<UInt8>) { bytes.append(contentsOf: more) }
 
-    /// Writes what the socket takes now.
+    /// Writes what the socket takes now: each attachment's descriptors with a sendmsg that starts at its frame.
     mutating func flush(_ fd: Int32) throws(SystemError) {
-        guard !bytes.isEmpty else { return }
-        let written = try AbstractSocket.sendSome(fd, bytes)
-        if written == bytes.count {
-            bytes.removeAll(keepingCapacity: bytes.capacity <= 64 * 1024)
-        } else {
+        while !bytes.isEmpty {
+            let end = attachments.first(where: { $0.offset > 0 })?.offset ?? bytes.count
+            let attached = attachments.first?.offset == 0 ? attachments.first?.descriptors : nil
+            let written = try AbstractSocket.sendSome(
+                fd,
+                bytes[0..<end],
+                descriptors: attached?.descriptors ?? []
+            )
+            if written == 0 { return }
+            if attached != nil { attachments.removeFirst() }  // passed: our copies close here
+            if written == bytes.count {
+                bytes.removeAll(keepingCapacity: bytes.capacity <= 64 * 1024)
+                return
+            }
             bytes.removeFirst(written)
+            for index in attachments.indices { attachments[index].offset -= written }
+            if written < end { return }
         }
     }
 }
@@ -50,21 +73,33 @@ extension Connection {
 
     /// ``write(_:)`` for a caller that holds the lock; returns what went wrong, for the caller to ``report(_:)``
     /// once it let go of the lock.
-    func writeLocked(_ state: inout State, _ bytes: [UInt8]) -> OutputProblem? {
+    ///
+    /// `descriptors` (for a frame whose header announces them, docs/protocol.md section 12) go with the frame's
+    /// first byte; they are closed here once the kernel passed them, or with the queue when the client goes.
+    func writeLocked(_ state: inout State, _ bytes: [UInt8], descriptors: PassedDescriptors? = nil) -> OutputProblem? {
         guard state.life.acceptsOutput else { return nil }
         if bytes.count >= Connection.largeBufferBytes { noteLargeBuffer() }
         if state.output.isEmpty {
             // The common case: the socket takes it all, and nothing is copied into the queue.
             do {
-                let written = try AbstractSocket.sendSome(fd, bytes)
+                let written =
+                    if let descriptors {
+                        try AbstractSocket.sendSome(fd, bytes[...], descriptors: descriptors.descriptors)
+                    } else {
+                        try AbstractSocket.sendSome(fd, bytes)
+                    }
                 if written == bytes.count { return nil }
-                state.output.append(bytes[written...])
+                if written == 0 {
+                    state.output.append(bytes, descriptors: descriptors)
+                } else {
+                    state.output.append(bytes[written...])
+                }
             } catch {
                 requestCloseLocked(&state, CloseRequest(status: nil, reason: "writing to the client failed: \(error)"))
                 return nil
             }
         } else {
-            state.output.append(bytes)
+            state.output.append(bytes, descriptors: descriptors)
         }
         if state.output.count > context.maxQueuedOutputBytes {
             let (logLimit, requested) = state.life.outputOverflowed()

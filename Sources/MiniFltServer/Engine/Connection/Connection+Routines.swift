@@ -62,8 +62,19 @@ extension Connection {
         if let message = context.routines.message {
             var answer = MessageResult()
             // The Void form of sync: the generic, rethrowing one wraps the block in more closures.
-            context.routineQueue.sync { answer = message(cookie, send.input.isEmpty ? nil : send.input, capacity) }
+            context.routineQueue.sync {
+                answer = message(cookie, send.input.isEmpty ? nil : send.input, capacity, send.descriptors)
+            }
             result = answer
+            if let count = result.descriptors?.count, count > PassedDescriptors.maximumPerFrame {
+                log(
+                    .error,
+                    .routineFailure,
+                    "the message routine returned \(count) descriptors, over 253; answering STATUS_INVALID_PARAMETER",
+                    status: .invalidParameter
+                )
+                result = MessageResult(status: .invalidParameter)
+            }
             if result.output.count > capacity {
                 log(
                     .error,
@@ -76,12 +87,17 @@ extension Connection {
         } else {
             result = MessageResult(status: .invalidDeviceRequest)
         }
-        let frame = Frame.sendResult(id: send.id, status: result.status, output: result.output).encoded()
+        // Descriptors go with a success to a client that opted in; otherwise they close with `result`.
+        let attached =
+            result.status == .success && sendsDescriptors.load(ordering: .acquiring)
+            ? result.descriptors.flatMap { $0.count > 0 ? $0 : nil } : nil
+        let frame = Frame.sendResult(id: send.id, status: result.status, output: result.output)
+            .encoded(descriptorCount: attached?.count ?? 0)
         context.statistics.recordMessage()
         messagesAnswered.add(1, ordering: .relaxed)
         var problem: OutputProblem?
         let action = state.withLock { state in
-            problem = writeLocked(&state, frame)
+            problem = writeLocked(&state, frame, descriptors: attached)
             return state.life.messageRoutineReturned(id: send.id)
         }
         report(problem)

@@ -54,6 +54,15 @@ final class Connection: @unchecked Sendable, RoutineTarget {
     private var decoder: FrameDecoder
     /// The reader closed the socket: nothing more is read.
     private var readerClosed = false
+    /// Descriptors received and not yet taken by a frame, oldest first (docs/protocol.md section 12). Reader only.
+    private var receivedDescriptors: [Int32] = []
+    /// Descriptors of SENDs held for the message routine, against ``maximumHeldDescriptors``.
+    let heldDescriptors = Atomic<Int>(0)
+    /// The client's CONNECT asked for descriptors (`FLT_PORT_FLAG_DESCRIPTORS`): only then does a frame to it
+    /// carry any.
+    let sendsDescriptors = Atomic<Bool>(false)
+    /// minifltd's per-connection bound on descriptors held for the message routine (section 12).
+    static let maximumHeldDescriptors = 1024
     /// 0: nobody reads the connection; 1: a reader does; 2: a reader does and must look again.
     /// SENDs answered on this connection (one relaxed add each, beside the port's counter).
     let messagesAnswered = Atomic<Int>(0)
@@ -128,15 +137,17 @@ final class Connection: @unchecked Sendable, RoutineTarget {
     private func readAvailable(scratch: UnsafeMutableRawBufferPointer, lane: RoutineRunner.Lane) -> Bool {
         guard !readerClosed else { return false }
         for _ in 0..<4 {
-            let count: Int?
+            let received: AbstractSocket.Received?
             do {
-                count = try AbstractSocket.receive(fd, into: scratch)
+                received = try AbstractSocket.receive(fd, into: scratch, withDescriptors: ())
             } catch {
                 tearDown(CloseRequest(status: nil, reason: "the client's socket failed: \(error)"), lane: lane)
                 return false
             }
             // Nothing to read: a later arrival, or a close request's shutdown, raises a new edge.
-            guard let count else { return false }
+            guard let received else { return false }
+            let count = received.count
+            receivedDescriptors += received.descriptors
             if count == 0 {
                 tearDown(CloseRequest(status: nil, reason: "the client closed the connection"), lane: lane)
                 return false
@@ -145,11 +156,12 @@ final class Connection: @unchecked Sendable, RoutineTarget {
             var closing: CloseRequest?
             var decoded = false
             do {
-                try decoder.decode(UnsafeRawBufferPointer(rebasing: scratch[0..<count])) { frame in
+                try decoder.decodeCounted(UnsafeRawBufferPointer(rebasing: scratch[0..<count])) { frame, announced in
                     decoded = true
-                    closing = handle(frame, lane: lane)
+                    closing = handle(frame, announcing: announced, lane: lane)
                     return closing == nil
                 }
+                if closing == nil { closing = checkLeftDescriptors(truncated: received.truncated) }
             } catch {
                 closing = violation(error)
             }
@@ -165,23 +177,82 @@ final class Connection: @unchecked Sendable, RoutineTarget {
                 host.watchPartialFrame(self, since: MonotonicInstant(nanoseconds: since))
             }
             // A short read emptied the socket: a later arrival raises a new edge. A hang-up raises none after
-            // the edge that brought it, so then read on to the end of the stream.
-            if count < scratch.count, !hungUp.load(ordering: .sequentiallyConsistent) { return false }
+            // the edge that brought it, so then read on to the end of the stream. A read that brought
+            // descriptors says nothing: the kernel ends a read after data that carried descriptors
+            // (docs/protocol.md section 12), so more may wait with no new edge coming.
+            if count < scratch.count, received.descriptors.isEmpty, !received.truncated,
+                !hungUp.load(ordering: .sequentiallyConsistent)
+            {
+                return false
+            }
         }
         return true
     }
 
+    /// Takes the descriptors a frame announced from the front of the queue (docs/protocol.md section 12).
+    private func takeDescriptors(_ announced: Int, for type: FrameType) throws(FrameViolation) -> PassedDescriptors? {
+        guard announced > 0 else { return nil }
+        guard receivedDescriptors.count >= announced else {
+            throw .missingDescriptors(type: type, announced: announced, received: receivedDescriptors.count)
+        }
+        let taken = Array(receivedDescriptors.prefix(announced))
+        receivedDescriptors.removeFirst(announced)
+        return PassedDescriptors(taking: taken)
+    }
+
+    /// After a read's whole frames: the descriptors left must belong to the partial frame after them. On a
+    /// connection that did not opt in, descriptors are closed unread, as the kernel did for servers before
+    /// section 12 (a plain recv discards them): old clients see no change.
+    private func checkLeftDescriptors(truncated: Bool) -> CloseRequest? {
+        guard decoder.acceptsDescriptors else {
+            closeReceivedDescriptors()
+            return nil
+        }
+        if truncated { return violation(.truncatedDescriptors) }
+        if receivedDescriptors.count > decoder.partialFrameDescriptorCapacity {
+            return violation(.unannouncedDescriptors(receivedDescriptors.count))
+        }
+        return nil
+    }
+
+    private func closeReceivedDescriptors() {
+        for descriptor in receivedDescriptors { closeDescriptor(descriptor) }
+        receivedDescriptors = []
+    }
+
     /// Acts on one frame; returns a close request when the connection must end.
-    private func handle(_ frame: Frame, lane: RoutineRunner.Lane) -> CloseRequest? {
+    private func handle(_ frame: Frame, announcing announced: Int, lane: RoutineRunner.Lane) -> CloseRequest? {
+        let descriptors: PassedDescriptors?
+        do {
+            descriptors = try takeDescriptors(announced, for: frame.type)
+        } catch {
+            return violation(error)
+        }
         switch frame {
         case .send(let id, let capacity, let input):
-            return handleSend(PendingSend(id: id, outputCapacity: capacity, input: input), lane: lane)
+            var send = PendingSend(id: id, outputCapacity: capacity, input: input)
+            if let descriptors {
+                let count = descriptors.count
+                guard holdDescriptors(count) else {
+                    log(
+                        .warning,
+                        .limitHit,
+                        "more than \(Connection.maximumHeldDescriptors) descriptors held for the message routine; answering STATUS_INSUFFICIENT_RESOURCES"
+                    )
+                    write(.sendResult(id: id, status: .insufficientResources, output: []))
+                    return nil  // the descriptors close with `descriptors`
+                }
+                send.descriptors = PassedDescriptors(taking: descriptors.take()) { [weak self] released in
+                    _ = self?.heldDescriptors.subtract(released, ordering: .relaxed)
+                }
+            }
+            return handleSend(send, lane: lane)
         case .connect(let request):
             return handleConnect(request, lane: lane)
         case .reply(let id, let status, let body):
             // A REPLY before CONNECT is as wrong as any other frame before it.
             if state.withLock({ $0.life.isHandshaking }) { return violation(.frameBeforeConnect(frame.type)) }
-            handleReply(id: id, status: status, body: body)
+            handleReply(id: id, status: status, body: body, descriptors: descriptors)
             return nil
         default:
             if state.withLock({ $0.life.isHandshaking }) { return violation(.frameBeforeConnect(frame.type)) }
@@ -191,6 +262,9 @@ final class Connection: @unchecked Sendable, RoutineTarget {
 
     private func handleConnect(_ request: ConnectRequest, lane: RoutineRunner.Lane) -> CloseRequest? {
         host.handshakeFinished(self)
+        if request.options & ConnectRequest.descriptorsOption != 0 {
+            sendsDescriptors.store(true, ordering: .releasing)
+        }
         let valid =
             request.version == ConnectRequest.currentVersion && request.wcharSize != .unsupported
             && request.options & ~ConnectRequest.knownOptions == 0
@@ -211,7 +285,7 @@ final class Connection: @unchecked Sendable, RoutineTarget {
             log(
                 .notice,
                 .protocolViolation,
-                "refused a CONNECT with version \(request.version), wchar size \(request.wcharSize.rawValue), options 0x\(String(request.options, radix: 16)): version 1 takes wchar size 2 or 4 and option 0x1",
+                "refused a CONNECT with version \(request.version), wchar size \(request.wcharSize.rawValue), options 0x\(String(request.options, radix: 16)): version 1 takes wchar size 2 or 4 and options 0x1 and 0x100",
                 status: .invalidParameter
             )
             return CloseRequest(status: nil, reason: "refused CONNECT")
@@ -257,6 +331,14 @@ final class Connection: @unchecked Sendable, RoutineTarget {
         }
     }
 
+    /// Counts `count` more descriptors against the connection's bound; false (nothing counted) past it.
+    private func holdDescriptors(_ count: Int) -> Bool {
+        let after = heldDescriptors.add(count, ordering: .relaxed).newValue
+        guard after > Connection.maximumHeldDescriptors else { return true }
+        heldDescriptors.subtract(count, ordering: .relaxed)
+        return false
+    }
+
     private func violation(_ violation: FrameViolation) -> CloseRequest {
         context.statistics.recordViolation()
         log(
@@ -272,6 +354,7 @@ final class Connection: @unchecked Sendable, RoutineTarget {
     /// on. Only the reader calls this.
     private func tearDown(_ cause: CloseRequest, lane: RoutineRunner.Lane) {
         readerClosed = true
+        closeReceivedDescriptors()
         var notifications: [@Sendable () -> Void] = []
         let tearDown = state.withLock { state -> Connection.LifeCycle.TearDown? in
             guard let tearDown = state.life.socketClosing(cause: cause) else { return nil }

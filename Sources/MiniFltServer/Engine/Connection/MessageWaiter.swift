@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
 import MiniFltPosix
+import MiniFltWire
+import Synchronization
 
 /// One `FltSendMessage` waiting for its reply: a thread blocked on `outcome`, or a completion to call.
 ///
@@ -12,10 +14,12 @@ import MiniFltPosix
 final class MessageWaiter: Sendable {
     let capacity: Int
     let outcome = ConditionLock<FilterMessageResult?>(nil)
-    /// Called once with the outcome, for ``ClientPort/send(_:replyCapacity:timeout:completion:)``.
-    private let completion: (@Sendable (FilterMessageResult) -> Void)?
+    /// The descriptors that came with the REPLY (docs/protocol.md section 12), set with the outcome.
+    let replyDescriptors = Mutex<PassedDescriptors?>(nil)
+    /// Called once with the outcome, for ``ClientPort/send(_:descriptors:replyCapacity:timeout:completion:)``.
+    private let completion: (@Sendable (FilterMessageResult, PassedDescriptors?) -> Void)?
 
-    init(capacity: Int, completion: (@Sendable (FilterMessageResult) -> Void)? = nil) {
+    init(capacity: Int, completion: (@Sendable (FilterMessageResult, PassedDescriptors?) -> Void)? = nil) {
         self.capacity = capacity
         self.completion = completion
     }
@@ -23,15 +27,18 @@ final class MessageWaiter: Sendable {
     /// Sets the outcome unless one is set already and wakes a blocked sender: called with the connection's
     /// lock held, so that a sender that times out sees a reply taken just before. Returns the completion call
     /// to make once that lock is let go (the completion is the filter's code), or nil.
-    func settle(_ result: FilterMessageResult) -> (@Sendable () -> Void)? {
+    /// `descriptors` came with the reply: they are the sender's from here, or closed when this is not the
+    /// first outcome.
+    func settle(_ result: FilterMessageResult, descriptors: PassedDescriptors? = nil) -> (@Sendable () -> Void)? {
         let first = outcome.withLock { outcome in
             guard outcome == nil else { return false }
+            replyDescriptors.withLock { $0 = descriptors }
             outcome = result
             return true
         }
         guard first else { return nil }
         outcome.broadcast()
         guard let completion else { return nil }
-        return { completion(result) }
+        return { completion(result, descriptors) }
     }
 }

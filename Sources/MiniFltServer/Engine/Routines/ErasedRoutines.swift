@@ -19,5 +19,5 @@ struct ErasedRoutines: Sendable {
     let connect:
         @Sendable (Connection, ConnectRequest) -> (result: ConnectResult<CookieBox>, client: any AnyObject & Sendable)
     let disconnect: @Sendable (CookieBox) -> Void
-    let message: (@Sendable (CookieBox, [UInt8]?, Int) -> MessageResult)?
+    let message: (@Sendable (CookieBox, [UInt8]?, Int, PassedDescriptors?) -> MessageResult)?
 }

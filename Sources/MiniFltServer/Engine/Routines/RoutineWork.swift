@@ -14,6 +14,9 @@ struct PendingSend: Sendable {
     var id: UInt64
     var outputCapacity: UInt32
     var input: [UInt8]
+    /// The descriptors that came with the SEND (docs/protocol.md section 12): the routine's to take, closed with
+    /// this value when the SEND is answered without it (a disconnect, a limit).
+    var descriptors: PassedDescriptors? = nil
 }
 
 /// The work for one routine call.

@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: MIT
+import Foundation
+import MiniFltClient
+import MiniFltTestSupport
+import MiniFltWire
+import Testing
+
+/// Descriptors with messages against the real daemon (docs/protocol.md section 12): the example routine reads
+/// a SEND's descriptor and hands a duplicate back; every wrong count and every fault path leaves the daemon's
+/// descriptor count where it was. The raw peer is Python (its `socket.sendmsg` passes any count), and each
+/// case passes the write end of a pipe and closes its own copy: the read end sees end of file only once no
+/// process holds a write end, so the daemon must have closed every one it received.
+@Suite("Descriptors with messages against the real daemon")
+struct DescriptorPassingTests {
+    static let peer = """
+        import os, select, signal, socket, struct, sys, tempfile, time
+        port, mode = sys.argv[1], sys.argv[2]
+        def header(length, kind, flags, ident): return struct.pack("<IHHQ", length, kind, flags, ident)
+        def rights(fds): return [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i" * len(fds), *fds))] if fds else []
+        def connect(options):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.connect(b"\\0" + port.lower().encode())
+            s.sendall(header(8, 1, 0, 0) + struct.pack("<HHI", 1, 2, options))
+            answer = s.recv(20, socket.MSG_WAITALL)
+            assert answer[:6] == struct.pack("<IH", 4, 2) and answer[16:] == b"\\0\\0\\0\\0", answer
+            return s
+        def read_frame(s):
+            data, fds, flags = b"", [], 0
+            while len(data) < 16:
+                chunk, anc, flags, _ = s.recvmsg(16 - len(data), socket.CMSG_SPACE(253 * 4))
+                if not chunk: return None
+                data += chunk
+                for level, kind, raw in anc: fds += list(struct.unpack("i" * (len(raw) // 4), raw[: len(raw) // 4 * 4]))
+            length, kind, hflags, ident = struct.unpack("<IHHQ", data)
+            body = b""
+            while len(body) < length:
+                chunk, anc, flags, _ = s.recvmsg(length - len(body), socket.CMSG_SPACE(253 * 4))
+                body += chunk
+                for level, k, raw in anc: fds += list(struct.unpack("i" * (len(raw) // 4), raw))
+            return kind, hflags, ident, body, fds
+        def eof_within(r, seconds):
+            ready, _, _ = select.select([r], [], [], seconds)
+            return bool(ready) and os.read(r, 1) == b""
+        r, w = os.pipe()
+        if mode == "roundtrip":
+            s = connect(0x100)
+            with tempfile.TemporaryFile() as f:
+                f.write(b"read through the descriptor"); f.flush()
+                s.sendmsg([header(4, 3, 2, 1) + struct.pack("<I", 4096)], rights([f.fileno(), w]))
+                kind, flags, ident, body, fds = read_frame(s)
+                assert (kind, flags, ident, len(fds)) == (4, 1, 1, 1), (kind, flags, ident, fds)
+                assert body[4:] == b"read through the descriptor", body
+                print(os.pread(fds[0], 4, 5).decode(), len(fds))
+                os.close(fds[0])
+        elif mode == "old":
+            s = connect(0)
+            s.sendmsg([header(4, 3, 0, 1) + struct.pack("<I", 4096)], rights([w, w]))
+            kind, flags, ident, body, fds = read_frame(s)
+            print("result", kind, flags, len(fds))
+        elif mode in ("more", "fewer", "unannounced", "notallowed", "toomany", "replymore"):
+            s = connect(0 if mode == "notallowed" else 0x100)
+            announced, passed, kind = {"more": (1, 2, 3), "fewer": (2, 1, 3), "unannounced": (0, 1, 3),
+                "notallowed": (1, 1, 3), "toomany": (254, 1, 3), "replymore": (1, 3, 6)}[mode]
+            s.sendmsg([header(4, kind, announced, 1) + struct.pack("<I", 0)], rights([w] * passed))
+            kind, flags, ident, body, fds = read_frame(s)
+            if kind == 7: kind, flags, ident, body, fds = read_frame(s)  # the REPLY's result comes first
+            print("disconnect" if kind == 8 else "type %d" % kind, "%08x" % struct.unpack("<I", body[:4]), read_frame(s))
+        elif mode == "burst":
+            s = connect(0x100)
+            s.settimeout(5)
+            with tempfile.TemporaryFile() as f:
+                f.write(b"burst"); f.flush()
+                s.sendall(b"".join(header(4, 3, 0, 100 + i) + struct.pack("<I", 8) for i in range(3)))
+                for ident in range(1, 11):
+                    s.sendmsg([header(4, 3, 1, ident) + struct.pack("<I", 8)], rights([f.fileno()]))
+                results = [read_frame(s) for _ in range(13)]
+                print("results", len(results), sum(len(got[4]) for got in results), sorted(got[2] for got in results)[:3])
+                for got in results:
+                    for fd in got[4]: os.close(fd)
+        elif mode == "bound":
+            s = connect(0x100)
+            for ident in range(1, 6):
+                s.sendmsg([header(4, 3, 253, ident) + struct.pack("<I", 0)], rights([w] * 253))
+            kind, flags, ident, body, fds = read_frame(s)
+            print("first result", ident, "%08x" % struct.unpack("<I", body[:4]), len(fds))
+            s.close()
+        elif mode == "frametimeout":
+            s = connect(0x100)
+            s.sendmsg([header(100, 3, 1, 1) + b"\\0\\0"], rights([w]))
+            kind, flags, ident, body, fds = read_frame(s)
+            print("disconnect %08x" % struct.unpack("<I", body[:4]))
+        elif mode == "disconnect":
+            s = connect(0x100)
+            s.sendmsg([header(4, 3, 1, 1) + struct.pack("<I", 4096)], rights([w]))
+            time.sleep(0.2)
+            s.close()
+            print("closed")
+        elif mode == "kill":
+            child = os.fork()
+            if child == 0:
+                s = connect(0x100)
+                s.sendmsg([header(4, 3, 1, 1) + struct.pack("<I", 4096)], rights([w] * 3))
+                time.sleep(60)
+                os._exit(0)
+            time.sleep(0.5)
+            os.kill(child, signal.SIGKILL)
+            os.waitpid(child, 0)
+            print("killed")
+        os.close(w)
+        print("eof" if eof_within(r, 15) else "a write end is still open", flush=True)
+        """
+
+    /// Runs the peer in `mode`; its output lines.
+    static func run(_ daemon: Daemon, _ mode: String) throws -> [String] {
+        let result = try runProgram("/usr/bin/python3", ["-c", peer, daemon.port, mode])
+        #expect(result.status == 0, "\(mode): \(result.standardError)")
+        return result.standardOutput.split(separator: "\n").map(String.init)
+    }
+
+    /// The daemon's descriptor count returns to `before`; prints both for the record.
+    static func expectCountReturns(_ daemon: Daemon, to before: Int, _ label: String) {
+        let returned = eventually { daemon.openDescriptorCount == before }
+        print("descriptor count, \(label): \(before) before, \(daemon.openDescriptorCount) after")
+        #expect(returned, "\(label): fds \(before) before, \(daemon.openDescriptorCount) after")
+    }
+
+    @Test(
+        "client -> daemon: the example routine reads through the SEND's descriptor and the result's descriptor reaches the client"
+    )
+    func roundTrip() throws {
+        let daemon = try Daemon()
+        let before = daemon.settledDescriptorCount
+        #expect(try Self.run(daemon, "roundtrip") == ["thro 1", "eof"])
+        Self.expectCountReturns(daemon, to: before, "round trip")
+    }
+
+    @Test("the Swift client: a send attaches a descriptor and gets the result's back")
+    func swiftClientRoundTrip() throws {
+        let daemon = try Daemon()
+        let before = daemon.settledDescriptorCount
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("minifltd-fd-\(getpid())").path
+        try Data("contents for the routine".utf8).write(to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        let file = open(path, O_RDONLY | O_CLOEXEC)
+        #expect(file >= 0)
+        do {
+            let port = try FilterPort.connect(
+                to: daemon.port,
+                options: ConnectOptions(options: ConnectRequest.descriptorsOption)
+            )
+            let (output, returned) = try port.send(
+                userToFilter("x"),
+                descriptors: PassedDescriptors(taking: [file]),
+                outputCapacity: 4096
+            )
+            #expect(output == Array("contents for the routine".utf8))
+            let back = try #require(returned)
+            #expect(back.count == 1)
+            var bytes = [UInt8](repeating: 0, count: 8)
+            #expect(bytes.withUnsafeMutableBytes { pread(back.descriptors[0], $0.baseAddress, 8, 0) } == 8)
+            #expect(bytes == Array("contents".utf8))
+            // Without descriptors the connection answers as the seed's (docs/protocol.md section 8).
+            #expect(try port.send(userToFilter("Hello"), outputCapacity: 4096).count == 22)
+        }
+        Self.expectCountReturns(daemon, to: before, "Swift client round trip")
+    }
+
+    @Test("a client that did not opt in: unchanged answers, no descriptor received, its own closed unread")
+    func oldClient() throws {
+        let daemon = try Daemon()
+        let before = daemon.settledDescriptorCount
+        #expect(try Self.run(daemon, "old") == ["result 4 0 0", "eof"])
+        do {
+            let port = try FilterPort.connect(to: daemon.port)
+            #expect(try port.send(userToFilter("Hello"), outputCapacity: 4096).count == 22)
+            #expect(throws: FilterPortError.self) {
+                try port.send([1], descriptors: PassedDescriptors(taking: [dup(0)]), outputCapacity: 0)
+            }
+        }
+        Self.expectCountReturns(daemon, to: before, "client without the option")
+    }
+
+    @Test(
+        "wrong descriptor counts: DISCONNECT 0xC000000D and every descriptor closed",
+        arguments: ["more", "fewer", "unannounced", "notallowed", "toomany", "replymore"]
+    )
+    func wrongCounts(mode: String) throws {
+        let daemon = try Daemon()
+        let before = daemon.settledDescriptorCount
+        #expect(try Self.run(daemon, mode) == ["disconnect c000000d None", "eof"], "\(daemon.tail)")
+        Self.expectCountReturns(daemon, to: before, "violation \(mode)")
+    }
+
+    @Test("SENDs with descriptors written in one burst: every one is read and answered (a read stops at each)")
+    func burst() throws {
+        let daemon = try Daemon()
+        let before = daemon.settledDescriptorCount
+        #expect(try Self.run(daemon, "burst") == ["results 13 10 [1, 2, 3]", "eof"], "\(daemon.tail)")
+        Self.expectCountReturns(daemon, to: before, "burst")
+    }
+
+    @Test("over 1024 descriptors held for the routine: that SEND gets 0xC000009A at once, its descriptors closed")
+    func heldBound() throws {
+        let daemon = try Daemon(arguments: ["--reply-delay", "0.5"])
+        let before = daemon.settledDescriptorCount
+        // 4 SENDs of 253 (1012) are held while the routine sleeps; the fifth would make 1265.
+        #expect(try Self.run(daemon, "bound") == ["first result 5 c000009a 0", "eof"], "\(daemon.tail)")
+        Self.expectCountReturns(daemon, to: before, "over the held bound")
+    }
+
+    @Test("a partial frame whose descriptors came: DISCONNECT 0xC00000B5 at the frame timeout, descriptors closed")
+    func frameTimeout() throws {
+        let daemon = try Daemon(arguments: ["--frame-timeout", "0.5"])
+        let before = daemon.settledDescriptorCount
+        #expect(try Self.run(daemon, "frametimeout") == ["disconnect c00000b5", "eof"])
+        Self.expectCountReturns(daemon, to: before, "frame timeout")
+    }
+
+    @Test("the client goes while the routine holds its descriptor: closed once the routine returns")
+    func disconnectInFlight() throws {
+        let daemon = try Daemon(arguments: ["--reply-delay", "1"])
+        let before = daemon.settledDescriptorCount
+        #expect(try Self.run(daemon, "disconnect") == ["closed", "eof"])
+        Self.expectCountReturns(daemon, to: before, "disconnect in flight")
+    }
+
+    @Test("a client killed with SIGKILL with descriptors in flight: the daemon keeps none")
+    func killedClient() throws {
+        let daemon = try Daemon(arguments: ["--reply-delay", "1"])
+        let before = daemon.settledDescriptorCount
+        #expect(try Self.run(daemon, "kill") == ["killed", "eof"])
+        Self.expectCountReturns(daemon, to: before, "SIGKILL in flight")
+    }
+}
