@@ -92,7 +92,7 @@ fltlib-tests: $(FLTLIB_LIB)
 	@mkdir -p $(FLTLIB_TEST_BIN)
 	@set -e; flags="$$($(FLTLIB_PKG) --cflags fltlib)"; libs="$$($(FLTLIB_PKG) --libs fltlib)"; \
 	rpath="-Wl,-rpath,$$($(FLTLIB_PKG) --variable=libdir fltlib)"; \
-	for program in flt_send flt_threads flt_api flt_listen flt_overlapped win32_calls; do \
+	for program in flt_send flt_threads flt_api flt_listen flt_overlapped flt_scan win32_calls; do \
 		echo "  CC   $(FLTLIB_TEST_BIN)/$$program (pkg-config fltlib)"; \
 		$(CC) $(FLTLIB_TEST_CFLAGS) $$flags -o $(FLTLIB_TEST_BIN)/$$program fltlib/tests/$$program.c $$libs $$rpath; \
 	done; \

@@ -124,7 +124,7 @@ struct Minifltd: ParsableCommand {
 
     @Option(
         help:
-            "Watched opens asked of clients at once (and threads that ask); past it an open is allowed at once without asking."
+            "Watched opens asked of clients at once; past it an open is allowed at once without asking."
     )
     var maxOpensInFlight = 16
 
