@@ -13,7 +13,7 @@ import MiniFltWire
 import Glibc
 #endif
 
-/// minifltscan: Microsoft's scanner minifilter sample ported to Linux (docs/protocol.md section 9), a
+/// minifltscan: Microsoft's scanner minifilter sample ported to Linux (docs/protocol.md section 8, "The scanner"), a
 /// program of its own on MiniFltServer and MiniFltFilter.
 @main
 struct Minifltscan: ParsableCommand {

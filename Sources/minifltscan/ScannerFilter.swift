@@ -12,7 +12,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// Microsoft's scanner minifilter, on MiniFltFilter (docs/protocol.md section 9). Each open of a watched file
+/// Microsoft's scanner minifilter, on MiniFltFilter (docs/protocol.md section 8, "The scanner"). Each open of a watched file
 /// whose extension is scanned sends the file's first 1,024 bytes to the connected client as
 /// SCANNER_NOTIFICATION and waits for SCANNER_REPLY; SafeToOpen == 0 fails the open with EPERM. A file
 /// closed after a write (FAN_CLOSE_WRITE, where the sample rescans at cleanup) is scanned again, and when

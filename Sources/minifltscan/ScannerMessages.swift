@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 
-/// The scanner's messages (docs/protocol.md section 9), as Microsoft's scanner sample lays them out in its
+/// The scanner's messages (docs/protocol.md section 8, "The scanner"), as Microsoft's scanner sample lays them out in its
 /// shared header: SCANNER_NOTIFICATION `{u32 BytesToScan; u32 Reserved; u8 Contents[1024]}` to the client,
 /// SCANNER_REPLY `{u8 SafeToOpen}` back.
 enum ScannerMessages {

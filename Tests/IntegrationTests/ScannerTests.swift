@@ -6,7 +6,7 @@ import MiniFltWire
 import Synchronization
 import Testing
 
-/// minifltscan, Microsoft's scanner minifilter ported (docs/protocol.md section 9), with a C client in the
+/// minifltscan, Microsoft's scanner minifilter ported (docs/protocol.md section 8, "The scanner"), with a C client in the
 /// scanner's style (fltlib/tests/flt_scan.c: a completion port, 4 threads x 4 overlapped gets). As root: it
 /// watches with fanotify. Opens are done by child processes, never by the client's own process.
 @Suite("minifltscan: the scanner sample's filter, with a scanner-style C client")

@@ -18,7 +18,7 @@
 #include <windows.h>
 #include <fltuser.h>
 
-/* docs/protocol.md section 9. */
+/* docs/protocol.md section 8, "The scanner". */
 #define CONTENTS_SIZE 1024
 typedef struct {
     ULONG BytesToScan;
