@@ -130,6 +130,12 @@ struct Minifltd: ParsableCommand {
 
     @Option(
         help:
+            "allow or deny: the answer for a watched open past --max-opens-in-flight, given at once without asking."
+    )
+    var fullVerdict: FullVerdict = .allow
+
+    @Option(
+        help:
             "true: an allowed file is not asked about again until it is written (flushed on connect, disconnect and SIGHUP)."
     )
     var verdictCache = true
@@ -251,7 +257,7 @@ struct Minifltd: ParsableCommand {
             }
             watcher.withLock { $0 = verdicts }
             logger.info(
-                "watching opens of the \(watchTargets.map(\.description).joined(separator: ", ")); verdict timeout \(verdictTimeout) s, \(maxOpensInFlight) at once, cache \(verdictCache ? "on" : "off")"
+                "watching opens of the \(watchTargets.map(\.description).joined(separator: ", ")); verdict timeout \(verdictTimeout) s, \(maxOpensInFlight) at once (past that: \(fullVerdict.rawValue)), cache \(verdictCache ? "on" : "off")"
             )
         }
         let routineQueue = DispatchQueue(label: "minifltd.routines")
@@ -309,6 +315,7 @@ struct Minifltd: ParsableCommand {
                 clients: clients,
                 timeout: .milliseconds(Int64(verdictTimeout * 1000)),
                 maxInFlight: maxOpensInFlight,
+                fullVerdict: fullVerdict.verdict,
                 cache: verdictCache,
                 counters: counters,
                 logger: logging.logger

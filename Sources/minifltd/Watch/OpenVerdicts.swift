@@ -51,6 +51,7 @@ final class OpenVerdicts: Sendable {
         clients: ClientRegistry,
         timeout: Duration,
         maxInFlight: Int,
+        fullVerdict: FilterVerdict = .allow,
         cache: Bool,
         counters: ActivityCounters,
         logger: Logger
@@ -61,6 +62,7 @@ final class OpenVerdicts: Sendable {
         }
         registration.deadline = timeout
         registration.maxInFlight = maxInFlight
+        registration.fullVerdict = fullVerdict
         registration.cacheAllowed = cache
         registration.answered = { event, verdict, reason in
             OpenVerdicts.logLibraryAnswer(event, verdict, reason, timeout: timeout, counters: counters, logger: logger)
@@ -195,7 +197,7 @@ final class OpenVerdicts: Sendable {
         case .full:
             // A flood: the summary counts these; one line each would be the flood in the journal.
             logger.debug(
-                "\(printable(event.path)) opened by pid \(event.pid): \(reason); allowing it without asking"
+                "\(printable(event.path)) opened by pid \(event.pid): \(reason); \(verdict == .allow ? "allowed" : "denied") without asking"
             )
         case .filter, .stopping:
             break
