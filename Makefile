@@ -53,6 +53,7 @@ SWIFT_RELEASE := -c release --static-swift-stdlib --disable-local-rpath -Xlinker
 build: fltlib
 	$(SWIFT) build $(SWIFT_RELEASE) --product minifltd
 	$(SWIFT) build $(SWIFT_RELEASE) --product minifltctl
+	$(SWIFT) build $(SWIFT_RELEASE) --product minifltscan
 
 include fltlib/fltlib.mk
 include Fuzz/fuzz.mk

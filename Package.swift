@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "MiniFltFilter", targets: ["MiniFltFilter"]),
         .executable(name: "minifltd", targets: ["minifltd"]),
         .executable(name: "minifltctl", targets: ["minifltctl"]),
+        .executable(name: "minifltscan", targets: ["minifltscan"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -78,6 +79,15 @@ let package = Package(
             dependencies: [
                 "MiniFltServer", "MiniFltWire", "MiniFltPermissions", "MiniFltPosix", "MiniFltSystemd",
                 "MiniFltLogging", "MiniFltFilter",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Microsoft's scanner minifilter sample, ported: a program of its own on the server and filter libraries.
+        .executableTarget(
+            name: "minifltscan",
+            dependencies: [
+                "MiniFltServer", "MiniFltWire", "MiniFltPosix", "MiniFltLogging", "MiniFltFilter", "MiniFltPermissions",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

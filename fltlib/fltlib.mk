@@ -93,8 +93,8 @@ fltlib-tests: $(FLTLIB_LIB)
 	@mkdir -p $(FLTLIB_TEST_BIN)
 	@set -e; flags="$$($(FLTLIB_PKG) --cflags fltlib)"; libs="$$($(FLTLIB_PKG) --libs fltlib)"; \
 	rpath="-Wl,-rpath,$$($(FLTLIB_PKG) --variable=libdir fltlib)"; \
-	for program in flt_send flt_threads flt_api flt_listen flt_overlapped flt_descriptors win32_calls filter_management \
-		win32_runtime; do \
+	for program in flt_send flt_threads flt_api flt_listen flt_overlapped flt_descriptors flt_scan win32_calls \
+		filter_management win32_runtime; do \
 		echo "  CC   $(FLTLIB_TEST_BIN)/$$program (pkg-config fltlib)"; \
 		$(CC) $(FLTLIB_TEST_CFLAGS) $$flags -o $(FLTLIB_TEST_BIN)/$$program fltlib/tests/$$program.c $$libs $$rpath; \
 	done; \
@@ -124,7 +124,8 @@ fltlib-tests: $(FLTLIB_LIB)
 
 # Every finding stops the program that made it: UBSan's through -fno-sanitize-recover=all, ASan's by default, and
 # LeakSanitizer's at exit. So a finding fails the static tests here, and the integration tests that run the sanitized
-# programs against a daemon (FltLibTests, on ports of their own) through MINIFLT_FLTLIB_TEST_BIN.
+# programs against a daemon (FltLibTests, and ScannerTests against minifltscan, on ports of their own) through
+# MINIFLT_FLTLIB_TEST_BIN.
 FLTLIB_SANITIZE_BUILD := .build/fltlib-sanitize
 FLTLIB_SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
@@ -134,4 +135,4 @@ fltlib-sanitize: setup
 		FLTLIB_TEST_BIN=$(FLTLIB_SANITIZE_BUILD)/tests
 	$(SWIFT) build --build-tests
 	MINIFLT_FLTLIB_TEST_BIN=$(CURDIR)/$(FLTLIB_SANITIZE_BUILD)/tests \
-		$(SWIFT) test --skip-build --filter 'FltLibTests|PortNameAgreementTests'
+		$(SWIFT) test --skip-build --filter 'FltLibTests|PortNameAgreementTests|ScannerTests'

@@ -155,9 +155,17 @@ public final class MiniFilter: Sendable {
     /// Allows `processID`'s operations without asking, until ``removeExemption(processID:)`` (counted: two
     /// exemptions of one process need two removals). For the filter's clients, which may open watched files
     /// while they decide: asking them about their own opens would deadlock.
-    public func exempt(processID: Int32) { exemptions.withLock { $0[processID, default: 0] += 1 } }
+    ///
+    /// A process ID of 0 (or below) is never exempt: it is how the kernel names a process outside this
+    /// process's PID namespace, both in fanotify events and in a peer's credentials, so it stands for any
+    /// number of unknown processes, never for one client.
+    public func exempt(processID: Int32) {
+        guard processID > 0 else { return }
+        exemptions.withLock { $0[processID, default: 0] += 1 }
+    }
 
     public func removeExemption(processID: Int32) {
+        guard processID > 0 else { return }
         exemptions.withLock { table in
             guard let count = table[processID] else { return }
             table[processID] = count > 1 ? count - 1 : nil
@@ -219,7 +227,8 @@ public final class MiniFilter: Sendable {
             statistics.notifications.add(1, ordering: .relaxed)
             return registration.postOperation(makeEvent(raw, operation, id: FileEventID(rawValue: 0)))
         }
-        if raw.pid == ownPID || exemptions.withLock({ $0[raw.pid] != nil }) {
+        // pid 0: a process outside this PID namespace, unknown; never this process nor a client.
+        if raw.pid > 0 && (raw.pid == ownPID || exemptions.withLock({ $0[raw.pid] != nil })) {
             respondOnce(raw.descriptor, .allow)
             closeDescriptor(raw.descriptor)
             statistics.exempt.add(1, ordering: .relaxed)

@@ -149,9 +149,15 @@ struct Minifltd: ParsableCommand {
 
     @Option(
         help:
-            "Watched opens asked of clients at once (and threads that ask); past it an open is allowed at once without asking."
+            "Watched opens asked of clients at once; past it an open is allowed at once without asking."
     )
     var maxOpensInFlight = 16
+
+    @Option(
+        help:
+            "allow or deny: the answer for a watched open past --max-opens-in-flight, given at once without asking."
+    )
+    var fullVerdict: FullVerdict = .allow
 
     @Option(
         help:
@@ -310,7 +316,7 @@ struct Minifltd: ParsableCommand {
             }
             watcher.withLock { $0 = verdicts }
             logger.info(
-                "watching opens of the \(watchTargets.map(\.description).joined(separator: ", ")); verdict timeout \(verdictTimeout) s, \(maxOpensInFlight) at once, cache \(verdictCache ? "on" : "off")"
+                "watching opens of the \(watchTargets.map(\.description).joined(separator: ", ")); verdict timeout \(verdictTimeout) s, \(maxOpensInFlight) at once (past that: \(fullVerdict.rawValue)), cache \(verdictCache ? "on" : "off")"
             )
         }
         let routineQueue = DispatchQueue(label: "minifltd.routines")
@@ -410,6 +416,7 @@ struct Minifltd: ParsableCommand {
                 clients: clients,
                 timeout: .milliseconds(Int64(verdictTimeout * 1000)),
                 maxInFlight: maxOpensInFlight,
+                fullVerdict: fullVerdict.verdict,
                 cache: verdictCache,
                 passDescriptors: passDescriptors,
                 counters: counters,

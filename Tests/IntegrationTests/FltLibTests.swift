@@ -182,8 +182,8 @@ struct FltLibTests {
     func overlapped(mode: String) throws {
         let folder = try FileOpenTests.Folder()
         defer { folder.remove() }
-        // Every open is asked (no cache: the loop opens the same files again), and the scanner mode's 20 opens
-        // at once all fit in flight.
+        // Every open is asked (no cache: the loop opens one file 10,000 times and answers each), and the scanner
+        // mode's 20 opens at once all fit in flight.
         let daemon = try Daemon(arguments: [
             "--watch", folder.url.path, "--log-level", "warning", "--verdict-cache", "false",
             "--max-opens-in-flight", "64",

@@ -191,12 +191,18 @@ struct WatchTests {
         #expect(twice.exitStatus(within: .seconds(5)) == 1)
     }
 
-    @Test("a flood of opens past the in-flight bound: the excess is allowed at once, counted, and nothing hangs")
-    func floodPastBound() throws {
+    @Test(
+        "a flood of opens past the in-flight bound: the excess gets --full-verdict at once (allow, or EPERM for deny), counted, and nothing hangs",
+        arguments: ["allow", "deny"]
+    )
+    func floodPastBound(fullVerdict: String) throws {
         let folder = try Folder()
         defer { folder.remove() }
         let daemon = try Daemon(
-            arguments: ["--watch", folder.url.path, "--verdict-timeout", "3", "--max-opens-in-flight", "2"]
+            arguments: [
+                "--watch", folder.url.path, "--verdict-timeout", "3", "--max-opens-in-flight", "2", "--full-verdict",
+                fullVerdict,
+            ]
         )
         let silent = try RawClient.connected(port: daemon.port)
         #expect(daemon.waitForLog("connect to this filter"))
@@ -206,9 +212,11 @@ struct WatchTests {
             return path
         }
         let openers = try Self.openAtOnce(files)
-        // Two wait for the silent client's deadline (3 s); the other ten are answered on arrival.
+        // Two wait for the silent client's deadline (3 s) and get its allow; the other ten are answered on arrival.
         #expect(eventually(timeout: .seconds(2)) { openers.filter { !$0.process.isRunning }.count >= 10 })
-        for opener in openers { #expect(opener.exitStatus(within: .seconds(10)) == 0) }
+        let statuses = openers.map { $0.exitStatus(within: .seconds(10)) }
+        #expect(statuses.filter { $0 == 0 }.count == (fullVerdict == "deny" ? 2 : 12), "\(statuses)")
+        #expect(statuses.filter { $0 == 1 }.count == (fullVerdict == "deny" ? 10 : 0), "\(statuses)")
         kill(daemon.pid, SIGUSR1)
         #expect(daemon.waitForLog("past the bound 10"), "\(daemon.tail)")
         _ = silent

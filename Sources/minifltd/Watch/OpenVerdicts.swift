@@ -14,8 +14,10 @@ import Synchronization
 /// of 4 (FLT_TO_USER_REPLY: a u32 `block`). A reply with block != 0 fails the open with EPERM; anything else
 /// (no client, a timeout, an error) lets it proceed, and says so in the log.
 ///
-/// Simultaneous opens go out at once, one per thread of ``VerdictWorkers`` (as many as the filter's
-/// in-flight bound), to the client that ``ClientRegistry`` picks. Opens by minifltd and by connected
+/// Simultaneous opens go out at once, without a thread each: the library's reader thread sends each open
+/// with `ClientPort.send(_:replyCapacity:timeout:completion:)` to the client that ``ClientRegistry`` picks,
+/// and the completion (on the port's I/O thread) answers the open. The filter's in-flight bound
+/// (`--max-opens-in-flight`) is the only bound. Opens by minifltd and by connected
 /// clients' processes are never sent (the library's exemptions): a client may open files while it decides.
 /// A client that connects or leaves flushes the decision cache, since what decides has changed.
 ///
@@ -34,8 +36,14 @@ final class OpenVerdicts: Sendable {
     static let replySize = 4
 
     let filter: MiniFilter
-    private let workers: VerdictWorkers
     private let clients: ClientRegistry
+    /// The registration's callback exists before `self` does: it finds `self` here from ``start()`` to
+    /// ``stop()``. A class, not a closure, in the lock: with a closure there, perf showed the reader thread
+    /// spending 40% of its time in nested reabstraction thunks of `(FileEvent) -> Void`.
+    private let decider: Decider
+    private final class Decider: Sendable {
+        let verdicts = StateLock<OpenVerdicts?>(nil)
+    }
     private let timeout: Duration
     private let passDescriptors: Bool
     private let logger: Logger
@@ -49,15 +57,19 @@ final class OpenVerdicts: Sendable {
         clients: ClientRegistry,
         timeout: Duration,
         maxInFlight: Int,
+        fullVerdict: FilterVerdict = .allow,
         cache: Bool,
         passDescriptors: Bool,
         counters: ActivityCounters,
         logger: Logger
     ) throws(FilterError) {
-        let workers = VerdictWorkers(count: maxInFlight)
-        var registration = FilterRegistration(operations: [.open], targets: targets) { workers.enqueue($0) }
+        let decider = Decider()
+        var registration = FilterRegistration(operations: [.open], targets: targets) { event in
+            decider.verdicts.withLock { $0 }?.decide(event)
+        }
         registration.deadline = timeout
         registration.maxInFlight = maxInFlight
+        registration.fullVerdict = fullVerdict
         registration.cacheAllowed = cache
         registration.answered = { event, verdict, reason in
             OpenVerdicts.logLibraryAnswer(event, verdict, reason, timeout: timeout, counters: counters, logger: logger)
@@ -65,7 +77,7 @@ final class OpenVerdicts: Sendable {
         let filter = try MiniFilter(registration)
         counters.filter.withLock { $0 = filter.statistics }
         self.filter = filter
-        self.workers = workers
+        self.decider = decider
         self.clients = clients
         self.timeout = timeout
         self.passDescriptors = passDescriptors
@@ -75,7 +87,7 @@ final class OpenVerdicts: Sendable {
 
     /// Marks the targets and starts answering.
     func start() throws(FilterError) {
-        workers.start { [self] event in decide(event) }
+        decider.verdicts.withLock { $0 = self }
         clients.observe { [filter] port, connected in
             if connected {
                 filter.exempt(processID: port.peer.pid)
@@ -95,9 +107,12 @@ final class OpenVerdicts: Sendable {
     }
 
     /// Closes the group (every open still waiting proceeds) and stops the library's threads.
-    func stop() { filter.stop() }
+    func stop() {
+        filter.stop()
+        decider.verdicts.withLock { $0 = nil }
+    }
 
-    private func decide(_ event: FileEvent) {
+    fileprivate func decide(_ event: FileEvent) {
         guard let client = clients.checkOut() else {
             filter.reply(to: event, .allow)
             counters.opensUndecided.add(1, ordering: .relaxed)
@@ -113,7 +128,6 @@ final class OpenVerdicts: Sendable {
             }
             return
         }
-        defer { clients.checkIn(client) }
         unwatched.store(false, ordering: .relaxed)
         let (message, shortened) = WidePath.encodeTerminated(
             event.path,
@@ -124,12 +138,17 @@ final class OpenVerdicts: Sendable {
         // 0xC01C0020) when the library answers the open, not a queueing delay later.
         let attached =
             passDescriptors && client.acceptsDescriptors ? PassedDescriptors.duplicating([event.descriptor]) : nil
-        let result = client.send(
-            message,
-            descriptors: attached,
-            replyCapacity: OpenVerdicts.replySize,
-            timeout: event.timeRemaining
-        ).result
+        client.send(message, descriptors: attached, replyCapacity: OpenVerdicts.replySize, timeout: event.timeRemaining)
+        {
+            [self] result, _ in
+            clients.checkIn(client)
+            answer(event, result, shortened: shortened)
+        }
+    }
+
+    /// Answers `event` with the client's outcome; on the port's I/O thread (or the reader's, when the
+    /// outcome was known at once), so nothing here blocks.
+    private func answer(_ event: FileEvent, _ result: FilterMessageResult, shortened: Bool) {
         switch result {
         case .replied(.success, let reply) where reply.count == OpenVerdicts.replySize:
             let block = reply.withUnsafeBytes { $0.readLittleEndian(at: 0, as: UInt32.self) } != 0
@@ -189,7 +208,7 @@ final class OpenVerdicts: Sendable {
         case .full:
             // A flood: the summary counts these; one line each would be the flood in the journal.
             logger.debug(
-                "\(printable(event.path)) opened by pid \(event.pid): \(reason); allowing it without asking"
+                "\(printable(event.path)) opened by pid \(event.pid): \(reason); \(verdict == .allow ? "allowed" : "denied") without asking"
             )
         case .filter, .stopping:
             break

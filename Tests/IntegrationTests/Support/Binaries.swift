@@ -15,6 +15,7 @@ enum Binaries {
 
     static var minifltd: URL { directory.appendingPathComponent("minifltd") }
     static var minifltctl: URL { directory.appendingPathComponent("minifltctl") }
+    static var minifltscan: URL { directory.appendingPathComponent("minifltscan") }
 
     /// A port name no other test uses.
     static func uniquePortName(_ tag: String) -> String {
@@ -105,7 +106,7 @@ enum FltLibPrograms {
         let folder = packageRoot.appendingPathComponent(".build/fltlib-tests")
         let names = [
             "flt_send", "flt_threads", "flt_api", "flt_listen", "seed_client", "port_name_foldings", "flt_overlapped",
-            "flt_descriptors",
+            "flt_descriptors", "flt_scan",
         ]
         if names.allSatisfy({ FileManager.default.isExecutableFile(atPath: folder.appendingPathComponent($0).path) }) {
             return .success(folder)

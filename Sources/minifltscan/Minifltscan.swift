@@ -1,0 +1,163 @@
+// SPDX-License-Identifier: MIT
+import ArgumentParser
+import Dispatch
+import Logging
+import MiniFltFilter
+import MiniFltLogging
+import MiniFltPermissions
+import MiniFltPosix
+import MiniFltServer
+import MiniFltWire
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// minifltscan: Microsoft's scanner minifilter sample ported to Linux (docs/protocol.md section 8, "The scanner"), a
+/// program of its own on MiniFltServer and MiniFltFilter.
+@main
+struct Minifltscan: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "minifltscan",
+        abstract: "The Windows scanner minifilter sample on Linux: a client scans files before they open.",
+        discussion: """
+            Serves \\ScannerPort (one connection, the default permission descriptor). Each open of a watched file \
+            with a scanned extension sends the file's first 1,024 bytes to the client as SCANNER_NOTIFICATION; \
+            a SCANNER_REPLY with SafeToOpen 0 fails the open with EPERM. A file written and closed is scanned \
+            again, and its next opens are denied if that scan finds it unsafe. Without a client, opens proceed.
+            Exit status: 0 after SIGTERM or SIGINT; 1 when the port or the watch cannot be set up (the message \
+            says why); 64 for a usage error.
+            """,
+        version: "0.1.0"
+    )
+
+    @Option(help: "The port name; it maps to the abstract address @<name in lowercase>.")
+    var port = "\\ScannerPort"
+
+    @Option(
+        name: .customLong("watch"),
+        help: "Scan opens of the files in this directory (fanotify; needs CAP_SYS_ADMIN). Repeatable."
+    )
+    var watchPaths: [String] = []
+
+    @Option(
+        name: .customLong("watch-tree"),
+        help: "As --watch, for this directory and every directory below it. Repeatable."
+    )
+    var watchTrees: [String] = []
+
+    @Option(
+        name: .customLong("watch-mount"),
+        help: "As --watch, for every file of the mount that holds this path. Repeatable."
+    )
+    var watchMounts: [String] = []
+
+    @Option(help: "The file name extensions scanned, comma-separated, compared without regard to case.")
+    var extensions = ScannedExtensions.sampleDefault.joined(separator: ",")
+
+    @Option(help: "Seconds an open waits for the client's scan before it proceeds.")
+    var scanTimeout = 5.0
+
+    @Option(help: "Opens waiting for a scan at once; past it an open proceeds without one.")
+    var maxScansInFlight = 64
+
+    @Option(help: "trace, debug, info, notice, warning, error or critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        guard !(watchPaths + watchTrees + watchMounts).isEmpty else {
+            throw ValidationError("name what to watch: --watch, --watch-tree or --watch-mount")
+        }
+        guard scanTimeout > 0, scanTimeout <= 3600 else {
+            throw ValidationError("--scan-timeout must be between 0 and 3600 seconds")
+        }
+        guard maxScansInFlight >= 1, maxScansInFlight <= 1024 else {
+            throw ValidationError("--max-scans-in-flight must be between 1 and 1024")
+        }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be trace, debug, info, notice, warning, error or critical")
+        }
+        guard (try? PortName(port)) != nil else { throw ValidationError("--port \(port) is not a port name") }
+    }
+
+    func run() throws {
+        let queue = LogQueue(label: "minifltscan", writer: ConsoleLogWriter())
+        let level = Logger.Level(rawValue: logLevel) ?? .info
+        let logger = Logger(label: "minifltscan") { QueuedLogHandler(label: $0, queue: queue, level: level) }
+        let targets =
+            watchPaths.map(WatchTarget.directory) + watchTrees.map(WatchTarget.tree)
+            + watchMounts.map(WatchTarget.mount)
+        let scanned = ScannedExtensions(extensions.split(separator: ",").map(String.init))
+        let scanner: ScannerFilter
+        do {
+            scanner = try ScannerFilter(
+                targets: targets,
+                extensions: scanned,
+                timeout: .milliseconds(Int64(scanTimeout * 1000)),
+                maxInFlight: maxScansInFlight,
+                logger: logger
+            )
+            try scanner.start()
+        } catch {
+            Minifltscan.fail(
+                error.errno == EPERM ? "watching needs CAP_SYS_ADMIN: run minifltscan as root" : "watching: \(error)",
+                queue: queue
+            )
+        }
+        let routines = PortRoutines<Void, ClientPort>(
+            connect: { client, _, _ in
+                scanner.connected(client)
+                logger.info("scanner client connected (pid \(client.peer.pid), uid \(client.peer.uid))")
+                return .accept(client)
+            },
+            disconnect: { client in
+                scanner.disconnected(client)
+                logger.info("scanner client disconnected (pid \(client.peer.pid)); opens proceed unscanned")
+            },
+            message: nil
+        )
+        let server: ServerPort
+        do {
+            // The default descriptor and one connection, as the sample's FltCreateCommunicationPort.
+            var configuration = ServerPortConfiguration(name: try PortName(port))
+            configuration.maxConnections = 1
+            server = try ServerPort(
+                configuration: configuration,
+                serverCookie: (),
+                routines: routines,
+                routineQueue: DispatchQueue(label: "minifltscan.routines"),
+                logger: logger
+            )
+        } catch {
+            scanner.stop()
+            Minifltscan.fail("\(error)", queue: queue)
+        }
+        logger.info(
+            "scanning opens of \(targets.map(\.description).joined(separator: ", ")) with extensions \(scanned) for clients of \(port)"
+        )
+        let stop: @Sendable () -> Void = {
+            // The group first: every open still waiting proceeds and none waits on a client that is leaving.
+            scanner.stop()
+            _ = server.shutdown()
+            logger.info("stopped: \(scanner.statusLine)")
+            _ = queue.flush(timeout: .seconds(1))
+            Glibc.exit(0)
+        }
+        var sources: [any DispatchSourceSignal] = []
+        for number in [SIGTERM, SIGINT] {
+            signal(number, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
+            source.setEventHandler(handler: stop)
+            source.resume()
+            sources.append(source)
+        }
+        withExtendedLifetime(sources) { dispatchMain() }
+    }
+
+    private static func fail(_ message: String, queue: LogQueue) -> Never {
+        var standardError = StandardError()
+        print("minifltscan: \(message)", to: &standardError)
+        _ = queue.flush(timeout: .seconds(1))
+        Glibc.exit(1)
+    }
+}
