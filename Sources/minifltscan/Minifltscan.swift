@@ -63,6 +63,12 @@ struct Minifltscan: ParsableCommand {
     @Option(help: "Opens waiting for a scan at once; past it an open proceeds without one.")
     var maxScansInFlight = 64
 
+    @Option(
+        help:
+            "true: an allowed file is not scanned again until it is written (flushed on connect and disconnect); false: every open is scanned, as the sample does."
+    )
+    var verdictCache = true
+
     @Flag(
         name: .customLong("pass-descriptors"),
         help:
@@ -104,6 +110,7 @@ struct Minifltscan: ParsableCommand {
                 extensions: scanned,
                 timeout: .milliseconds(Int64(scanTimeout * 1000)),
                 maxInFlight: maxScansInFlight,
+                verdictCache: verdictCache,
                 passDescriptors: passDescriptors,
                 logger: logger
             )

@@ -48,6 +48,7 @@ final class ScannerFilter: Sendable {
         extensions: ScannedExtensions,
         timeout: Duration,
         maxInFlight: Int,
+        verdictCache: Bool,
         passDescriptors: Bool,
         logger: Logger
     ) throws(FilterError) {
@@ -58,6 +59,7 @@ final class ScannerFilter: Sendable {
         registration.postOperation = { event in binding.scanner.withLock { $0 }?.closedAfterWrite(event) }
         registration.deadline = timeout
         registration.maxInFlight = maxInFlight
+        registration.cacheAllowed = verdictCache
         registration.answered = { event, verdict, reason in
             guard reason == .timedOut || reason == .full else { return }
             logger.warning(
