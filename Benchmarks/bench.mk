@@ -27,14 +27,16 @@ bench-build: setup build
 	$(CC) $(BENCH_CFLAGS) -o $(BENCH_BIN)/bench_opener Benchmarks/bench_opener.c
 	$(CC) $(BENCH_CFLAGS) -o $(BENCH_BIN)/bench_watch_client Benchmarks/bench_watch_client.c \
 		$$($(FLTLIB_PKG) --cflags --libs fltlib) -Wl,-rpath,$(FLTLIB_STAGE)/lib
+	$(CC) $(BENCH_CFLAGS) -o $(BENCH_BIN)/bench_scan_client Benchmarks/bench_scan_client.c \
+		$$($(FLTLIB_PKG) --cflags --libs fltlib) -Wl,-rpath,$(FLTLIB_STAGE)/lib
 
 bench: bench-build
 	python3 Benchmarks/bench.py --bin $(BENCH_BIN) --minifltd .build/release/minifltd \
 		--minifltctl .build/release/minifltctl --seconds $(BENCH_SECONDS) --out $(BENCH_BIN)/results.md
 	python3 Benchmarks/bench_watch.py --bin $(BENCH_BIN) --minifltd .build/release/minifltd \
-		--seconds $(BENCH_SECONDS) --out $(BENCH_BIN)/results.md
+		--minifltscan .build/release/minifltscan --seconds $(BENCH_SECONDS) --out $(BENCH_BIN)/results.md
 
 # Only the watched-opens section (Benchmarks/bench_watch.py).
 bench-watch: bench-build
 	python3 Benchmarks/bench_watch.py --bin $(BENCH_BIN) --minifltd .build/release/minifltd \
-		--seconds $(BENCH_SECONDS) --out $(BENCH_BIN)/results-watch.md
+		--minifltscan .build/release/minifltscan --seconds $(BENCH_SECONDS) --out $(BENCH_BIN)/results-watch.md

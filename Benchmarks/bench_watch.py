@@ -9,11 +9,14 @@ Opens of a watched file, timed by bench_opener.c, for:
   - minifltd --watch with its default options but --verdict-cache false (so that every open is asked) and a C
     client through libfltlib (bench_watch_client.c, one thread answering at once); again at --log-level warning;
   - a client with 4 threads that each take 1 ms per verdict: 4 processes opening at once against 1;
-  - a cached open (the default options: the file was allowed once) against an unwatched one.
+  - a cached open (the default options: the file was allowed once) against an unwatched one;
+  - minifltscan --pass-descriptors --verdict-cache false with a C client (bench_scan_client.c) that scans the
+    file's first 1,024 bytes copied into SCANNER_NOTIFICATION ("copy") against one that reads them with pread
+    through the descriptor that comes with the message ("fd"), for a 100-byte and a 64 KiB file.
 Then the verdict-latency histogram of the minifltd row. One pass with every process pinned to CPU 0, one
 unpinned. Appends one markdown section to --out and prints it.
 
-Usage: bench_watch.py --bin DIR --minifltd PATH --seconds S --out FILE
+Usage: bench_watch.py --bin DIR --minifltd PATH [--minifltscan PATH] --seconds S --out FILE
 """
 import argparse
 import os
@@ -23,6 +26,9 @@ import tempfile
 import time
 
 PORT = "\\MiniFltBenchWatch"
+SCAN_PORT = "\\MiniFltBenchScan"
+SCAN_FILES = [("100 B", 100), ("64 KiB", 65536)]
+SCAN_MODES = ["copy", "fd"]
 BUCKETS = ["<= 50 us", "<= 100 us", "<= 500 us", "<= 1 ms", "<= 10 ms", "> 10 ms"]
 
 
@@ -73,14 +79,47 @@ def opener(binary, prefix, path, seconds, processes=1):
 
 def minifltd_with_client(processes, args, prefix, directory, options, threads=1, delay_us=0):
     processes.start(prefix + [args.minifltd, "--port", PORT, "--watch", directory, "--log-target", "console"] + options)
-    deadline = time.time() + 10
-    while not listening(PORT):
-        if time.time() > deadline:
-            raise RuntimeError("minifltd did not listen")
-        time.sleep(0.05)
+    wait_listening(PORT, "minifltd")
     client = os.path.join(args.bin, "bench_watch_client")
     processes.start(prefix + [client, PORT, str(threads), str(delay_us)], ready="line")
     time.sleep(0.3)  # the connect routine registers the client
+
+
+def wait_listening(name, what):
+    deadline = time.time() + 10
+    while not listening(name):
+        if time.time() > deadline:
+            raise RuntimeError(f"{what} did not listen")
+        time.sleep(0.05)
+
+
+def scanner_rows(args, prefix, base, open_bin):
+    """minifltscan with a client scanning the copied bytes against one reading through the descriptor."""
+    rows = {}
+    directory = os.path.join(base, "scanned")
+    os.mkdir(directory)
+    for label, size in SCAN_FILES:
+        with open(os.path.join(directory, f"{size}.txt"), "w") as file:
+            file.write(("clean text " * (size // 11 + 1))[:size])
+    processes = Processes()
+    try:
+        for label, size in SCAN_FILES:
+            for mode in SCAN_MODES:
+                processes.start(
+                    prefix
+                    + [args.minifltscan, "--port", SCAN_PORT, "--watch", directory, "--verdict-cache", "false"]
+                    + ["--pass-descriptors"]
+                )
+                wait_listening(SCAN_PORT, "minifltscan")
+                processes.start(prefix + [os.path.join(args.bin, "bench_scan_client"), SCAN_PORT, mode], ready="line")
+                time.sleep(0.3)  # the connect routine registers the client
+                rows[f"scanner {mode}, {label}"] = opener(
+                    open_bin, prefix, os.path.join(directory, f"{size}.txt"), args.seconds
+                )
+                processes.stop()
+    finally:
+        processes.stop()
+    return rows
 
 
 def one_pass(args, pinned):
@@ -113,6 +152,9 @@ def one_pass(args, pinned):
             minifltd_with_client(processes, args, prefix, watched, [])
             opener(open_bin, prefix, os.path.join(watched, "file"), 0.2)  # the first open is asked, then cached
             rows["cached"] = opener(open_bin, prefix, os.path.join(watched, "file"), args.seconds)
+            processes.stop()
+            if args.minifltscan:
+                rows.update(scanner_rows(args, prefix, base, open_bin))
         finally:
             processes.stop()
     return rows
@@ -141,6 +183,21 @@ def report(passes):
             + ", ".join(f"{bucket}: {count}" for bucket, count in zip(BUCKETS, rows["minifltd"]["hist"])),
             "",
         ]
+        if "scanner copy, 100 B" in rows:
+            lines += [
+                "minifltscan --pass-descriptors, every open scanned: the client scans the first 1,024 bytes copied "
+                "into the message (copy) or read through the passed descriptor (fd)",
+                "",
+                "| file | copy p50 us | fd p50 us | copy opens/s | fd opens/s | fd opens/s vs copy |",
+                "|---|---|---|---|---|---|",
+            ]
+            for label, _ in SCAN_FILES:
+                copy, fd = rows[f"scanner copy, {label}"], rows[f"scanner fd, {label}"]
+                lines.append(
+                    f"| {label} | {copy['p50']:.1f} | {fd['p50']:.1f} | {copy['rate']:.0f} | {fd['rate']:.0f} | "
+                    f"{fd['rate'] / copy['rate']:.2f}x |"
+                )
+            lines.append("")
     return "\n".join(lines)
 
 
@@ -148,6 +205,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--bin", required=True)
     parser.add_argument("--minifltd", required=True)
+    parser.add_argument("--minifltscan", default=None)
     parser.add_argument("--seconds", type=float, default=1.0)
     parser.add_argument("--out", required=True)
     args = parser.parse_args()

@@ -24,7 +24,9 @@ struct Minifltscan: ParsableCommand {
             Serves \\ScannerPort (one connection, the default permission descriptor). Each open of a watched file \
             with a scanned extension sends the file's first 1,024 bytes to the client as SCANNER_NOTIFICATION; \
             a SCANNER_REPLY with SafeToOpen 0 fails the open with EPERM. A file written and closed is scanned \
-            again, and its next opens are denied if that scan finds it unsafe. Without a client, opens proceed.
+            again, and its next opens are denied if that scan finds it unsafe. Without a client, opens proceed. \
+            With --pass-descriptors, a client that connected with FLT_PORT_FLAG_DESCRIPTORS gets the file's \
+            descriptor and an 8-byte notification (BytesToScan 0) instead, and reads the file itself.
             Exit status: 0 after SIGTERM or SIGINT; 1 when the port or the watch cannot be set up (the message \
             says why); 64 for a usage error.
             """,
@@ -61,6 +63,19 @@ struct Minifltscan: ParsableCommand {
     @Option(help: "Opens waiting for a scan at once; past it an open proceeds without one.")
     var maxScansInFlight = 64
 
+    @Option(
+        help:
+            "true: an allowed file is not scanned again until it is written (flushed on connect and disconnect); false: every open is scanned, as the sample does."
+    )
+    var verdictCache = true
+
+    @Flag(
+        name: .customLong("pass-descriptors"),
+        help:
+            "To a client that connected with FLT_PORT_FLAG_DESCRIPTORS, send the opened file's descriptor with a SCANNER_NOTIFICATION of BytesToScan 0 instead of copying its first 1,024 bytes (docs/protocol.md sections 8 and 12)."
+    )
+    var passDescriptors = false
+
     @Option(help: "trace, debug, info, notice, warning, error or critical.")
     var logLevel: String = "info"
 
@@ -95,6 +110,8 @@ struct Minifltscan: ParsableCommand {
                 extensions: scanned,
                 timeout: .milliseconds(Int64(scanTimeout * 1000)),
                 maxInFlight: maxScansInFlight,
+                verdictCache: verdictCache,
+                passDescriptors: passDescriptors,
                 logger: logger
             )
             try scanner.start()

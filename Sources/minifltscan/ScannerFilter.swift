@@ -18,6 +18,11 @@ import Glibc
 /// closed after a write (FAN_CLOSE_WRITE, where the sample rescans at cleanup) is scanned again, and when
 /// that finds it unsafe its next opens are denied (``UnsafeFiles``).
 ///
+/// With `passDescriptors`, a client that connected with `FLT_PORT_FLAG_DESCRIPTORS` gets no copy: the
+/// notification is its 8-byte header with BytesToScan 0, and a duplicate of the event's descriptor comes
+/// with it, through which the client reads what it wants (docs/protocol.md section 8, "The scanner"). A
+/// client without the flag gets exactly the sample's notification.
+///
 /// As in the sample, everything else lets the open proceed: no client connected, an empty or unreadable
 /// file, a failed send, a reply that is not one byte, no reply within the deadline. The client's own
 /// opens are not scanned (the sample's trusted process). The client's sends and the library's answers
@@ -29,6 +34,7 @@ final class ScannerFilter: Sendable {
     /// The one client (the port admits one connection, as the sample's).
     private let client = StateLock<ClientPort?>(nil)
     private let rescanTimeout: Duration
+    private let passDescriptors: Bool
     private let logger: Logger
     private let binding: Binding
 
@@ -42,6 +48,8 @@ final class ScannerFilter: Sendable {
         extensions: ScannedExtensions,
         timeout: Duration,
         maxInFlight: Int,
+        verdictCache: Bool,
+        passDescriptors: Bool,
         logger: Logger
     ) throws(FilterError) {
         let binding = Binding()
@@ -51,6 +59,7 @@ final class ScannerFilter: Sendable {
         registration.postOperation = { event in binding.scanner.withLock { $0 }?.closedAfterWrite(event) }
         registration.deadline = timeout
         registration.maxInFlight = maxInFlight
+        registration.cacheAllowed = verdictCache
         registration.answered = { event, verdict, reason in
             guard reason == .timedOut || reason == .full else { return }
             logger.warning(
@@ -60,6 +69,7 @@ final class ScannerFilter: Sendable {
         filter = try MiniFilter(registration)
         self.extensions = extensions
         self.rescanTimeout = timeout
+        self.passDescriptors = passDescriptors
         self.logger = logger
         self.binding = binding
     }
@@ -105,15 +115,16 @@ final class ScannerFilter: Sendable {
             answer(event, .allow)
             return
         }
-        guard let contents = ScannerFilter.beginning(of: event.descriptor), !contents.isEmpty else {
+        guard let (message, descriptors) = scanRequest(for: event.descriptor, to: port) else {
             answer(event, .allow)
             return
         }
         port.send(
-            ScannerMessages.notification(contents[...]),
+            message,
+            descriptors: descriptors,
             replyCapacity: ScannerMessages.replySize,
             timeout: event.timeRemaining
-        ) { [self] result in
+        ) { [self] result, _ in
             let safe = ScannerFilter.safeToOpen(result)
             guard filter.reply(to: event, safe == false ? .deny : .allow) else { return }
             if safe == false {
@@ -131,17 +142,18 @@ final class ScannerFilter: Sendable {
         guard extensions.matches(event.path), let (file, changed) = UnsafeFiles.identify(event.descriptor) else {
             return
         }
-        guard let port = client.withLock({ $0 }), let contents = ScannerFilter.beginning(of: event.descriptor),
-            !contents.isEmpty
+        guard let port = client.withLock({ $0 }),
+            let (message, descriptors) = scanRequest(for: event.descriptor, to: port)
         else {
             // Nothing to scan, or nobody to scan it: the file is not known to be unsafe any more.
             return unsafeFiles.record(file, changed: changed, unsafe: false)
         }
         port.send(
-            ScannerMessages.notification(contents[...]),
+            message,
+            descriptors: descriptors,
             replyCapacity: ScannerMessages.replySize,
             timeout: rescanTimeout
-        ) { [self] result in
+        ) { [self] result, _ in
             let unsafe = ScannerFilter.safeToOpen(result) == false
             unsafeFiles.record(file, changed: changed, unsafe: unsafe)
             if unsafe {
@@ -159,6 +171,21 @@ final class ScannerFilter: Sendable {
     }
 
     private func answer(_ event: FileEvent, _ verdict: FilterVerdict) { _ = filter.reply(to: event, verdict) }
+
+    /// What to send `port` for the file open at `descriptor`; nil when there is nothing to scan (an empty file,
+    /// or one that cannot be read). An opted-in client gets the descriptor and no copy; when it cannot be
+    /// duplicated (EMFILE), it gets the copy instead, which every client can read.
+    private func scanRequest(for descriptor: Int32, to port: ClientPort) -> ([UInt8], PassedDescriptors?)? {
+        if passDescriptors, port.acceptsDescriptors {
+            var status = stat()
+            guard fstat(descriptor, &status) == 0, status.st_size > 0 else { return nil }
+            if let attached = PassedDescriptors.duplicating([descriptor]) {
+                return (ScannerMessages.descriptorNotification, attached)
+            }
+        }
+        guard let contents = ScannerFilter.beginning(of: descriptor), !contents.isEmpty else { return nil }
+        return (ScannerMessages.notification(contents[...]), nil)
+    }
 
     /// Up to the first 1,024 bytes of the file (the event's descriptor, whose reads raise no events); nil
     /// when it cannot be read.

@@ -20,6 +20,14 @@ enum ScannerMessages {
         return message
     }
 
+    /// sizeof the notification's header (BytesToScan and Reserved): the whole notification sent, with the file's
+    /// descriptor, to a client that asked for descriptors when minifltscan runs with `--pass-descriptors`.
+    static let headerSize = 8
+
+    /// The notification of a scan through the descriptor: BytesToScan 0, no Contents; the client reads the file
+    /// through the descriptor that comes with it (docs/protocol.md section 8, "The scanner").
+    static let descriptorNotification = [UInt8](repeating: 0, count: headerSize)
+
     /// SafeToOpen from a reply: nil when the reply is not one byte (the client sent no verdict).
     static func safeToOpen(_ reply: [UInt8]) -> Bool? {
         reply.count == replySize ? reply[0] != 0 : nil

@@ -61,6 +61,44 @@ struct ScannerTests {
         #expect(afterwards.status == 0, "the client left: opens proceed (\(afterwards.standardError))")
     }
 
+    @Test(
+        "--pass-descriptors: a client with FLT_PORT_FLAG_DESCRIPTORS scans through the descriptor (BytesToScan 0): \"foul\" denied, clean allowed; a client without the flag gets the 1,024 bytes as before; the scanner's descriptor count returns to where it was"
+    )
+    func scansThroughTheDescriptor() throws {
+        let folder = try FileOpenTests.Folder()
+        defer { folder.remove() }
+        let scanner = try Scanner(watching: folder.url.path, ["--pass-descriptors"])
+        defer { #expect(scanner.child.stop(SIGTERM) == 0, "\(scanner.output)") }
+        let pid = scanner.child.process.processIdentifier
+        let descriptors = { (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").count) ?? -1 }
+        var before = -1
+        // The copy first: the scanner's first client makes its lazily opened descriptors (the port's and
+        // Dispatch's), so the count is taken after it, and every client after it must leave it unchanged.
+        let clients = [
+            ([], "with the copied bytes"), (["--descriptors"], "through the descriptor"), ([], "with the copies again"),
+        ]
+        for (index, (arguments, what)) in clients.enumerated() {
+            let result = try runProgram(
+                try FltLibPrograms.path("flt_scan"),
+                arguments + ["--port", scanner.port, folder.url.path]
+            )
+            #expect(result.status == 0, "\(what): \(result.standardOutput)\(result.standardError)\n\(scanner.output)")
+            #expect(result.standardOutput.hasSuffix("0 failed\n"), "\(what): \(result.standardOutput)")
+            let disconnects = { scanner.output.components(separatedBy: "scanner client disconnected").count - 1 }
+            #expect(eventually { disconnects() == index + 1 }, "\(what): \(scanner.output)")
+            if before < 0 {
+                before = descriptors()
+                #expect(before > 0)
+            } else {
+                #expect(
+                    eventually { descriptors() == before },
+                    "\(what): \(descriptors()) descriptors open, \(before) before"
+                )
+            }
+        }
+        #expect(scanner.output.contains("foul.txt opened by pid"), "\(scanner.output)")
+    }
+
     @Test("the port admits one client: a second connect gets 0x800704D6, as the sample's max connections of 1")
     func oneClient() throws {
         let folder = try FileOpenTests.Folder()

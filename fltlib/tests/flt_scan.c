@@ -5,7 +5,11 @@
  * come from child processes (the scanner does not scan its client's own opens). Prints one line per check and
  * "N failed"; exits 1 if any failed.
  *
- *   flt_scan --port NAME DIR
+ * With --descriptors it connects with FLT_PORT_FLAG_DESCRIPTORS (minifltscan --pass-descriptors): each
+ * notification has BytesToScan 0 and carries the opened file's descriptor, taken with
+ * FilterGetMessageDescriptors and read with pread (docs/protocol.md section 8, "The scanner").
+ *
+ *   flt_scan [--descriptors] --port NAME DIR
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -51,6 +55,9 @@ static const char *folder;
 static volatile LONG failures;
 static volatile LONG scanned;
 static volatile LONG found_foul;
+static int use_descriptors;
+/* Set before main closes the port: a reply to the last rescan (asynchronous) may then fail, and that is fine. */
+static volatile LONG closing;
 
 static void expect(const char *what, int condition) {
     printf("%s %s\n", condition ? "ok  " : "FAIL", what);
@@ -83,7 +90,25 @@ static DWORD WINAPI worker(LPVOID context) {
             expect("a notification of at most 1,024 bytes with a 1-byte reply length", 0);
             count = count > CONTENTS_SIZE ? CONTENTS_SIZE : count;
         }
-        int foul = contains_foul(request->notification.Contents, count);
+        int foul;
+        if (use_descriptors) {
+            /* The file itself: its first 1,024 bytes, read through the descriptor that came with the message. */
+            int fd = -1;
+            DWORD carried = 0;
+            HRESULT taken = FilterGetMessageDescriptors(port, request->header.MessageId, &fd, 1, &carried);
+            if (FAILED(taken) || carried != 1 || count != 0) {
+                expect("a notification of BytesToScan 0 with one descriptor", 0);
+                if (SUCCEEDED(taken) && carried == 1) close(fd);
+                fd = -1;
+            }
+            UCHAR contents[CONTENTS_SIZE];
+            ssize_t got = fd >= 0 ? pread(fd, contents, sizeof contents, 0) : -1;
+            if (fd >= 0 && got < 0) expect("pread through the passed descriptor", 0);
+            if (fd >= 0) close(fd);
+            foul = got > 0 && contains_foul(contents, (ULONG)got);
+        } else {
+            foul = contains_foul(request->notification.Contents, count);
+        }
         __atomic_add_fetch(&scanned, 1, __ATOMIC_RELAXED);
         if (foul) __atomic_add_fetch(&found_foul, 1, __ATOMIC_RELAXED);
         ANSWER answer;
@@ -92,7 +117,7 @@ static DWORD WINAPI worker(LPVOID context) {
         answer.verdict.SafeToOpen = !foul;
         /* The struct's tail padding would count against the 1-byte ReplyLength: send the header and the byte. */
         HRESULT hr = FilterReplyMessage(port, &answer.header, sizeof answer.header + sizeof answer.verdict);
-        if (FAILED(hr)) expect("FilterReplyMessage", 0);
+        if (FAILED(hr) && !__atomic_load_n(&closing, __ATOMIC_RELAXED)) expect("FilterReplyMessage", 0);
         memset(&request->overlapped, 0, sizeof request->overlapped);
         hr = FilterGetMessage(port, &request->header, FIELD_OFFSET(REQUEST, overlapped), &request->overlapped);
         if (hr != HRESULT_FROM_WIN32(ERROR_IO_PENDING)) return 0;
@@ -142,18 +167,20 @@ static void write_in_child(const char *name, const char *text) {
 int main(int argc, char **argv) {
     wchar_t name[256] = L"\\ScannerPort";
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) mbstowcs(name, argv[++i], ARRAYSIZE(name) - 1);
+        if (strcmp(argv[i], "--descriptors") == 0) use_descriptors = 1;
+        else if (strcmp(argv[i], "--port") == 0 && i + 1 < argc) mbstowcs(name, argv[++i], ARRAYSIZE(name) - 1);
         else folder = argv[i];
     }
     if (folder == NULL) {
-        fprintf(stderr, "usage: flt_scan [--port NAME] DIR\n");
+        fprintf(stderr, "usage: flt_scan [--descriptors] [--port NAME] DIR\n");
         return 2;
     }
     /* Written before the connect: the client's own opens are not scanned, but the test's folder is fresh. */
     write_file("clean.txt", "nothing to see here\n");
     write_file("foul.txt", "this text is foul\n");
     write_file("foul.dat", "foul, but not a scanned extension\n");
-    HRESULT hr = FilterConnectCommunicationPort(name, 0, NULL, 0, NULL, &port);
+    HRESULT hr = FilterConnectCommunicationPort(name, use_descriptors ? FLT_PORT_FLAG_DESCRIPTORS : 0, NULL, 0, NULL,
+                                                &port);
     if (FAILED(hr)) {
         fprintf(stderr, "FilterConnectCommunicationPort failed (HRESULT = 0x%x)\n%s\n", (unsigned)hr,
                 FilterGetLastErrorText());
@@ -187,6 +214,7 @@ int main(int argc, char **argv) {
     write_in_child("later.txt", "clean this time\n");
     expect("a clean file of the same name opens", open_errno_in_child("later.txt") == 0);
     printf("%ld scanned, %ld foul\n", (long)scanned, (long)found_foul);
+    __atomic_store_n(&closing, 1, __ATOMIC_RELAXED);
     expect("CloseHandle on the port handle", CloseHandle(port));
     Sleep(50);
     expect("CloseHandle on the completion port", CloseHandle(completion));
