@@ -138,7 +138,8 @@ struct FilterTests {
         process.waitUntilExit()
         #expect(process.terminationStatus == 0)
         #expect(collector.count == 0)
-        #expect(filter.statistics.snapshot.exempt >= 2)
+        // The open is answered before it is counted (nothing waits for bookkeeping), so the count may trail.
+        #expect(eventually { filter.statistics.snapshot.exempt >= 2 })
     }
 
     @Test("an allowed file is not asked about again until it is written; a flush asks again")
