@@ -109,7 +109,12 @@ struct TargetTests {
         filter.stop()
     }
 
-    @Test("a watched tree of 100,000 files, with directories made, renamed and removed while opens go on")
+    @Test(
+        "a watched tree of 100,000 files, with directories made, renamed and removed while opens go on",
+        // The collector holds 4,000 events' descriptors, and with that many open Foundation's Process.run reads
+        // past the end of its /proc/self/fd listing (findMaximumOpenFromProcSelfFD), which AddressSanitizer stops.
+        .disabled(if: ProcessInfo.processInfo.environment["MINIFLT_SANITIZER"] == "address", "not under ASan")
+    )
     func largeTree() throws {
         let folder = try TestFolder()
         defer { folder.remove() }
