@@ -18,6 +18,23 @@ struct FltLibTests {
         try runProgram(try FltLibPrograms.path(program), arguments, environment: environment)
     }
 
+    /// A root listener in Python at `port` that accepts one client as `c` and runs `serving` (the modules
+    /// os, socket, struct, sys and tempfile imported); it is listening when this returns.
+    static func fakeServer(port: String, serving: String) throws -> ChildProcess {
+        let script = """
+            import os, socket, struct, sys, tempfile
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.bind(b"\\0" + sys.argv[1].lower().encode())
+            s.listen(1)
+            print("ready", flush=True)
+            c, _ = s.accept()
+
+            """ + serving
+        let server = try ChildProcess("/usr/bin/python3", ["-c", script, port], mergeStandardOutput: true)
+        #expect(eventually { isListening("@" + port.lowercased()) })
+        return server
+    }
+
     @Test("hello: FilterSendMessage of a USER_TO_FLT prints Hello, User, and the daemon reads the UTF-32 text")
     func hello() throws {
         let daemon = try Daemon()
@@ -218,22 +235,17 @@ struct FltLibTests {
     func garbageFromServer() throws {
         let port = Binaries.uniquePortName("garbage")
         // A root listener that answers CONNECT, then writes a frame with an unknown type.
-        let script = """
-            import socket, struct, sys
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.bind(b"\\0" + sys.argv[1].lower().encode())
-            s.listen(1)
-            print("ready", flush=True)
-            c, _ = s.accept()
-            c.recv(64)
-            c.sendall(struct.pack("<IHHQI", 4, 2, 0, 0, 0))
-            c.recv(8192)
-            c.sendall(struct.pack("<IHHQI", 4, 99, 0, 1, 0))
-            c.recv(8192)
-            """
-        let server = try ChildProcess("/usr/bin/python3", ["-c", script, port], mergeStandardOutput: true)
+        let server = try Self.fakeServer(
+            port: port,
+            serving: """
+                c.recv(64)
+                c.sendall(struct.pack("<IHHQI", 4, 2, 0, 0, 0))
+                c.recv(8192)
+                c.sendall(struct.pack("<IHHQI", 4, 99, 0, 1, 0))
+                c.recv(8192)
+                """
+        )
         defer { _ = server.stop(SIGKILL) }
-        #expect(eventually { isListening("@" + port.lowercased()) })
         let result = try Self.run("flt_send", ["--port", port, "Hello"])
         #expect(result.status == 1)
         #expect(
@@ -266,30 +278,25 @@ struct FltLibTests {
         let port = Binaries.uniquePortName("fdserver")
         // A root listener that sends MESSAGE with a file's descriptor, checks the REPLY brings one back that
         // reads the same, then sends a MESSAGE that announces 2 descriptors and passes 1.
-        let script = """
-            import os, socket, struct, sys, tempfile
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.bind(b"\\0" + sys.argv[1].lower().encode())
-            s.listen(1)
-            print("ready", flush=True)
-            c, _ = s.accept()
-            connect = c.recv(64)
-            assert struct.unpack("<I", connect[20:24])[0] == 0x100, connect
-            c.sendall(struct.pack("<IHHQI", 4, 2, 0, 0, 0))
-            f = tempfile.TemporaryFile(); f.write(b"from the filter"); f.flush()
-            rights = lambda fds: [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i" * len(fds), *fds))]
-            c.sendmsg([struct.pack("<IHHQI", 8, 5, 1, 7, 4) + b"abcd"], rights([f.fileno()]))
-            data, anc, flags, _ = c.recvmsg(64, socket.CMSG_SPACE(16))
-            kind, fl, ident = struct.unpack("<IHHQ", data[:16])[1:]
-            fds = [struct.unpack("i", raw[:4])[0] for _, _, raw in anc]
-            print("reply", kind, fl, ident, len(fds), os.pread(fds[0], 4, 0).decode() if fds else "-", flush=True)
-            c.sendall(struct.pack("<IHHQI", 4, 7, 0, 7, 0))
-            c.sendmsg([struct.pack("<IHHQI", 8, 5, 2, 8, 4) + b"abcd"], rights([f.fileno()]))
-            c.recv(64)
-            """
-        let server = try ChildProcess("/usr/bin/python3", ["-c", script, port], mergeStandardOutput: true)
+        let server = try Self.fakeServer(
+            port: port,
+            serving: """
+                connect = c.recv(64)
+                assert struct.unpack("<I", connect[20:24])[0] == 0x100, connect
+                c.sendall(struct.pack("<IHHQI", 4, 2, 0, 0, 0))
+                f = tempfile.TemporaryFile(); f.write(b"from the filter"); f.flush()
+                rights = lambda fds: [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i" * len(fds), *fds))]
+                c.sendmsg([struct.pack("<IHHQI", 8, 5, 1, 7, 4) + b"abcd"], rights([f.fileno()]))
+                data, anc, flags, _ = c.recvmsg(64, socket.CMSG_SPACE(16))
+                kind, fl, ident = struct.unpack("<IHHQ", data[:16])[1:]
+                fds = [struct.unpack("i", raw[:4])[0] for _, _, raw in anc]
+                print("reply", kind, fl, ident, len(fds), os.pread(fds[0], 4, 0).decode() if fds else "-", flush=True)
+                c.sendall(struct.pack("<IHHQI", 4, 7, 0, 7, 0))
+                c.sendmsg([struct.pack("<IHHQI", 8, 5, 2, 8, 4) + b"abcd"], rights([f.fileno()]))
+                c.recv(64)
+                """
+        )
         defer { _ = server.stop(SIGKILL) }
-        #expect(eventually { isListening("@" + port.lowercased()) })
         let result = try Self.run("flt_descriptors", ["get", "--port", port])
         #expect(result.standardOutput.contains("read from the filter\n"), "\(result.standardOutput)")
         #expect(result.standardOutput.contains("get ended 0x80070006"), "\(result.standardOutput)")
