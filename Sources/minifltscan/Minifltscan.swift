@@ -8,6 +8,7 @@ import MiniFltPermissions
 import MiniFltPosix
 import MiniFltServer
 import MiniFltWire
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -160,15 +161,20 @@ struct Minifltscan: ParsableCommand {
             _ = queue.flush(timeout: .seconds(1))
             Glibc.exit(0)
         }
-        var sources: [any DispatchSourceSignal] = []
-        for number in [SIGTERM, SIGINT] {
-            signal(number, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: number, queue: .main)
-            source.setEventHandler(handler: stop)
-            source.resume()
-            sources.append(source)
+        // One pipe and a thread, as minifltd's signals (MiniFltPosix's SignalPipe): under AddressSanitizer a
+        // Dispatch signal source's sigsuspend overflowed libdispatch's signal mask. A second signal while
+        // stopping exits at once with 1.
+        let stopping = Atomic<Bool>(false)
+        do {
+            try SignalPipe.start([SIGTERM, SIGINT]) { _ in
+                if stopping.exchange(true, ordering: .relaxed) { Glibc.exit(1) }
+                stop()
+            }
+        } catch {
+            scanner.stop()
+            Minifltscan.fail("cannot catch signals: \(error)", queue: queue)
         }
-        withExtendedLifetime(sources) { dispatchMain() }
+        dispatchMain()
     }
 
     private static func fail(_ message: String, queue: LogQueue) -> Never {
