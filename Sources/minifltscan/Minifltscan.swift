@@ -7,6 +7,7 @@ import MiniFltLogging
 import MiniFltPermissions
 import MiniFltPosix
 import MiniFltServer
+import MiniFltSystemd
 import MiniFltWire
 import Synchronization
 
@@ -27,11 +28,13 @@ struct Minifltscan: ParsableCommand {
             a SCANNER_REPLY with SafeToOpen 0 fails the open with EPERM. A file written and closed is scanned \
             again, and its next opens are denied if that scan finds it unsafe. Without a client, opens proceed. \
             With --pass-descriptors, a client that connected with FLT_PORT_FLAG_DESCRIPTORS gets the file's \
-            descriptor and an 8-byte notification (BytesToScan 0) instead, and reads the file itself.
-            Exit status: 0 after SIGTERM or SIGINT; 1 when the port or the watch cannot be set up (the message \
-            says why); 64 for a usage error.
+            descriptor and an 8-byte notification (BytesToScan 0) instead, and reads the file itself. \
+            Under systemd (minifltscan.service) it takes its listening socket from socket activation and reports \
+            readiness (Type=notify).
+            Exit status: 0 after SIGTERM or SIGINT; 1 when the port, the socket systemd passed or the watch cannot \
+            be set up (the message says why); 64 for a usage error.
             """,
-        version: "0.1.0"
+        version: ProductVersion.string
     )
 
     @Option(help: "The port name; it maps to the abstract address @<name in lowercase>.")
@@ -118,7 +121,10 @@ struct Minifltscan: ParsableCommand {
             try scanner.start()
         } catch {
             Minifltscan.fail(
-                error.errno == EPERM ? "watching needs CAP_SYS_ADMIN: run minifltscan as root" : "watching: \(error)",
+                error.errno == EPERM
+                    ? "fanotify refused to watch (EPERM): it needs CAP_SYS_ADMIN (run minifltscan as root), and a "
+                        + "system-call filter must let fanotify_init and fanotify_mark through, as minifltscan.service does"
+                    : "watching: \(error)",
                 queue: queue
             )
         }
@@ -134,11 +140,23 @@ struct Minifltscan: ParsableCommand {
             },
             message: nil
         )
+        // The default descriptor and one connection, as the sample's FltCreateCommunicationPort.
+        var configuration: ServerPortConfiguration
+        do {
+            configuration = ServerPortConfiguration(name: try PortName(port))
+            configuration.maxConnections = 1
+            // Under minifltscan.socket systemd listens: clients then see uid 0 as the server, which they check
+            // (docs/protocol.md section 1), although the service runs as a dynamic user.
+            if let descriptor = try ActivatedSocket.listeningDescriptor() {
+                configuration.listener = .inherited(descriptor: descriptor)
+                logger.info("using the socket systemd passed (fd \(descriptor))")
+            }
+        } catch {
+            scanner.stop()
+            Minifltscan.fail("socket activation: \(error)", queue: queue)
+        }
         let server: ServerPort
         do {
-            // The default descriptor and one connection, as the sample's FltCreateCommunicationPort.
-            var configuration = ServerPortConfiguration(name: try PortName(port))
-            configuration.maxConnections = 1
             server = try ServerPort(
                 configuration: configuration,
                 serverCookie: (),
@@ -150,10 +168,12 @@ struct Minifltscan: ParsableCommand {
             scanner.stop()
             Minifltscan.fail("\(error)", queue: queue)
         }
-        logger.info(
+        let scanning =
             "scanning opens of \(targets.map(\.description).joined(separator: ", ")) with extensions \(scanned) for clients of \(port)"
-        )
+        logger.info("\(scanning)")
+        Minifltscan.announceReady(status: scanning)
         let stop: @Sendable () -> Void = {
+            ServiceNotifier().stopping(status: "stopping: opens proceed unscanned")
             // The group first: every open still waiting proceeds and none waits on a client that is leaving.
             scanner.stop()
             _ = server.shutdown()
@@ -175,6 +195,14 @@ struct Minifltscan: ParsableCommand {
             Minifltscan.fail("cannot catch signals: \(error)", queue: queue)
         }
         dispatchMain()
+    }
+
+    /// READY=1 for Type=notify, sent again until systemd's socket takes it: ServiceNotifier never waits, and
+    /// its queue can be full while systemd itself waits on an open of a watched file.
+    private static func announceReady(status: String) {
+        let notifier = ServiceNotifier()
+        guard notifier.isEnabled, !notifier.ready(status: status) else { return }
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) { announceReady(status: status) }
     }
 
     private static func fail(_ message: String, queue: LogQueue) -> Never {
