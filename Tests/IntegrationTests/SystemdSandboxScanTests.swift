@@ -25,10 +25,7 @@ extension SystemdSandboxTests {
 
         #expect(sandbox.systemctl(["start", "minifltscan.socket"]).status == 0)
         #expect(eventually { isListening("@" + sandbox.scanPort.lowercased()) })
-        let show = { (property: String) in
-            sandbox.systemctl(["show", "-p", property, "--value", "minifltscan.service"]).standardOutput
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        let show = { (property: String) in sandbox.property(property, of: "minifltscan.service") }
         #expect(show("ActiveState") == "inactive", "socket-activated: nothing runs before a client connects")
 
         // The client runs in the sandbox's pid namespace, beside the service, as a scanner service would: from
@@ -56,15 +53,10 @@ extension SystemdSandboxTests {
         #expect(show("StatusText").hasPrefix("scanning opens of directory \(scanned.path)"), "\(show("StatusText"))")
 
         // CAP_SYS_ADMIN and nothing else, as a dynamic user (not root).
-        let pid = show("MainPID")
-        let status = sandbox.run(["cat", "/proc/\(pid)/status"]).standardOutput
-        let field = { (name: String) in
-            status.split(separator: "\n").first { $0.hasPrefix(name + ":") }?.split(separator: "\t").dropFirst()
-                .first.map(String.init) ?? ""
-        }
-        #expect(field("CapEff") == "0000000000200000", "\(status)")
-        #expect(field("CapBnd") == "0000000000200000", "\(status)")
-        #expect(field("Uid") != "0", "\(status)")
+        let (fields, status) = sandbox.mainProcessStatus(of: "minifltscan.service")
+        #expect(fields["CapEff"] == "0000000000200000", "\(status)")
+        #expect(fields["CapBnd"] == "0000000000200000", "\(status)")
+        #expect(fields["Uid"] != "0" && fields["Uid"] != nil, "\(status)")
         #expect(show("DynamicUser") == "yes")
 
         let entries = journal()

@@ -310,6 +310,24 @@ struct SystemdSandbox {
 
     func systemctl(_ arguments: [String]) -> ProcessResult { run(["systemctl"] + arguments) }
 
+    /// A property of `unit`, as `systemctl show` gives it.
+    func property(_ name: String, of unit: String) -> String {
+        systemctl(["show", "-p", name, "--value", unit]).standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The fields of /proc/PID/status of `unit`'s main process, read inside (`CapEff` to its hex mask, `Uid` to
+    /// the real uid, ...), and the whole text for a failure's message.
+    func mainProcessStatus(of unit: String) -> (fields: [String: String], text: String) {
+        let text = run(["cat", "/proc/\(property("MainPID", of: unit))/status"]).standardOutput
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "\t")
+            guard let name = parts.first, name.hasSuffix(":"), parts.count > 1 else { continue }
+            fields[String(name.dropLast())] = String(parts[1])
+        }
+        return (fields, text)
+    }
+
     /// SIGKILL to the sandbox's PID 1 ends every process in it; then the folder goes.
     func stop() {
         if systemdPID > 0 { kill(systemdPID, SIGKILL) }

@@ -229,7 +229,9 @@ struct SystemdTests {
         }
     }
 
-    @Test("the watching unit keeps every line of minifltd.service's [Service] but the ones fanotify needs changed")
+    @Test(
+        "the watching unit keeps every line of minifltd.service's [Service] but the ones fanotify needs changed, and minifltscan's every line of the watching unit's but its command, reload and watchdog"
+    )
     func watchUnitHardening() throws {
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("systemd")
