@@ -100,7 +100,12 @@ struct Minifltscan: ParsableCommand {
     }
 
     func run() throws {
-        let queue = LogQueue(label: "minifltscan", writer: ConsoleLogWriter())
+        // Under minifltscan.service, entries go to the journal with their priority (a warning stays a
+        // warning); elsewhere, one line each on stderr.
+        let writer: any LogWriter =
+            JournalStream.isStandardError
+            ? JournalLogWriter(identifier: "minifltscan", messageIDs: [:]) : ConsoleLogWriter()
+        let queue = LogQueue(label: "minifltscan", writer: writer)
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let logger = Logger(label: "minifltscan") { QueuedLogHandler(label: $0, queue: queue, level: level) }
         let targets =
@@ -128,15 +133,27 @@ struct Minifltscan: ParsableCommand {
                 queue: queue
             )
         }
+        let scanning =
+            "scanning opens of \(targets.map(\.description).joined(separator: ", ")) with extensions \(scanned) for clients of \(port)"
+        // `systemctl status` says whether anyone scans (STATUS=; nothing without a service manager). It is sent
+        // from the routine queue only, READY=1's too, so that the last one sent is the true one.
+        let notifier = ServiceNotifier()
+        let status: @Sendable () -> String = {
+            scanning
+                + (scanner.clientPID.map { "; client pid \($0) connected" } ?? "; no client: opens proceed unscanned")
+        }
+        let routineQueue = DispatchQueue(label: "minifltscan.routines")
         let routines = PortRoutines<Void, ClientPort>(
             connect: { client, _, _ in
                 scanner.connected(client)
                 logger.info("scanner client connected (pid \(client.peer.pid), uid \(client.peer.uid))")
+                notifier.status(status())
                 return .accept(client)
             },
             disconnect: { client in
                 scanner.disconnected(client)
                 logger.info("scanner client disconnected (pid \(client.peer.pid)); opens proceed unscanned")
+                notifier.status(status())
             },
             message: nil
         )
@@ -161,19 +178,17 @@ struct Minifltscan: ParsableCommand {
                 configuration: configuration,
                 serverCookie: (),
                 routines: routines,
-                routineQueue: DispatchQueue(label: "minifltscan.routines"),
+                routineQueue: routineQueue,
                 logger: logger
             )
         } catch {
             scanner.stop()
             Minifltscan.fail("\(error)", queue: queue)
         }
-        let scanning =
-            "scanning opens of \(targets.map(\.description).joined(separator: ", ")) with extensions \(scanned) for clients of \(port)"
         logger.info("\(scanning)")
-        Minifltscan.announceReady(status: scanning)
+        routineQueue.async { Minifltscan.announceReady(status: status, on: routineQueue) }
         let stop: @Sendable () -> Void = {
-            ServiceNotifier().stopping(status: "stopping: opens proceed unscanned")
+            notifier.stopping(status: "stopping: opens proceed unscanned")
             // The group first: every open still waiting proceeds and none waits on a client that is leaving.
             scanner.stop()
             _ = server.shutdown()
@@ -197,12 +212,12 @@ struct Minifltscan: ParsableCommand {
         dispatchMain()
     }
 
-    /// READY=1 for Type=notify, sent again until systemd's socket takes it: ServiceNotifier never waits, and
-    /// its queue can be full while systemd itself waits on an open of a watched file.
-    private static func announceReady(status: String) {
+    /// READY=1 for Type=notify, on `queue`, sent again until systemd's socket takes it: ServiceNotifier never
+    /// waits, and its queue can be full while systemd itself waits on an open of a watched file.
+    private static func announceReady(status: @escaping @Sendable () -> String, on queue: DispatchQueue) {
         let notifier = ServiceNotifier()
-        guard notifier.isEnabled, !notifier.ready(status: status) else { return }
-        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(100)) { announceReady(status: status) }
+        guard notifier.isEnabled, !notifier.ready(status: status()) else { return }
+        queue.asyncAfter(deadline: .now() + .milliseconds(100)) { announceReady(status: status, on: queue) }
     }
 
     private static func fail(_ message: String, queue: LogQueue) -> Never {
