@@ -10,7 +10,7 @@ extension SystemdSandboxTests {
     /// user's only capability, fanotify_init and fanotify_mark let through the system-call filter), and the
     /// client's verdicts must decide the opens.
     @Test(
-        "the scanner unit: a scanner-style client's connect starts it; a foul file is denied, a clean one opens, one written foul is denied after its close; CAP_SYS_ADMIN only, as a dynamic user"
+        "the scanner unit: a scanner-style client's connect starts it; a foul file is denied, a clean one opens, one written foul is denied after its close; CAP_SYS_ADMIN only, as a dynamic user; systemctl enable --now minifltscan starts it at once"
     )
     func scannerService() throws {
         let sandbox = try SystemdSandbox()
@@ -41,9 +41,12 @@ extension SystemdSandboxTests {
             at: URL(fileURLWithPath: library),
             to: libraries.appendingPathComponent("libfltlib.so.1")
         )
-        let scan = sandbox.run([
-            "env", "LD_LIBRARY_PATH=\(libraries.path)", client.path, "--port", sandbox.scanPort, scanned.path,
-        ])
+        let runClient = {
+            sandbox.run([
+                "env", "LD_LIBRARY_PATH=\(libraries.path)", client.path, "--port", sandbox.scanPort, scanned.path,
+            ])
+        }
+        let scan = runClient()
         let journal = {
             sandbox.run(["journalctl", "-u", "minifltscan.service", "--no-pager", "-o", "json"]).standardOutput
         }
@@ -81,6 +84,20 @@ extension SystemdSandboxTests {
         #expect(sandbox.systemctl(["stop", "minifltscan.service"]).status == 0)
         #expect(show("Result") == "success")
         #expect(journal().contains("stopped: opens asked"))
+
+        // The README's way: `systemctl enable --now minifltscan` enables the socket too (Also=) and starts the
+        // service at once. --runtime keeps the links in the sandbox's own /run; systemctl finds the units where
+        // the sandbox's systemd does.
+        #expect(sandbox.systemctl(["stop", "minifltscan.socket"]).status == 0)
+        let enable = sandbox.run([
+            "env", "SYSTEMD_UNIT_PATH=\(sandbox.folder.appendingPathComponent("units").path)", "systemctl", "enable",
+            "--runtime", "--now", "minifltscan",
+        ])
+        #expect(enable.status == 0, "\(enable.standardError)")
+        #expect(enable.standardError.contains("sockets.target.wants/minifltscan.socket"), "\(enable.standardError)")
+        #expect(show("ActiveState") == "active", "started by enable --now, before any client")
+        let again = runClient()
+        #expect(again.standardOutput.hasSuffix("0 failed\n"), "\(again.standardOutput)\(again.standardError)")
     }
 }
 
