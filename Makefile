@@ -14,8 +14,8 @@
 #   make run        set up, build and run minifltd in the foreground (as root)
 #   make deb        Debian packages in .build/deb/ (packaging/deb/build.sh); make deb-check installs them in a
 #                   clean bookworm root made by debootstrap and uses them there (Tests/Package/deb-check.sh)
-#   make install    install the binaries, libfltlib (fltUser.h, fltlib.pc), the systemd units and the journal
-#                   catalog under $(DESTDIR)$(PREFIX)
+#   make install    install the binaries (minifltd, minifltctl, minifltscan), libfltlib (fltUser.h, fltlib.pc),
+#                   the systemd units and the journal catalog under $(DESTDIR)$(PREFIX)
 #   make format     format the Swift sources (swift-format, .swift-format); make format-check is what CI runs
 #   make clean      remove build output
 
@@ -156,6 +156,7 @@ install: build install-fltlib install-man install-completions
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(UNITDIR) $(DESTDIR)$(CATALOGDIR) $(DESTDIR)$(DOCDIR)
 	install -m 0755 .build/release/minifltd $(DESTDIR)$(SBINDIR)/minifltd
 	install -m 0755 .build/release/minifltctl $(DESTDIR)$(BINDIR)/minifltctl
+	install -m 0755 .build/release/minifltscan $(DESTDIR)$(SBINDIR)/minifltscan
 	sed 's|@SBINDIR@|$(SBINDIR)|' systemd/minifltd.service > $(DESTDIR)$(UNITDIR)/minifltd.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/minifltd.service
 	install -m 0644 systemd/minifltd.socket $(DESTDIR)$(UNITDIR)/minifltd.socket
@@ -166,15 +167,18 @@ install: build install-fltlib install-man install-completions
 	sed 's|@SBINDIR@|$(SBINDIR)|' systemd/minifltd-watch.service > $(DESTDIR)$(UNITDIR)/minifltd-watch.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/minifltd-watch.service
 	install -m 0644 systemd/minifltd-watch.socket $(DESTDIR)$(UNITDIR)/minifltd-watch.socket
+	sed 's|@SBINDIR@|$(SBINDIR)|' systemd/minifltscan.service > $(DESTDIR)$(UNITDIR)/minifltscan.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/minifltscan.service
+	install -m 0644 systemd/minifltscan.socket $(DESTDIR)$(UNITDIR)/minifltscan.socket
 	install -m 0644 systemd/minifltd.catalog $(DESTDIR)$(CATALOGDIR)/minifltd.catalog
-	install -m 0644 README.md docs/protocol.md docs/minifltd.conf.example docs/minifltd-watch.conf.example LICENSE \
-		$(DESTDIR)$(DOCDIR)/
+	install -m 0644 README.md docs/protocol.md docs/minifltd.conf.example docs/minifltd-watch.conf.example \
+		docs/minifltscan.default.example LICENSE $(DESTDIR)$(DOCDIR)/
 	@if [ -z "$(DESTDIR)" ] && command -v journalctl >/dev/null; then journalctl --update-catalog || true; fi
 
 # Shell completions, written by the binaries themselves (swift-argument-parser).
 install-completions: build
 	install -d $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)
-	for tool in minifltd minifltctl; do \
+	for tool in minifltd minifltctl minifltscan; do \
 		.build/release/$$tool --generate-completion-script bash > $(DESTDIR)$(BASHCOMPDIR)/$$tool; \
 		.build/release/$$tool --generate-completion-script zsh > $(DESTDIR)$(ZSHCOMPDIR)/_$$tool; \
 		.build/release/$$tool --generate-completion-script fish > $(DESTDIR)$(FISHCOMPDIR)/$$tool.fish; \
@@ -186,16 +190,20 @@ install-man:
 	install -m 0644 man/minifltctl.1 $(DESTDIR)$(MANDIR)/man1/minifltctl.1
 	install -m 0644 man/fltlib.3 $(DESTDIR)$(MANDIR)/man3/fltlib.3
 	install -m 0644 man/minifltd.8 $(DESTDIR)$(MANDIR)/man8/minifltd.8
+	install -m 0644 man/minifltscan.8 $(DESTDIR)$(MANDIR)/man8/minifltscan.8
 	for call in $(FLTLIB_MAN_LINKS); do ln -sf fltlib.3 $(DESTDIR)$(MANDIR)/man3/$$call.3; done
 
 uninstall: uninstall-fltlib
-	rm -f $(DESTDIR)$(SBINDIR)/minifltd $(DESTDIR)$(BINDIR)/minifltctl $(DESTDIR)$(UNITDIR)/minifltd.service \
+	rm -f $(DESTDIR)$(SBINDIR)/minifltd $(DESTDIR)$(BINDIR)/minifltctl $(DESTDIR)$(SBINDIR)/minifltscan \
+		$(DESTDIR)$(UNITDIR)/minifltd.service \
 		$(DESTDIR)$(UNITDIR)/minifltd.socket $(DESTDIR)$(UNITDIR)/minifltd@.socket \
 		$(DESTDIR)$(UNITDIR)/minifltd@.service $(DESTDIR)$(UNITDIR)/minifltd-watch.service \
-		$(DESTDIR)$(UNITDIR)/minifltd-watch.socket $(DESTDIR)$(CATALOGDIR)/minifltd.catalog \
+		$(DESTDIR)$(UNITDIR)/minifltd-watch.socket $(DESTDIR)$(UNITDIR)/minifltscan.service \
+		$(DESTDIR)$(UNITDIR)/minifltscan.socket $(DESTDIR)$(CATALOGDIR)/minifltd.catalog \
 		$(DESTDIR)$(MANDIR)/man1/minifltctl.1 $(DESTDIR)$(MANDIR)/man3/fltlib.3 $(DESTDIR)$(MANDIR)/man8/minifltd.8 \
+		$(DESTDIR)$(MANDIR)/man8/minifltscan.8 \
 		$(foreach call,$(FLTLIB_MAN_LINKS),$(DESTDIR)$(MANDIR)/man3/$(call).3) \
-		$(foreach tool,minifltd minifltctl,$(DESTDIR)$(BASHCOMPDIR)/$(tool) $(DESTDIR)$(ZSHCOMPDIR)/_$(tool) \
+		$(foreach tool,minifltd minifltctl minifltscan,$(DESTDIR)$(BASHCOMPDIR)/$(tool) $(DESTDIR)$(ZSHCOMPDIR)/_$(tool) \
 			$(DESTDIR)$(FISHCOMPDIR)/$(tool).fish)
 	rm -rf $(DESTDIR)$(DOCDIR)
 
@@ -223,7 +231,7 @@ man-check: setup
 	done; \
 	stage=$$(mktemp -d); trap 'rm -rf "$$stage"' EXIT; \
 	$(MAKE) --no-print-directory -s install-man DESTDIR=$$stage PREFIX=/usr; \
-	for call in minifltd minifltctl $(FLTLIB_MAN_LINKS); do \
+	for call in minifltd minifltctl minifltscan $(FLTLIB_MAN_LINKS); do \
 		man -M $$stage/usr/share/man -w $$call >/dev/null || { echo "man $$call: no page once installed"; exit 1; }; \
 	done; echo "man pages: no warnings; every page found once installed"
 

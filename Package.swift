@@ -88,6 +88,7 @@ let package = Package(
             name: "minifltscan",
             dependencies: [
                 "MiniFltServer", "MiniFltWire", "MiniFltPosix", "MiniFltLogging", "MiniFltFilter", "MiniFltPermissions",
+                "MiniFltSystemd",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

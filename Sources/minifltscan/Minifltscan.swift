@@ -7,6 +7,7 @@ import MiniFltLogging
 import MiniFltPermissions
 import MiniFltPosix
 import MiniFltServer
+import MiniFltSystemd
 import MiniFltWire
 import Synchronization
 
@@ -27,11 +28,13 @@ struct Minifltscan: ParsableCommand {
             a SCANNER_REPLY with SafeToOpen 0 fails the open with EPERM. A file written and closed is scanned \
             again, and its next opens are denied if that scan finds it unsafe. Without a client, opens proceed. \
             With --pass-descriptors, a client that connected with FLT_PORT_FLAG_DESCRIPTORS gets the file's \
-            descriptor and an 8-byte notification (BytesToScan 0) instead, and reads the file itself.
-            Exit status: 0 after SIGTERM or SIGINT; 1 when the port or the watch cannot be set up (the message \
-            says why); 64 for a usage error.
+            descriptor and an 8-byte notification (BytesToScan 0) instead, and reads the file itself. \
+            Under systemd (minifltscan.service) it takes its listening socket from socket activation and reports \
+            readiness (Type=notify).
+            Exit status: 0 after SIGTERM or SIGINT; 1 when the port, the socket systemd passed or the watch cannot \
+            be set up (the message says why); 64 for a usage error.
             """,
-        version: "0.1.0"
+        version: ProductVersion.string
     )
 
     @Option(help: "The port name; it maps to the abstract address @<name in lowercase>.")
@@ -97,7 +100,12 @@ struct Minifltscan: ParsableCommand {
     }
 
     func run() throws {
-        let queue = LogQueue(label: "minifltscan", writer: ConsoleLogWriter())
+        // Under minifltscan.service, entries go to the journal with their priority (a warning stays a
+        // warning); elsewhere, one line each on stderr.
+        let writer: any LogWriter =
+            JournalStream.isStandardError
+            ? JournalLogWriter(identifier: "minifltscan", messageIDs: [:]) : ConsoleLogWriter()
+        let queue = LogQueue(label: "minifltscan", writer: writer)
         let level = Logger.Level(rawValue: logLevel) ?? .info
         let logger = Logger(label: "minifltscan") { QueuedLogHandler(label: $0, queue: queue, level: level) }
         let targets =
@@ -118,42 +126,69 @@ struct Minifltscan: ParsableCommand {
             try scanner.start()
         } catch {
             Minifltscan.fail(
-                error.errno == EPERM ? "watching needs CAP_SYS_ADMIN: run minifltscan as root" : "watching: \(error)",
+                error.errno == EPERM
+                    ? "fanotify refused to watch (EPERM): it needs CAP_SYS_ADMIN (run minifltscan as root), and a "
+                        + "system-call filter must let fanotify_init and fanotify_mark through, as minifltscan.service does"
+                    : "watching: \(error)",
                 queue: queue
             )
         }
+        let scanning =
+            "scanning opens of \(targets.map(\.description).joined(separator: ", ")) with extensions \(scanned) for clients of \(port)"
+        // `systemctl status` says whether anyone scans (STATUS=; nothing without a service manager). It is sent
+        // from the routine queue only, READY=1's too, so that the last one sent is the true one.
+        let notifier = ServiceNotifier()
+        let status: @Sendable () -> String = {
+            scanning
+                + (scanner.clientPID.map { "; client pid \($0) connected" } ?? "; no client: opens proceed unscanned")
+        }
+        let routineQueue = DispatchQueue(label: "minifltscan.routines")
         let routines = PortRoutines<Void, ClientPort>(
             connect: { client, _, _ in
                 scanner.connected(client)
                 logger.info("scanner client connected (pid \(client.peer.pid), uid \(client.peer.uid))")
+                notifier.status(status())
                 return .accept(client)
             },
             disconnect: { client in
                 scanner.disconnected(client)
                 logger.info("scanner client disconnected (pid \(client.peer.pid)); opens proceed unscanned")
+                notifier.status(status())
             },
             message: nil
         )
+        // The default descriptor and one connection, as the sample's FltCreateCommunicationPort.
+        var configuration: ServerPortConfiguration
+        do {
+            configuration = ServerPortConfiguration(name: try PortName(port))
+            configuration.maxConnections = 1
+            // Under minifltscan.socket systemd listens: clients then see uid 0 as the server, which they check
+            // (docs/protocol.md section 1), although the service runs as a dynamic user.
+            if let descriptor = try ActivatedSocket.listeningDescriptor() {
+                configuration.listener = .inherited(descriptor: descriptor)
+                logger.info("using the socket systemd passed (fd \(descriptor))")
+            }
+        } catch {
+            scanner.stop()
+            Minifltscan.fail("socket activation: \(error)", queue: queue)
+        }
         let server: ServerPort
         do {
-            // The default descriptor and one connection, as the sample's FltCreateCommunicationPort.
-            var configuration = ServerPortConfiguration(name: try PortName(port))
-            configuration.maxConnections = 1
             server = try ServerPort(
                 configuration: configuration,
                 serverCookie: (),
                 routines: routines,
-                routineQueue: DispatchQueue(label: "minifltscan.routines"),
+                routineQueue: routineQueue,
                 logger: logger
             )
         } catch {
             scanner.stop()
             Minifltscan.fail("\(error)", queue: queue)
         }
-        logger.info(
-            "scanning opens of \(targets.map(\.description).joined(separator: ", ")) with extensions \(scanned) for clients of \(port)"
-        )
+        logger.info("\(scanning)")
+        routineQueue.async { Minifltscan.announceReady(status: status, on: routineQueue) }
         let stop: @Sendable () -> Void = {
+            notifier.stopping(status: "stopping: opens proceed unscanned")
             // The group first: every open still waiting proceeds and none waits on a client that is leaving.
             scanner.stop()
             _ = server.shutdown()
@@ -175,6 +210,14 @@ struct Minifltscan: ParsableCommand {
             Minifltscan.fail("cannot catch signals: \(error)", queue: queue)
         }
         dispatchMain()
+    }
+
+    /// READY=1 for Type=notify, on `queue`, sent again until systemd's socket takes it: ServiceNotifier never
+    /// waits, and its queue can be full while systemd itself waits on an open of a watched file.
+    private static func announceReady(status: @escaping @Sendable () -> String, on queue: DispatchQueue) {
+        let notifier = ServiceNotifier()
+        guard notifier.isEnabled, !notifier.ready(status: status()) else { return }
+        queue.asyncAfter(deadline: .now() + .milliseconds(100)) { announceReady(status: status, on: queue) }
     }
 
     private static func fail(_ message: String, queue: LogQueue) -> Never {

@@ -85,6 +85,9 @@ final class ScannerFilter: Sendable {
         binding.scanner.withLock { $0 = nil }
     }
 
+    /// The pid of the client that scans, nil when none is connected.
+    var clientPID: Int32? { client.withLock { $0?.peer.pid } }
+
     /// The connect routine's part: this client scans from now on, and its own opens are not scanned.
     func connected(_ port: ClientPort) {
         client.withLock { $0 = port }

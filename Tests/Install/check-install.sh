@@ -25,8 +25,9 @@ hidden() {
         "mount -t tmpfs none '$swift_root' && mount -t tmpfs none '$PWD/.build' && $1"
 }
 
-versions=$(hidden "'$stage/usr/sbin/minifltd' --version && '$stage/usr/bin/minifltctl' --version" || true)
-[ "$versions" = "$(printf '0.3.0\n0.3.0')" ] \
+versions=$(hidden "'$stage/usr/sbin/minifltd' --version && '$stage/usr/bin/minifltctl' --version \
+    && '$stage/usr/sbin/minifltscan' --version" || true)
+[ "$versions" = "$(printf '0.3.1\n0.3.1\n0.3.1')" ] \
     || { echo "install-check: the installed binaries do not run without the toolchain: $versions"; exit 1; }
 
 # unshare and bash exec in turn, so the pid is the daemon's.
@@ -69,4 +70,19 @@ esac
 grep -qx 'ExecStart=/usr/sbin/minifltd --config /etc/minifltd/minifltd-watch.conf --log-target journal --port \\\\MiniFltWatch' \
     "$stage/usr/lib/systemd/system/minifltd-watch.service" && [ -s "$stage/usr/lib/systemd/system/minifltd-watch.socket" ] \
     || { echo "install-check: minifltd-watch.service or .socket missing or not pointing at /usr/sbin/minifltd"; exit 1; }
-echo "install-check: 3 passed, 0 failed (binaries without the toolchain; a C client through pkg-config; completions)"
+# The scanner: it runs without the toolchain, and its service runs the installed binary with the options of
+# /etc/default/minifltscan, on the port its socket listens on; its page is installed.
+help=$(hidden "'$stage/usr/sbin/minifltscan' --help" || true)
+case "$help" in
+*"--watch <watch>"*) ;;
+*) echo "install-check: the installed minifltscan --help printed '$help'"; exit 1 ;;
+esac
+grep -qx 'ExecStart=/usr/sbin/minifltscan --port \\\\ScannerPort $MINIFLTSCAN_OPTIONS' \
+    "$stage/usr/lib/systemd/system/minifltscan.service" \
+    && grep -qx 'EnvironmentFile=/etc/default/minifltscan' "$stage/usr/lib/systemd/system/minifltscan.service" \
+    && grep -qx 'ListenStream=@\\scannerport' "$stage/usr/lib/systemd/system/minifltscan.socket" \
+    || { echo "install-check: minifltscan.service or .socket missing or not pointing at /usr/sbin/minifltscan"; exit 1; }
+[ -s "$stage/usr/share/man/man8/minifltscan.8" ] && [ -s "$stage/usr/share/doc/minifltd/minifltscan.default.example" ] \
+    || { echo "install-check: minifltscan(8) or minifltscan.default.example not installed"; exit 1; }
+echo "install-check: 4 passed, 0 failed (binaries without the toolchain; a C client through pkg-config; completions; the scanner's" \
+    "binary, units and page)"

@@ -5,11 +5,14 @@ import Testing
 /// The exit statuses the README and `--help` promise, from the built binaries.
 @Suite("Exit statuses and --version")
 struct ExitStatusTests {
-    @Test("--version prints the product version", arguments: [Binaries.minifltd, Binaries.minifltctl])
+    @Test(
+        "--version prints the product version",
+        arguments: [Binaries.minifltd, Binaries.minifltctl, Binaries.minifltscan]
+    )
     func version(_ binary: URL) throws {
         let result = try runProgram(binary.path, ["--version"])
         #expect(result.status == 0)
-        #expect(result.standardOutput == "0.3.0\n", "\(result.standardOutput)")
+        #expect(result.standardOutput == "0.3.1\n", "\(result.standardOutput)")
     }
 
     static let daemonCases: [([String], Int32)] = [

@@ -170,6 +170,9 @@ struct SystemdSandbox {
     /// The watching service's port (minifltd-watch.socket), and its configuration file, which the test writes.
     let watchPort = Binaries.uniquePortName("sandboxwatch")
     var watchConfiguration: URL { folder.appendingPathComponent("minifltd-watch.conf") }
+    /// minifltscan's port (minifltscan.socket), and its options file (EnvironmentFile=), which the test writes.
+    let scanPort = Binaries.uniquePortName("sandboxscan")
+    var scanOptions: URL { folder.appendingPathComponent("minifltscan.default") }
     let folder: URL
     let unshare: Process
     let systemdPID: Int32
@@ -185,9 +188,11 @@ struct SystemdSandbox {
         chmod("/var/lib/minifltd-tests", 0o755)
         chmod(folder.path, 0o755)
         // The daemon, copied next to the units: the clone may live under /tmp, which the sandbox replaces.
-        let binary = folder.appendingPathComponent("minifltd")
-        try manager.copyItem(at: Binaries.minifltd, to: binary)
-        chmod(binary.path, 0o755)
+        for program in [Binaries.minifltd, Binaries.minifltscan] {
+            let binary = folder.appendingPathComponent(program.lastPathComponent)
+            try manager.copyItem(at: program, to: binary)
+            chmod(binary.path, 0o755)
+        }
 
         let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
@@ -231,6 +236,21 @@ struct SystemdSandbox {
             systemd.appendingPathComponent("minifltd-watch.socket"),
             to: units.appendingPathComponent("minifltd-watch.socket"),
             replacing: ["ListenStream=@\\minifltwatch": "ListenStream=@" + watchPort.lowercased()]
+        )
+        // The scanner, on a port of the test's own, with its options from the folder.
+        try writeUnit(
+            systemd.appendingPathComponent("minifltscan.service"),
+            to: units.appendingPathComponent("minifltscan.service"),
+            replacing: [
+                "@SBINDIR@": folder.path,
+                "/etc/default/minifltscan": folder.appendingPathComponent("minifltscan.default").path,
+                "--port \\\\ScannerPort": "--port \\" + scanPort,
+            ]
+        )
+        try writeUnit(
+            systemd.appendingPathComponent("minifltscan.socket"),
+            to: units.appendingPathComponent("minifltscan.socket"),
+            replacing: ["ListenStream=@\\scannerport": "ListenStream=@" + scanPort.lowercased()]
         )
         try "[Unit]\nDescription=sandbox\nWants=systemd-journald.service\n"
             .write(to: units.appendingPathComponent("sandbox.target"), atomically: true, encoding: .utf8)
@@ -289,6 +309,24 @@ struct SystemdSandbox {
     }
 
     func systemctl(_ arguments: [String]) -> ProcessResult { run(["systemctl"] + arguments) }
+
+    /// A property of `unit`, as `systemctl show` gives it.
+    func property(_ name: String, of unit: String) -> String {
+        systemctl(["show", "-p", name, "--value", unit]).standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// The fields of /proc/PID/status of `unit`'s main process, read inside (`CapEff` to its hex mask, `Uid` to
+    /// the real uid, ...), and the whole text for a failure's message.
+    func mainProcessStatus(of unit: String) -> (fields: [String: String], text: String) {
+        let text = run(["cat", "/proc/\(property("MainPID", of: unit))/status"]).standardOutput
+        var fields: [String: String] = [:]
+        for line in text.split(separator: "\n") {
+            let parts = line.split(separator: "\t")
+            guard let name = parts.first, name.hasSuffix(":"), parts.count > 1 else { continue }
+            fields[String(name.dropLast())] = String(parts[1])
+        }
+        return (fields, text)
+    }
 
     /// SIGKILL to the sandbox's PID 1 ends every process in it; then the folder goes.
     func stop() {

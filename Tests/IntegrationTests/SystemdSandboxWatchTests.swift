@@ -40,10 +40,7 @@ extension SystemdSandboxTests {
         )
         let printed = listener.collectOutput()
         defer { _ = listener.stop(SIGKILL) }
-        let show = { (property: String) in
-            sandbox.systemctl(["show", "-p", property, "--value", "minifltd-watch.service"]).standardOutput
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        }
+        let show = { (property: String) in sandbox.property(property, of: "minifltd-watch.service") }
         #expect(eventually(timeout: .seconds(10)) { show("ActiveState") == "active" }, "\(show("ActiveState"))")
 
         // Opens before the daemon has taken the listener's connection proceed (no client yet): wait for a block.
@@ -61,15 +58,10 @@ extension SystemdSandboxTests {
         #expect(eventually { printed.text.withLock { $0.contains("\(test) will be blocked") } })
 
         // CAP_SYS_ADMIN and nothing else, as a dynamic user (not root).
-        let pid = show("MainPID")
-        let status = sandbox.run(["cat", "/proc/\(pid)/status"]).standardOutput
-        let field = { (name: String) in
-            status.split(separator: "\n").first { $0.hasPrefix(name + ":") }?.split(separator: "\t").dropFirst()
-                .first.map(String.init) ?? ""
-        }
-        #expect(field("CapEff") == "0000000000200000", "\(status)")
-        #expect(field("CapBnd") == "0000000000200000", "\(status)")
-        #expect(field("Uid") != "0", "\(status)")
+        let (fields, status) = sandbox.mainProcessStatus(of: "minifltd-watch.service")
+        #expect(fields["CapEff"] == "0000000000200000", "\(status)")
+        #expect(fields["CapBnd"] == "0000000000200000", "\(status)")
+        #expect(fields["Uid"] != "0" && fields["Uid"] != nil, "\(status)")
         #expect(show("DynamicUser") == "yes")
 
         let journal = sandbox.run(["journalctl", "-u", "minifltd-watch.service", "--no-pager", "-o", "json"])

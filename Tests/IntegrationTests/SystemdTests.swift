@@ -148,14 +148,19 @@ struct SystemdTests {
         #expect(Set(ids) == Set(PortEvent.allCases.map(\.messageID)), "\(listed)")
     }
 
-    @Test("the units pass systemd-analyze verify; exposure at most 0.5 for minifltd.service, 1.0 for the watching one")
+    @Test(
+        "the units pass systemd-analyze verify; exposure at most 0.5 for minifltd.service, 1.0 for the watching one and minifltscan's"
+    )
     func units() throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("minifltd-units-\(getpid())")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: folder) }
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("systemd")
-        for unit in ["minifltd.service", "minifltd.socket", "minifltd-watch.service", "minifltd-watch.socket"] {
+        for unit in [
+            "minifltd.service", "minifltd.socket", "minifltd-watch.service", "minifltd-watch.socket",
+            "minifltscan.service", "minifltscan.socket",
+        ] {
             try writeUnit(
                 source.appendingPathComponent(unit),
                 to: folder.appendingPathComponent(unit),
@@ -165,7 +170,7 @@ struct SystemdTests {
         // verify looks up each Documentation=man: page: give it the repository's pages as they install.
         let pages = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("man")
-        for (page, section) in [("minifltd.8", "man8"), ("minifltctl.1", "man1")] {
+        for (page, section) in [("minifltd.8", "man8"), ("minifltctl.1", "man1"), ("minifltscan.8", "man8")] {
             let target = folder.appendingPathComponent("man/\(section)")
             try FileManager.default.createDirectory(at: target, withIntermediateDirectories: true)
             try FileManager.default.copyItem(
@@ -197,6 +202,8 @@ struct SystemdTests {
                 folder.appendingPathComponent("minifltd@scanner.service").path,
                 folder.appendingPathComponent("minifltd-watch.socket").path,
                 folder.appendingPathComponent("minifltd-watch.service").path,
+                folder.appendingPathComponent("minifltscan.socket").path,
+                folder.appendingPathComponent("minifltscan.service").path,
             ],
             environment: ProcessInfo.processInfo.environment.merging(
                 ["MANPATH": folder.appendingPathComponent("man").path]
@@ -208,8 +215,9 @@ struct SystemdTests {
             "\(verify.standardError)\(verify.standardOutput)"
         )
         // minifltd.service scores 0.5; the watching service 1.0, for CAP_SYS_ADMIN and what fanotify needs
-        // beside it (minifltd(8), THE WATCHING SERVICE).
-        for (unit, limit) in [("minifltd.service", 0.5), ("minifltd-watch.service", 1.0)] {
+        // beside it (minifltd(8), THE WATCHING SERVICE), and minifltscan's as much (minifltscan(8), THE SERVICE).
+        for (unit, limit) in [("minifltd.service", 0.5), ("minifltd-watch.service", 1.0), ("minifltscan.service", 1.0)]
+        {
             let security = try runProgram(
                 "/usr/bin/systemd-analyze",
                 ["security", "--offline=true", "--no-pager", folder.appendingPathComponent(unit).path]
@@ -221,7 +229,9 @@ struct SystemdTests {
         }
     }
 
-    @Test("the watching unit keeps every line of minifltd.service's [Service] but the ones fanotify needs changed")
+    @Test(
+        "the watching unit keeps every line of minifltd.service's [Service] but the ones fanotify needs changed, and minifltscan's every line of the watching unit's but its command, reload and watchdog"
+    )
     func watchUnitHardening() throws {
         let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().appendingPathComponent("systemd")
@@ -244,6 +254,18 @@ struct SystemdTests {
         #expect(watch.contains("ExecReload=/bin/kill -HUP $MAINPID"))
         #expect(watch.contains("CapabilityBoundingSet=CAP_SYS_ADMIN"))
         #expect(watch.contains("AmbientCapabilities=CAP_SYS_ADMIN"))
+
+        // minifltscan.service keeps every line of the watching unit's but its command and what minifltd has and
+        // minifltscan has not: a configuration file to check, a reload and a watchdog (minifltscan(8), THE SERVICE).
+        let scan = Set(try serviceLines("minifltscan.service"))
+        let scanChanged: Set<String> = ["ExecStartPre", "ExecStart", "ExecReload", "WatchdogSec"]
+        let scanMissing = watch.filter { line in
+            guard let key = line.split(separator: "=").first else { return false }
+            return !scanChanged.contains(String(key)) && !scan.contains(line)
+        }
+        #expect(scanMissing.isEmpty, "minifltscan.service lacks: \(scanMissing.sorted())")
+        #expect(scan.contains("RestartPreventExitStatus=64"))
+        #expect(scan.contains("EnvironmentFile=/etc/default/minifltscan"))
     }
 }
 

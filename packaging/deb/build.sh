@@ -55,6 +55,9 @@ take minifltd usr/sbin usr/bin lib/systemd usr/lib/systemd usr/share/man/man1 us
 mkdir -p "$tree/minifltd/etc/minifltd"
 mv "$stage/usr/share/doc/minifltd/minifltd.conf.example" "$tree/minifltd/etc/minifltd/minifltd.conf"
 mv "$stage/usr/share/doc/minifltd/minifltd-watch.conf.example" "$tree/minifltd/etc/minifltd/minifltd-watch.conf"
+# minifltscan.service's EnvironmentFile=, where Debian keeps a service's options.
+mkdir -p "$tree/minifltd/etc/default"
+mv "$stage/usr/share/doc/minifltd/minifltscan.default.example" "$tree/minifltd/etc/default/minifltscan"
 take minifltd usr/share/doc/minifltd/README.md usr/share/doc/minifltd/protocol.md
 rm "$stage/usr/share/doc/minifltd/LICENSE"
 left=$(cd "$stage" && find . ! -type d)
@@ -77,7 +80,7 @@ for package in minifltd libfltlib1 libfltlib-dev; do
 done
 # As dh_strip and dh_fixperms would (no -dbgsym packages: the build folder keeps the unstripped files).
 strip --remove-section=.comment --remove-section=.note "$tree/minifltd/usr/sbin/minifltd" \
-    "$tree/minifltd/usr/bin/minifltctl"
+    "$tree/minifltd/usr/bin/minifltctl" "$tree/minifltd/usr/sbin/minifltscan"
 strip --remove-section=.comment --remove-section=.note --strip-unneeded "$tree"/libfltlib1/usr/lib/*/libfltlib.so.*.*
 chmod 0644 "$tree"/libfltlib1/usr/lib/*/libfltlib.so.*.*
 # A completion is sourced, not run: no #! line.
@@ -125,7 +128,8 @@ sed -i '/^#/d' "$tree/libfltlib1/DEBIAN/triggers"
 depends() {
     (cd "$work" && dpkg-shlibdeps -O -e"$@") | sed -n 's/^shlibs:Depends=//p'
 }
-minifltd_depends=$(depends debian/minifltd/usr/sbin/minifltd -edebian/minifltd/usr/bin/minifltctl)
+minifltd_depends=$(depends debian/minifltd/usr/sbin/minifltd -edebian/minifltd/usr/bin/minifltctl \
+    -edebian/minifltd/usr/sbin/minifltscan)
 libfltlib_depends=$(depends "debian/libfltlib1/usr/lib/$multiarch/libfltlib.so.1")
 
 size() { du -k -s --apparent-size "$tree/$1" | cut -f 1; }
@@ -135,9 +139,11 @@ description_minifltd="Windows filter communication ports on Linux (daemon and mi
  FilterGetMessage and FilterReplyMessage) to Linux, on abstract Unix sockets
  with a permission descriptor checked against peer credentials.
  .
- This package holds the daemon, minifltctl, the socket-activated systemd units
- (minifltd.socket is enabled; minifltd@.socket serves further ports;
- minifltd-watch.socket sends opens of watched folders for a verdict once
+ This package holds the daemon, minifltctl, minifltscan (Microsoft's scanner
+ minifilter sample ported: a client on \\ScannerPort scans files before they
+ open), the socket-activated systemd units (minifltd.socket is enabled;
+ minifltd@.socket serves further ports; minifltd-watch.socket and
+ minifltscan.socket, left disabled, gate opens of watched folders once
  configured), the journal catalog, man pages and shell completions."
 library_description=" libfltlib implements the user-mode half of the Windows minifilter
  communication-port API (FilterConnectCommunicationPort, FilterSendMessage,

@@ -23,21 +23,12 @@ enum LogTarget: String, ExpressibleByArgument, CaseIterable {
         guard self == .auto else { return self }
         if isatty(2) == 1 { return .console }
         let journalListens = AbstractSocket.hasDatagramListener(at: LogTarget.journalSocket)
-        return LogTarget.stderrIsJournal || journalListens ? .journal : .console
+        return JournalStream.isStandardError || journalListens ? .journal : .console
     }
 
     /// The journal's socket: `MINIFLTD_JOURNAL_SOCKET` when set (for tests and unusual layouts), else
     /// systemd's.
     static var journalSocket: String {
         getenv("MINIFLTD_JOURNAL_SOCKET").map { String(cString: $0) } ?? JournalLogWriter.defaultSocketPath
-    }
-
-    /// True when JOURNAL_STREAM names the device and inode of stderr, as systemd sets it for a service
-    /// whose output goes to the journal (see systemd.exec(5)).
-    static var stderrIsJournal: Bool {
-        guard let value = getenv("JOURNAL_STREAM").map({ String(cString: $0) }) else { return false }
-        var status = stat()
-        guard fstat(2, &status) == 0 else { return false }
-        return value == "\(status.st_dev):\(status.st_ino)"
     }
 }
