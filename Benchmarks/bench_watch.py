@@ -5,7 +5,8 @@
 Opens of a watched file, timed by bench_opener.c, for:
   - an unwatched file (what an open costs with no filter);
   - the floor: bench_fanotify_floor.c, the least C that does the job (fanotify, a Unix socket to a client
-    process, the verdict);
+    process, the verdict), bare (a 4-byte request) and with minifltd's work (same-work: the path looked up and
+    sent in a 4,096-byte message on a stream socket, the verdict acknowledged);
   - minifltd --watch with its default options but --verdict-cache false (so that every open is asked) and a C
     client through libfltlib (bench_watch_client.c, one thread answering at once); again at --log-level warning;
   - a client with 4 threads that each take 1 ms per verdict: 4 processes opening at once against 1;
@@ -138,6 +139,11 @@ def one_pass(args, pinned):
             processes.start(prefix + [os.path.join(args.bin, "bench_fanotify_floor"), watched], ready="line")
             rows["floor"] = opener(open_bin, prefix, os.path.join(watched, "file"), args.seconds)
             processes.stop()
+            processes.start(
+                prefix + [os.path.join(args.bin, "bench_fanotify_floor"), watched, "same-work"], ready="line"
+            )
+            rows["floor, same work"] = opener(open_bin, prefix, os.path.join(watched, "file"), args.seconds)
+            processes.stop()
             for name, options in [
                 ("minifltd", ["--verdict-cache", "false"]),
                 ("minifltd, --log-level warning", ["--verdict-cache", "false", "--log-level", "warning"]),
@@ -163,13 +169,20 @@ def one_pass(args, pinned):
 def report(passes):
     lines = ["## Watched opens (fanotify)", ""]
     for title, rows in passes:
-        floor, unwatched = rows["floor"], rows["unwatched"]
-        lines += [f"### {title}", "", "| row | p50 us | p99 us | opens/s | p50 vs floor | opens/s vs floor |", "|---|---|---|---|---|---|"]
-        for name in ["unwatched", "floor", "minifltd", "minifltd, --log-level warning", "cached"]:
+        floor, same, unwatched = rows["floor"], rows["floor, same work"], rows["unwatched"]
+        lines += [
+            f"### {title}",
+            "",
+            "| row | p50 us | p99 us | opens/s | p50 vs floor | opens/s vs floor | p50 vs same-work floor | "
+            "opens/s vs same-work floor |",
+            "|---|---|---|---|---|---|---|---|",
+        ]
+        for name in ["unwatched", "floor", "floor, same work", "minifltd", "minifltd, --log-level warning", "cached"]:
             row = rows[name]
             lines.append(
                 f"| {name} | {row['p50']:.1f} | {row['p99']:.1f} | {row['rate']:.0f} | "
-                f"{row['p50'] / floor['p50']:.2f}x | {row['rate'] / floor['rate']:.2f}x |"
+                f"{row['p50'] / floor['p50']:.2f}x | {row['rate'] / floor['rate']:.2f}x | "
+                f"{row['p50'] / same['p50']:.2f}x | {row['rate'] / same['rate']:.2f}x |"
             )
         one, four = rows["1 ms client, 1 process"], rows["1 ms client, 4 processes"]
         cached = rows["cached"]

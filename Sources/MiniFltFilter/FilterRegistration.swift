@@ -23,12 +23,13 @@ public struct FilterRegistration: Sendable {
     /// Whether an allowed file is remembered until it changes (``DecisionCache``).
     public var cacheAllowed = true
 
-    /// Called for each permission event, on the library's reader thread: hand the event on and return at
+    /// Called for each permission event, on the thread that reads events (the library's reader, or the caller's
+    /// loop after ``MiniFilter/startWithoutReader()``): hand the event on and return at
     /// once (do not block here: every other event waits behind it). Answer later with
     /// ``MiniFilter/reply(to:_:)``, from any thread, in any order. The Windows original: a pre-operation
     /// callback returning FLT_PREOP_PENDING.
     public var preOperation: @Sendable (FileEvent) -> Void
-    /// Called for each close-after-write notification, on the reader thread (do not block). The Windows
+    /// Called for each close-after-write notification, on the thread that reads events (do not block). The Windows
     /// original: IRP_MJ_CLEANUP's post-operation callback.
     public var postOperation: @Sendable (FileEvent) -> Void = { _ in }
     /// Called after the kernel got an answer the filter did not give (a timeout, a full bound), so that

@@ -21,8 +21,9 @@ import Glibc
 /// any thread is joined, so nothing waits on a filter that is going away; a filter process that dies
 /// (SIGKILL included) closes the group with it, and every waiting operation proceeds.
 ///
-/// Threads: a reader (poll on the group, reads events, calls ``FilterRegistration/preOperation``), a
-/// deadline thread, and for tree targets a thread that marks new directories. Needs CAP_SYS_ADMIN.
+/// Threads: a reader (poll on the group, reads events, calls ``FilterRegistration/preOperation``; or the
+/// caller's event loop instead, with ``startWithoutReader()``), a deadline thread, and for tree targets a
+/// thread that marks new directories. Needs CAP_SYS_ADMIN.
 public final class MiniFilter: Sendable {
     private struct Core {
         var pending: PendingVerdicts<FileEvent>
@@ -40,6 +41,9 @@ public final class MiniFilter: Sendable {
     private let wake: Int32
     private let tree: TreeWatcher?
     private let threads = StateLock<[PosixThread]>([])
+    /// Held while events are read and admitted: admission checks the bound, then admits, and only one
+    /// thread may do that at a time (a caller's loop may call ``readAvailableEvents()`` from two threads).
+    private let reading = StateLock(())
 
     /// Creates the fanotify group (FltRegisterFilter). Nothing is watched until ``start()``.
     /// - Throws: ``FilterError`` (EPERM without CAP_SYS_ADMIN; EINVAL for a registration that cannot work).
@@ -87,6 +91,22 @@ public final class MiniFilter: Sendable {
     /// Marks the targets and starts answering (FltStartFiltering). A target that cannot be watched stops
     /// the start with an error that names it; marks already made stay until ``stop()``.
     public func start() throws(FilterError) {
+        try start(readerThread: true)
+    }
+
+    /// ``start()`` without the reader thread: the caller's event loop watches ``eventDescriptor`` and calls
+    /// ``readAvailableEvents()`` whenever it is readable. A server port's loop can do it
+    /// (`ServerPort.serve(_:onReadable:)`): the thread that then sends each event to a client also reads the
+    /// client's answer, which saves each verdict two thread switches on a busy CPU.
+    public func startWithoutReader() throws(FilterError) {
+        try start(readerThread: false)
+    }
+
+    /// The fanotify group: readable when events wait. Watch it only between ``startWithoutReader()`` and
+    /// ``stop()``, which closes it.
+    public var eventDescriptor: Int32 { group.fd }
+
+    private func start(readerThread: Bool) throws(FilterError) {
         let first = core.withLock { state in
             defer { state.started = true }
             return !state.started && !state.stopping
@@ -99,10 +119,8 @@ public final class MiniFilter: Sendable {
                 try group.mark(target, operations: registration.operations)
             }
         }
-        var started = [
-            PosixThread(name: "flt-reader") { [self] in readEvents() },
-            PosixThread(name: "flt-deadline") { [self] in enforceDeadlines() },
-        ]
+        var started = [PosixThread(name: "flt-deadline") { [self] in enforceDeadlines() }]
+        if readerThread { started.append(PosixThread(name: "flt-reader") { [self] in readEvents() }) }
         if let tree { started.append(PosixThread(name: "flt-tree") { [self] in followTree(tree) }) }
         threads.withLock { $0 = started }
     }
@@ -200,6 +218,16 @@ public final class MiniFilter: Sendable {
         ]
         while true {
             _ = poll(&descriptors, 2, -1)
+            guard readAvailableEvents() else { return }
+        }
+    }
+
+    /// Reads the events waiting now and hands each to the registration's callbacks, on the calling thread.
+    /// Returns false once the filter is stopped. For an event loop of the caller's
+    /// (``startWithoutReader()``); callers on several threads take turns.
+    @discardableResult
+    public func readAvailableEvents() -> Bool {
+        reading.withLock { _ in
             // Read under the lock: stop() closes the group under it, so the descriptor is never stale here.
             let read = core.withLock { state -> Result<[FanotifyGroup.RawEvent], SystemError>? in
                 guard !state.stopping else { return nil }
@@ -209,15 +237,16 @@ public final class MiniFilter: Sendable {
                     return .failure(error)
                 }
             }
-            guard let read else { return }
+            guard let read else { return false }
             guard case .success(let events) = read else {
                 // No descriptor or memory for an event: the kernel denied the one it could not hand over, and
                 // the rest wait in its queue. Try again shortly rather than spin on a readable group.
                 statistics.readErrors.add(1, ordering: .relaxed)
                 PosixThread.sleep(for: .milliseconds(10))
-                continue
+                return true
             }
             for event in events { handle(event) }
+            return true
         }
     }
 
@@ -234,7 +263,7 @@ public final class MiniFilter: Sendable {
             statistics.exempt.add(1, ordering: .relaxed)
             return
         }
-        // Only this thread admits, so a bound that is not full now stays so until it admits.
+        // Only the thread holding `reading` admits, so a bound that is not full now stays so until it admits.
         if core.withLock({ $0.pending.isFull }) {
             respondOnce(raw.descriptor, registration.fullVerdict)
             statistics.full.add(1, ordering: .relaxed)

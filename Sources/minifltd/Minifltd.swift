@@ -334,6 +334,11 @@ struct Minifltd: ParsableCommand {
         } catch {
             Minifltd.fail("\(error)", exitCode: 1, logging: logging)
         }
+        do {
+            try verdicts?.serve(on: port)
+        } catch {
+            Minifltd.fail("watching opens: \(error)", exitCode: 1, logging: logging)
+        }
         var controlPort: ServerPort?
         if let control {
             let report = StatusReport(

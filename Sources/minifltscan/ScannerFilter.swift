@@ -102,7 +102,9 @@ final class ScannerFilter: Sendable {
         filter.flushCache()
     }
 
-    /// A permission event for an open: on the library's reader thread, so nothing here waits.
+    /// A permission event for an open: on the library's reader thread, so nothing here waits. A reader thread of
+    /// its own, not the port's loop as minifltd's watcher: reading a file's first bytes can wait for a disk,
+    /// and the port's clients must not wait with it.
     private func opened(_ event: FileEvent) {
         guard extensions.matches(event.path) else {
             answer(event, .allow)

@@ -103,6 +103,41 @@ public final class ServerPort: Sendable {
         engine.probe(completion)
     }
 
+    /// Serves `descriptor` on the port's I/O thread: `onReadable` runs there, level-triggered, while the
+    /// descriptor is readable, between the port's own reads and writes. No Windows counterpart: there the
+    /// Filter Manager calls a minifilter on the thread of the operation. Here a filter's fanotify group read
+    /// by the port's thread costs each verdict no thread hand-off: the thread that sends the question reads
+    /// the answer too (see MiniFltFilter's `MiniFilter.startWithoutReader()`).
+    ///
+    /// `onReadable` must not block: every client of the port waits while it runs. It may run on the standby
+    /// thread while a routine runs long, so it serializes itself. Call ``stopServing(_:)`` before the
+    /// descriptor is closed.
+    /// - Throws: `STATUS_INVALID_PARAMETER` for a descriptor epoll cannot watch (a regular file, a closed one),
+    ///   `STATUS_INSUFFICIENT_RESOURCES` when the kernel is out of memory for it.
+    public func serve(
+        _ descriptor: Int32,
+        onReadable: @escaping @Sendable () -> Void
+    ) throws(ServerPortError) -> ServedDescriptor {
+        do {
+            return ServedDescriptor(
+                id: try engine.addSource(descriptor, onReadable: onReadable),
+                descriptor: descriptor
+            )
+        } catch {
+            throw ServerPortError(
+                status: error.errno == ENOMEM || error.errno == ENOSPC ? .insufficientResources : .invalidParameter,
+                message: "the port cannot serve descriptor \(descriptor) on its event loop",
+                underlyingError: "\(error)"
+            )
+        }
+    }
+
+    /// Stops calling the handler of ``serve(_:onReadable:)``. A call already under way may finish after this
+    /// returns; the handler must tolerate that (a filter's does: it reads nothing once stopped).
+    public func stopServing(_ served: ServedDescriptor) {
+        engine.removeSource(served.id, descriptor: served.descriptor)
+    }
+
     /// Deadline entries the port holds, live or stale (handshakes, partial frames), which must stay bounded
     /// by the open connections whatever the timeouts. For tests.
     package var storedDeadlineCount: (handshakes: Int, frames: Int) { engine.storedDeadlineCount }

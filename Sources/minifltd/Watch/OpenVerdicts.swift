@@ -14,9 +14,11 @@ import Synchronization
 /// of 4 (FLT_TO_USER_REPLY: a u32 `block`). A reply with block != 0 fails the open with EPERM; anything else
 /// (no client, a timeout, an error) lets it proceed, and says so in the log.
 ///
-/// Simultaneous opens go out at once, without a thread each: the library's reader thread sends each open
-/// with `ClientPort.send(_:replyCapacity:timeout:completion:)` to the client that ``ClientRegistry`` picks,
-/// and the completion (on the port's I/O thread) answers the open. The filter's in-flight bound
+/// Simultaneous opens go out at once, without a thread each: the port's I/O thread reads the fanotify group
+/// (``serve(on:)``), sends each open with `ClientPort.send(_:replyCapacity:timeout:completion:)` to the client
+/// that ``ClientRegistry`` picks, and the completion, on the same thread, answers the open. One thread for
+/// both halves, because the thread that asked is then already runnable when the answer comes: a reader thread
+/// beside the loop cost each open two more thread switches on a busy CPU. The filter's in-flight bound
 /// (`--max-opens-in-flight`) is the only bound. Opens by minifltd and by connected
 /// clients' processes are never sent (the library's exemptions): a client may open files while it decides.
 /// A client that connects or leaves flushes the decision cache, since what decides has changed.
@@ -50,6 +52,8 @@ final class OpenVerdicts: Sendable {
     private let counters: ActivityCounters
     /// Whether the last open found no client, so that a stretch without one is logged once.
     private let unwatched = Atomic<Bool>(false)
+    /// The port whose I/O thread reads the group, from ``serve(on:)`` to ``stop()``.
+    private let served = StateLock<(port: ServerPort, descriptor: ServedDescriptor)?>(nil)
 
     /// Creates the filter (its fanotify group); nothing is watched until ``start()``.
     init(
@@ -85,7 +89,7 @@ final class OpenVerdicts: Sendable {
         self.logger = logger
     }
 
-    /// Marks the targets and starts answering.
+    /// Marks the targets; opens wait (unread) until ``serve(on:)``.
     func start() throws(FilterError) {
         decider.verdicts.withLock { $0 = self }
         clients.observe { [filter] port, connected in
@@ -96,7 +100,13 @@ final class OpenVerdicts: Sendable {
             }
             filter.flushCache()
         }
-        try filter.start()
+        try filter.startWithoutReader()
+    }
+
+    /// Reads and answers opens on `port`'s I/O thread from now on.
+    func serve(on port: ServerPort) throws(ServerPortError) {
+        let descriptor = try port.serve(filter.eventDescriptor) { [filter] in filter.readAvailableEvents() }
+        served.withLock { $0 = (port, descriptor) }
     }
 
     /// The watcher's part of the status line.
@@ -108,6 +118,7 @@ final class OpenVerdicts: Sendable {
 
     /// Closes the group (every open still waiting proceeds) and stops the library's threads.
     func stop() {
+        if let (port, descriptor) = served.withLock({ $0 }) { port.stopServing(descriptor) }
         filter.stop()
         decider.verdicts.withLock { $0 = nil }
     }

@@ -55,6 +55,8 @@ final class PortEngine: @unchecked Sendable {
         var acceptFailureLogged = false
         /// A connection was refused for the descriptor reserve since accepting last had room (logged once).
         var reserveRefusalLogged = false
+        /// Descriptors served alongside the port's own (``addSource(_:onReadable:)``), by id.
+        var sources: [UInt64: @Sendable () -> Void] = [:]
     }
 
     /// As the port was made; admission reads ``admissionSettings`` instead, which may change.
@@ -197,6 +199,8 @@ final class PortEngine: @unchecked Sendable {
         case .probe?: return answerProbes()
         case .timer?: return handleTimer()
         case .listener?: return handleListener(io)
+        case .source(let id)?:
+            state.withLock { $0.sources[id] }?()
         case .write(let id)?:
             connection(id)?.handleWritable()
         case .read(let id)?:
