@@ -15,6 +15,9 @@ struct DescriptorPassingTests {
     static let peer = """
         import os, select, signal, socket, struct, sys, tempfile, time
         port, mode = sys.argv[1], sys.argv[2]
+        daemon = sys.argv[3] if len(sys.argv) > 3 else None
+        def during():  # the daemon's descriptor count now, while this peer's descriptors are in flight
+            print("during", len(os.listdir("/proc/%s/fd" % daemon)), flush=True)
         def header(length, kind, flags, ident): return struct.pack("<IHHQ", length, kind, flags, ident)
         def rights(fds): return [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i" * len(fds), *fds))] if fds else []
         def connect(options):
@@ -87,22 +90,38 @@ struct DescriptorPassingTests {
         elif mode == "frametimeout":
             s = connect(0x100)
             s.sendmsg([header(100, 3, 1, 1) + b"\\0\\0"], rights([w]))
+            time.sleep(0.2)
+            during()
             kind, flags, ident, body, fds = read_frame(s)
             print("disconnect %08x" % struct.unpack("<I", body[:4]))
         elif mode == "disconnect":
             s = connect(0x100)
             s.sendmsg([header(4, 3, 1, 1) + struct.pack("<I", 4096)], rights([w]))
             time.sleep(0.2)
+            during()
             s.close()
             print("closed")
+        elif mode == "violation":
+            s = connect(0x100)
+            s.sendmsg([header(4, 3, 3, 1) + struct.pack("<I", 4096)], rights([w] * 3))
+            time.sleep(0.2)
+            during()
+            s.sendmsg([header(4, 3, 1, 2) + struct.pack("<I", 0)], rights([w] * 2))
+            kind, flags, ident, body, fds = read_frame(s)
+            print("disconnect" if kind == 8 else "type %d" % kind, "%08x" % struct.unpack("<I", body[:4]))
         elif mode == "kill":
+            ready_r, ready_w = os.pipe()
             child = os.fork()
             if child == 0:
                 s = connect(0x100)
-                s.sendmsg([header(4, 3, 1, 1) + struct.pack("<I", 4096)], rights([w] * 3))
+                s.sendmsg([header(4, 3, 3, 1) + struct.pack("<I", 4096)], rights([w] * 3))
+                os.write(ready_w, b"s")
                 time.sleep(60)
                 os._exit(0)
-            time.sleep(0.5)
+            os.close(ready_w)
+            assert os.read(ready_r, 1) == b"s"
+            time.sleep(0.2)
+            during()
             os.kill(child, signal.SIGKILL)
             os.waitpid(child, 0)
             print("killed")
@@ -112,7 +131,7 @@ struct DescriptorPassingTests {
 
     /// Runs the peer in `mode`; its output lines.
     static func run(_ daemon: Daemon, _ mode: String) throws -> [String] {
-        let result = try runProgram("/usr/bin/python3", ["-c", peer, daemon.port, mode])
+        let result = try runProgram("/usr/bin/python3", ["-c", peer, daemon.port, mode, "\(daemon.pid)"])
         #expect(result.status == 0, "\(mode): \(result.standardError)")
         return result.standardOutput.split(separator: "\n").map(String.init)
     }
@@ -122,6 +141,22 @@ struct DescriptorPassingTests {
         let returned = eventually { daemon.openDescriptorCount == before }
         print("descriptor count, \(label): \(before) before, \(daemon.openDescriptorCount) after")
         #expect(returned, "\(label): fds \(before) before, \(daemon.openDescriptorCount) after")
+    }
+
+    /// A fault path run with descriptors in flight: the peer's `during N` line (the daemon's count while it
+    /// holds them) must be above `before`, and the count must return to `before`. Prints
+    /// `descriptor counts: LABEL before=N during=M after=N` for the record (issue 16's closing note); returns the
+    /// peer's other lines.
+    static func faultPath(_ daemon: Daemon, _ mode: String, _ label: String) throws -> [String] {
+        let before = daemon.settledDescriptorCount
+        let lines = try run(daemon, mode)
+        let during = lines.first { $0.hasPrefix("during ") }.flatMap { Int($0.dropFirst(7)) }
+        let returned = eventually { daemon.openDescriptorCount == before }
+        let after = daemon.openDescriptorCount
+        print("descriptor counts: \(label) before=\(before) during=\(during ?? -1) after=\(after)")
+        #expect((during ?? 0) > before, "\(label): no descriptors were in flight (\(lines))")
+        #expect(returned, "\(label): fds \(before) before, \(after) after")
+        return lines.filter { !$0.hasPrefix("during ") }
     }
 
     @Test(
@@ -211,24 +246,27 @@ struct DescriptorPassingTests {
     @Test("a partial frame whose descriptors came: DISCONNECT 0xC00000B5 at the frame timeout, descriptors closed")
     func frameTimeout() throws {
         let daemon = try Daemon(arguments: ["--frame-timeout", "0.5"])
-        let before = daemon.settledDescriptorCount
-        #expect(try Self.run(daemon, "frametimeout") == ["disconnect c00000b5", "eof"])
-        Self.expectCountReturns(daemon, to: before, "frame timeout")
+        #expect(try Self.faultPath(daemon, "frametimeout", "timeout") == ["disconnect c00000b5", "eof"])
     }
 
     @Test("the client goes while the routine holds its descriptor: closed once the routine returns")
     func disconnectInFlight() throws {
         let daemon = try Daemon(arguments: ["--reply-delay", "1"])
-        let before = daemon.settledDescriptorCount
-        #expect(try Self.run(daemon, "disconnect") == ["closed", "eof"])
-        Self.expectCountReturns(daemon, to: before, "disconnect in flight")
+        #expect(try Self.faultPath(daemon, "disconnect", "disconnect") == ["closed", "eof"])
     }
 
     @Test("a client killed with SIGKILL with descriptors in flight: the daemon keeps none")
     func killedClient() throws {
         let daemon = try Daemon(arguments: ["--reply-delay", "1"])
-        let before = daemon.settledDescriptorCount
-        #expect(try Self.run(daemon, "kill") == ["killed", "eof"])
-        Self.expectCountReturns(daemon, to: before, "SIGKILL in flight")
+        #expect(try Self.faultPath(daemon, "kill", "sigkill") == ["killed", "eof"])
+    }
+
+    @Test("a violation while the routine holds the connection's descriptors: DISCONNECT, and every one closed")
+    func violationInFlight() throws {
+        let daemon = try Daemon(arguments: ["--reply-delay", "1"])
+        #expect(
+            try Self.faultPath(daemon, "violation", "violation") == ["disconnect c000000d", "eof"],
+            "\(daemon.tail)"
+        )
     }
 }
