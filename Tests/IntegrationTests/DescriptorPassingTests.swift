@@ -125,6 +125,40 @@ struct DescriptorPassingTests {
             os.kill(child, signal.SIGKILL)
             os.waitpid(child, 0)
             print("killed")
+        elif mode == "park":
+            # One client parks 12 descriptors with each SEND while the routine sleeps, until the daemon
+            # refuses one; then connections come (without CONNECT) until one is refused at accept.
+            s = connect(0x100)
+            parked, refused_send, answers, pending, refused_connection = 0, False, [], [], 0
+            with tempfile.TemporaryFile() as f:
+                f.write(b"parked"); f.flush()
+                for ident in range(1, 60):
+                    s.sendmsg([header(4, 3, 12, ident) + struct.pack("<I", 64)], rights([f.fileno()] + [w] * 11))
+                    parked += 1
+                    while select.select([s], [], [], 0.2)[0]:
+                        got = read_frame(s)
+                        if got[2] == ident and got[3][:4] == struct.pack("<I", 0xC000009A) and not got[4]:
+                            refused_send, parked = True, parked - 1
+                        else:
+                            answers.append(got)
+                    if refused_send: break
+                during()
+                for attempt in range(300):
+                    c = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                    c.connect(b"\\0" + port.lower().encode())
+                    if select.select([c], [], [], 0.1)[0]:
+                        refused_connection = struct.unpack("<I", c.recv(20, socket.MSG_WAITALL)[16:20])[0]
+                        c.close()
+                        break
+                    pending.append(c)
+                s.settimeout(60)
+                while len(answers) < parked: answers.append(read_frame(s))
+            good = [a for a in answers if (a[0], a[3]) == (4, b"\\0\\0\\0\\0parked") and len(a[4]) == 1]
+            for a in answers:
+                for fd in a[4]: os.close(fd)
+            print("parked", parked > 1, "all answered", len(good) == parked, "a send refused", refused_send,
+                  "then a connection refused %08x" % refused_connection)
+            for c in pending + [s]: c.close()
         os.close(w)
         print("eof" if eof_within(r, 15) else "a write end is still open", flush=True)
         """
@@ -259,6 +293,38 @@ struct DescriptorPassingTests {
     func killedClient() throws {
         let daemon = try Daemon(arguments: ["--reply-delay", "1"])
         #expect(try Self.faultPath(daemon, "kill", "sigkill") == ["killed", "eof"])
+    }
+
+    @Test(
+        "clients that park descriptors in a slow routine: past the line their SENDs get 0xC000009A, then connections are refused with it; accept and recvmsg never run out, and the count returns",
+        // ThreadSanitizer's runtime needs descriptors of its own near the limit (as for the reserve test).
+        .disabled(if: ProcessInfo.processInfo.environment["MINIFLT_SANITIZER"] == "thread", "not under ThreadSanitizer")
+    )
+    func parkedDescriptors() throws {
+        // 320 descriptors: the reserve keeps 304 and up, and one read's 253 below it, so held descriptors
+        // and (while a client passes descriptors) accepted ones stay below 51.
+        let daemon = try Daemon(
+            arguments: [
+                "--reply-delay", "2", "--max-connections", "400", "--max-pending-handshakes", "400",
+                "--handshake-timeout", "60",
+            ],
+            launcher: ["/usr/bin/prlimit", "--nofile=320:320", "--"]
+        )
+        let lines = try Self.faultPath(daemon, "park", "parked")
+        #expect(
+            lines == ["parked True all answered True a send refused True then a connection refused c000009a", "eof"],
+            "\(daemon.tail)"
+        )
+        #expect(daemon.output.contains("the descriptor table is nearly full"), "\(daemon.tail)")
+        #expect(daemon.output.contains("refusing connections: at most 269 descriptors are left"), "\(daemon.tail)")
+        #expect(!daemon.output.contains("event=accept-failure"), "accept ran out of descriptors")
+        #expect(!daemon.output.contains("disconnecting this client"), "a read ran out of descriptors")
+        #expect(
+            eventually(timeout: .seconds(10)) {
+                (try? FilterPort.connect(to: daemon.port).send(userToFilter("x"), outputCapacity: 4096).count) == 22
+            },
+            "\(daemon.tail)"
+        )
     }
 
     @Test("a violation while the routine holds the connection's descriptors: DISCONNECT, and every one closed")
