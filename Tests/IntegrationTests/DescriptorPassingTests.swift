@@ -301,14 +301,15 @@ struct DescriptorPassingTests {
         .disabled(if: ProcessInfo.processInfo.environment["MINIFLT_SANITIZER"] == "thread", "not under ThreadSanitizer")
     )
     func parkedDescriptors() throws {
-        // 320 descriptors: the reserve keeps 304 and up, and one read's 253 below it, so held descriptors
-        // and (while a client passes descriptors) accepted ones stay below 51.
+        // 120 descriptors: the reserve keeps 104 and up, and half of what it leaves (52, less than a read's
+        // 253) below it for a read, so held descriptors and (while a client passes descriptors) accepted
+        // ones stay below 52.
         let daemon = try Daemon(
             arguments: [
                 "--reply-delay", "2", "--max-connections", "400", "--max-pending-handshakes", "400",
                 "--handshake-timeout", "60",
             ],
-            launcher: ["/usr/bin/prlimit", "--nofile=320:320", "--"]
+            launcher: ["/usr/bin/prlimit", "--nofile=120:120", "--"]
         )
         let lines = try Self.faultPath(daemon, "park", "parked")
         #expect(
@@ -316,7 +317,7 @@ struct DescriptorPassingTests {
             "\(daemon.tail)"
         )
         #expect(daemon.output.contains("the descriptor table is nearly full"), "\(daemon.tail)")
-        #expect(daemon.output.contains("refusing connections: at most 269 descriptors are left"), "\(daemon.tail)")
+        #expect(daemon.output.contains("refusing connections: at most 68 descriptors are left"), "\(daemon.tail)")
         #expect(!daemon.output.contains("event=accept-failure"), "accept ran out of descriptors")
         #expect(!daemon.output.contains("disconnecting this client"), "a read ran out of descriptors")
         #expect(

@@ -54,7 +54,7 @@ extension PortEngine {
             }
             // The lowest free descriptor is the one accept returns: a high one means the table is nearly full.
             // Descriptors held for routines sit below it, so they count too; while a client may pass
-            // descriptors, one read's worth (253) above the reserve is kept free for it as well.
+            // descriptors, one read's worth above the reserve is kept free for it as well.
             if fd >= firstReservedDescriptor {
                 refuseForReserve(fd, keptForDescriptors: false)
                 continue
@@ -193,7 +193,7 @@ extension PortEngine {
         if first {
             let left =
                 keptForDescriptors
-                ? "at most \(configuration.reservedDescriptors + PassedDescriptors.maximumPerFrame) descriptors are left, kept for the open watcher, the log and one read of the descriptors clients pass (253)"
+                ? "at most \(configuration.reservedDescriptors + Int(firstReservedDescriptor - heldDescriptorLine)) descriptors are left, kept for the open watcher, the log and one read of the descriptors clients pass"
                 : "only \(configuration.reservedDescriptors) descriptors are left, kept for the open watcher and the log"
             logger.event(
                 .error,

@@ -216,7 +216,7 @@ final class Connection: @unchecked Sendable, RoutineTarget {
         // A partial frame cannot be answered yet, and would park its descriptors up to the frame timeout.
         if let highest = receivedDescriptors.max(), highest >= context.heldDescriptorLine {
             return outOfDescriptors(
-                "a partial frame's descriptors reach descriptor \(highest), past \(context.heldDescriptorLine) (the reserve and one read's 253 are kept free)"
+                "a partial frame's descriptors reach descriptor \(highest), past \(context.heldDescriptorLine) (the reserve and one read's worth are kept free)"
             )
         }
         return nil
@@ -233,7 +233,7 @@ final class Connection: @unchecked Sendable, RoutineTarget {
     private func holdRefusal(_ descriptors: PassedDescriptors) -> String? {
         if let highest = descriptors.descriptors.max(), highest >= context.heldDescriptorLine {
             return
-                "the descriptor table is nearly full (a descriptor passed with a SEND became \(highest), past \(context.heldDescriptorLine); the reserve and one read's 253 are kept free)"
+                "the descriptor table is nearly full (a descriptor passed with a SEND became \(highest), past \(context.heldDescriptorLine); the reserve and one read's worth are kept free)"
         }
         guard holdDescriptors(descriptors.count) else {
             return "more than \(Connection.maximumHeldDescriptors) descriptors held for the message routine"
