@@ -63,6 +63,9 @@ final class Connection: @unchecked Sendable, RoutineTarget {
     let sendsDescriptors = Atomic<Bool>(false)
     /// minifltd's per-connection bound on descriptors held for the message routine (section 12).
     static let maximumHeldDescriptors = 1024
+    /// A SEND's descriptors were refused (``maximumHeldDescriptors``, or the descriptor table's line) and it
+    /// was logged: the next refusals of this connection are not.
+    private let descriptorRefusalLogged = Atomic<Bool>(false)
     /// 0: nobody reads the connection; 1: a reader does; 2: a reader does and must look again.
     /// SENDs answered on this connection (one relaxed add each, beside the port's counter).
     let messagesAnswered = Atomic<Int>(0)
@@ -259,7 +262,14 @@ final class Connection: @unchecked Sendable, RoutineTarget {
             var send = PendingSend(id: id, outputCapacity: capacity, input: input)
             if let descriptors {
                 if let refusal = holdRefusal(descriptors) {
-                    log(.warning, .limitHit, "\(refusal); answering STATUS_INSUFFICIENT_RESOURCES")
+                    // Once per connection, as every limit (a parking client would otherwise fill the log).
+                    if !descriptorRefusalLogged.exchange(true, ordering: .relaxed) {
+                        log(
+                            .warning,
+                            .limitHit,
+                            "\(refusal); answering STATUS_INSUFFICIENT_RESOURCES (logged once for this connection)"
+                        )
+                    }
                     descriptors.close()  // before the answer: the client may count on them being gone
                     write(.sendResult(id: id, status: .insufficientResources, output: []))
                     return nil
