@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: MIT */
 // A scanner client through libfltlib for minifltscan (docs/protocol.md section 8, "The scanner"): one thread
 // that gets each SCANNER_NOTIFICATION, looks for "foul" in the file's first 1,024 bytes and answers
-// SCANNER_REPLY. In "copy" mode it scans the bytes the notification carries; in "fd" mode it connects with
-// FLT_PORT_FLAG_DESCRIPTORS (minifltscan --pass-descriptors) and reads them with pread through the
-// descriptor that comes with the message. Runs until killed; prints "ready" once connected.
+// SCANNER_REPLY. In "copy" mode it scans the bytes the notification carries (at most the first 1,024: all
+// a copy can hold); in "fd" mode it connects with FLT_PORT_FLAG_DESCRIPTORS (minifltscan --pass-descriptors)
+// and reads those same first 1,024 bytes with pread through the descriptor that comes with the message; in
+// "fd-all" mode it reads the WHOLE file through the descriptor, 64 KiB per pread, as a real scanner would.
+// Runs until killed; prints "ready" once connected.
 //
-//   bench_scan_client PORT copy|fd
+//   bench_scan_client PORT copy|fd|fd-all
 #define _GNU_SOURCE
 #include <fltUser.h>
 #include <stdint.h>
@@ -17,16 +19,36 @@
 
 #define CONTENTS_SIZE 1024
 
+#define CHUNK_SIZE 65536
+
 static int contains_foul(const uint8_t *bytes, size_t count) {
     return count >= 4 && memmem(bytes, count, "foul", 4) != NULL;
 }
 
+/* The whole file through its descriptor, to the end; the last 3 bytes of a chunk go before the next, so that
+ * "foul" across two chunks is found. */
+static int whole_file_foul(int fd) {
+    static uint8_t buffer[3 + CHUNK_SIZE];
+    size_t carried = 0;
+    off_t offset = 0;
+    for (;;) {
+        ssize_t got = pread(fd, buffer + carried, CHUNK_SIZE, offset);
+        if (got <= 0) return 0;
+        offset += got;
+        size_t count = carried + (size_t)got;
+        if (contains_foul(buffer, count)) return 1;
+        carried = count < 3 ? count : 3;
+        memmove(buffer, buffer + count - carried, carried);
+    }
+}
+
 int main(int argc, char **argv) {
-    if (argc != 3 || (strcmp(argv[2], "copy") != 0 && strcmp(argv[2], "fd") != 0)) {
-        fprintf(stderr, "usage: bench_scan_client PORT copy|fd\n");
+    if (argc != 3 || (strcmp(argv[2], "copy") != 0 && strcmp(argv[2], "fd") != 0 && strcmp(argv[2], "fd-all") != 0)) {
+        fprintf(stderr, "usage: bench_scan_client PORT copy|fd|fd-all\n");
         return 2;
     }
-    int descriptors = strcmp(argv[2], "fd") == 0;
+    int whole = strcmp(argv[2], "fd-all") == 0;
+    int descriptors = whole || strcmp(argv[2], "fd") == 0;
     wchar_t name[256];
     mbstowcs(name, argv[1], 255);
     HANDLE port;
@@ -61,8 +83,12 @@ int main(int argc, char **argv) {
             int fd = -1;
             DWORD count = 0;
             if (SUCCEEDED(FilterGetMessageDescriptors(port, message.header.MessageId, &fd, 1, &count)) && count == 1) {
-                ssize_t got = pread(fd, contents, sizeof contents, 0);
-                foul = got > 0 && contains_foul(contents, (size_t)got);
+                if (whole) {
+                    foul = whole_file_foul(fd);
+                } else {
+                    ssize_t got = pread(fd, contents, sizeof contents, 0);
+                    foul = got > 0 && contains_foul(contents, (size_t)got);
+                }
                 close(fd);
             }
         } else {

@@ -246,15 +246,16 @@ public final class FilterPort: Sendable {
     /// (docs/protocol.md section 12); the port must be connected with `FLT_PORT_FLAG_DESCRIPTORS`.
     ///
     /// Ownership: `descriptors` is consumed, closed once sent (the server gets duplicates) or when the call
-    /// fails; pass ``MiniFltWire/PassedDescriptors/duplicating(_:)`` of one you keep. The returned descriptors
-    /// are the caller's (closed when the object goes, unless taken).
+    /// fails, refused ones included; pass ``MiniFltWire/PassedDescriptors/duplicating(_:)`` of one you keep.
+    /// The returned descriptors are the caller's (closed when the object goes, unless taken).
     /// - Throws: as ``send(_:outputCapacity:)``; 0x80070057 for descriptors on a port connected without the
-    ///   option, or more than 253.
+    ///   option, or more than 253 (nothing is sent).
     public func send(
         _ input: [UInt8],
         descriptors: PassedDescriptors?,
         outputCapacity: Int
     ) throws(FilterPortError) -> (output: [UInt8], descriptors: PassedDescriptors?) {
+        defer { descriptors?.close() }
         let attached = try checkAttachable(descriptors)
         guard outputCapacity >= 0, outputCapacity <= Int(UInt32.max) else {
             throw .invalidArgument("output capacity \(outputCapacity) is out of range (0 to 4294967295)")
@@ -272,11 +273,9 @@ public final class FilterPort: Sendable {
             return id
         }
         let frame = Frame.send(id: id, outputCapacity: UInt32(outputCapacity), input: input)
-            .encoded(descriptorCount: attached)
+            .encoded(descriptorCount: attached.count)
         // A write that fails means the connection ended; the read side reports why.
-        writer.withLock { fd in
-            _ = try? AbstractSocket.sendAll(fd, frame, descriptors: descriptors?.descriptors ?? [])
-        }
+        writer.withLock { fd in _ = try? AbstractSocket.sendAll(fd, frame, descriptors: attached) }
         descriptors?.close()
         let (status, output, received): (NTStatus, [UInt8], PassedDescriptors?)
         do {
@@ -422,15 +421,17 @@ public final class FilterPort: Sendable {
     }
 
     /// ``reply(to:status:_:)`` with descriptors for the filter's FltSendMessage caller (docs/protocol.md
-    /// section 12); `descriptors` is consumed (closed once sent, or when the call fails before sending).
+    /// section 12); `descriptors` is consumed (closed once sent, or when the call fails, refused ones
+    /// included).
     /// - Throws: as ``reply(to:status:_:)``; 0x80070057 for descriptors on a port connected without
-    ///   `FLT_PORT_FLAG_DESCRIPTORS`, or more than 253.
+    ///   `FLT_PORT_FLAG_DESCRIPTORS`, or more than 253 (nothing is sent).
     public func reply(
         to messageID: UInt64,
         status: NTStatus = .success,
         _ bytes: [UInt8],
         descriptors: PassedDescriptors?
     ) throws(FilterPortError) {
+        defer { descriptors?.close() }
         let attached = try checkAttachable(descriptors)
         guard bytes.count + 4 <= maxMessageSize else {
             throw .invalidArgument("the reply is \(bytes.count) bytes; the port takes at most \(maxMessageSize - 4)")
@@ -442,10 +443,8 @@ public final class FilterPort: Sendable {
             }
             state.replies[messageID] = .some(nil)
         }
-        let frame = Frame.reply(id: messageID, status: status, body: bytes).encoded(descriptorCount: attached)
-        writer.withLock { fd in
-            _ = try? AbstractSocket.sendAll(fd, frame, descriptors: descriptors?.descriptors ?? [])
-        }
+        let frame = Frame.reply(id: messageID, status: status, body: bytes).encoded(descriptorCount: attached.count)
+        writer.withLock { fd in _ = try? AbstractSocket.sendAll(fd, frame, descriptors: attached) }
         descriptors?.close()
         let result: NTStatus
         do {
@@ -461,18 +460,19 @@ public final class FilterPort: Sendable {
         guard result == .success else { throw .server(result, port: name.name, during: "FilterReplyMessage") }
     }
 
-    /// How many descriptors go with a frame: 0 to 253, and none on a port connected without
+    /// The descriptors that go with a frame (borrowed from `descriptors`, read once so that the count the
+    /// header announces is the count sent): 0 to 253, and none on a port connected without
     /// `FLT_PORT_FLAG_DESCRIPTORS` (docs/protocol.md section 12).
-    private func checkAttachable(_ descriptors: PassedDescriptors?) throws(FilterPortError) -> Int {
-        let attached = descriptors?.count ?? 0
-        guard attached > 0 else { return 0 }
+    private func checkAttachable(_ descriptors: PassedDescriptors?) throws(FilterPortError) -> [Int32] {
+        let attached = descriptors?.descriptors ?? []
+        guard !attached.isEmpty else { return [] }
         guard acceptsDescriptors else {
             throw .invalidArgument(
                 "descriptors need a port connected with FLT_PORT_FLAG_DESCRIPTORS (0x100) in its options"
             )
         }
-        guard attached <= PassedDescriptors.maximumPerFrame else {
-            throw .invalidArgument("\(attached) descriptors; a message carries at most 253")
+        guard attached.count <= PassedDescriptors.maximumPerFrame else {
+            throw .invalidArgument("\(attached.count) descriptors; a message carries at most 253")
         }
         return attached
     }

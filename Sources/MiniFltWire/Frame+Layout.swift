@@ -21,8 +21,10 @@ extension Frame {
     }
 
     /// The frame as bytes, announcing `descriptorCount` descriptors in the header's flags (docs/protocol.md
-    /// section 12); the caller sends them with the frame's first byte.
-    public func encoded(descriptorCount: Int) -> [UInt8] {
+    /// section 12); the caller sends them with the frame's first byte. Not public: the count must be 0 to 253,
+    /// which every public call that attaches descriptors checks first and refuses with an error (a count
+    /// from a caller's array or a routine's result never reaches this precondition).
+    package func encoded(descriptorCount: Int) -> [UInt8] {
         precondition((0...PassedDescriptors.maximumPerFrame).contains(descriptorCount))
         var bytes = encoded()
         bytes[6] = UInt8(descriptorCount)

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: MIT
+import Dispatch
 import Foundation
+import Logging
 import MiniFltClient
 import MiniFltPosix
 import MiniFltServer
@@ -147,6 +149,106 @@ struct DescriptorSendTests {
             client.close()
         }
         #expect(eventually { test.port.clients.isEmpty })
+        #expect(pipe.writeEndsAllClosed())
+    }
+
+    /// `count` duplicates of `descriptor`.
+    static func duplicates(of descriptor: Int32, _ count: Int) throws -> PassedDescriptors {
+        try #require(PassedDescriptors.duplicating([Int32](repeating: descriptor, count: count)))
+    }
+
+    @Test("over 253 descriptors to ClientPort.send: STATUS_INVALID_PARAMETER, nothing sent, every one closed")
+    func tooManyToSend() throws {
+        let test = try TestPort()
+        let (client, port) = try Self.connected(test)
+        let pipe = Pipe()
+        let blocking = port.send([5], descriptors: try Self.duplicates(of: pipe.write, 254), replyCapacity: 4)
+        #expect(blocking.result == .invalidParameter)
+        #expect(blocking.result.status == .invalidParameter)
+        #expect(blocking.replyDescriptors == nil)
+        let completed = Mutex<FilterMessageResult?>(nil)
+        port.send([6], descriptors: try Self.duplicates(of: pipe.write, 300), replyCapacity: 4) { result, back in
+            completed.withLock { $0 = back == nil ? result : nil }
+        }
+        #expect(completed.withLock { $0 } == .invalidParameter, "the completion runs at once")
+        // The connection is untouched: 253 still go, and the client got nothing before them.
+        #expect(port.send([7], descriptors: try Self.duplicates(of: pipe.write, 253)).result == .delivered)
+        let message = try client.getMessage(bufferSize: 64)
+        #expect(message.bytes == [7])
+        #expect(message.descriptors?.count == 253)
+        message.descriptors?.close()
+        #expect(pipe.writeEndsAllClosed())
+    }
+
+    @Test("over 253 descriptors from the Swift client's send or reply: 0x80070057, nothing sent, every one closed")
+    func tooManyFromClient() throws {
+        let test = try TestPort()
+        let (client, port) = try Self.connected(test)
+        let pipe = Pipe()
+        let refused = try Self.duplicates(of: pipe.write, 254)
+        do {
+            _ = try client.send([1], descriptors: refused, outputCapacity: 4)
+            Issue.record("a send with 254 descriptors went")
+        } catch {
+            #expect(error.hresult == HResult(rawValue: 0x8007_0057), "\(error)")
+        }
+        #expect(refused.count == 0, "a refused send closes its descriptors")
+        let sender = Thread { _ = port.send([8], replyCapacity: 4, timeout: .seconds(10)) }
+        sender.start()
+        let message = try client.getMessage(bufferSize: 64)
+        let refusedReply = try Self.duplicates(of: pipe.write, 254)
+        do {
+            try client.reply(to: message.messageID, [], descriptors: refusedReply)
+            Issue.record("a reply with 254 descriptors went")
+        } catch {
+            #expect(error.hresult == HResult(rawValue: 0x8007_0057), "\(error)")
+        }
+        // Nothing was sent: the message still waits for its one reply.
+        try client.reply(to: message.messageID, [1])
+        #expect(eventually { sender.isFinished })
+        #expect(try client.send([2], outputCapacity: 4) == [2])
+        #expect(pipe.writeEndsAllClosed())
+    }
+
+    @Test("a message routine that returns over 253 descriptors: the client gets 0x80070057, every one is closed")
+    func tooManyFromRoutine() throws {
+        let pipe = Pipe()
+        let write = pipe.write
+        let name = "\\MiniFltServerTest_tooManyFromRoutine_\(getpid())_\(UInt32.random(in: 0...UInt32.max))"
+        let port = try ServerPort(
+            configuration: ServerPortConfiguration(name: try PortName(name)),
+            serverCookie: (),
+            routines: PortRoutines<Void, Void>(
+                connect: { _, _, _ in .accept(()) },
+                disconnect: { _ in },
+                descriptorMessage: { _, input, _, _ in
+                    let count = input == [1] ? 254 : 253
+                    return MessageResult(
+                        output: [UInt8(count - 250)],
+                        descriptors: PassedDescriptors.duplicating([Int32](repeating: write, count: count))
+                    )
+                }
+            ),
+            routineQueue: DispatchQueue(label: "test.routines"),
+            logger: Logger(label: "test") { _ in SwiftLogNoOpLogHandler() }
+        )
+        defer { port.shutdown(timeout: .seconds(10)) }
+        do {
+            let client = try FilterPort.connect(
+                to: name,
+                options: ConnectOptions(options: ConnectRequest.descriptorsOption)
+            )
+            do {
+                _ = try client.send([1], outputCapacity: 4)
+                Issue.record("a result with 254 descriptors went")
+            } catch {
+                #expect(error.hresult == HResult(rawValue: 0x8007_0057), "\(error)")
+            }
+            let (output, back) = try client.send([2], descriptors: nil, outputCapacity: 4)
+            #expect(output == [3])
+            #expect(back?.count == 253)
+            back?.close()
+        }
         #expect(pipe.writeEndsAllClosed())
     }
 }

@@ -111,6 +111,10 @@ static int get_mode(const char *name) {
             FILTER_REPLY_HEADER header;
             char bytes[4];
         } reply = {.header = {.Status = 0, .MessageId = message.header.MessageId}, .bytes = "ok"};
+        int many[254];
+        for (int index = 0; index < 254; index++) many[index] = count == 1 ? descriptors[0] : -1;
+        result = FilterReplyMessageWithDescriptors(port, &reply.header, sizeof reply, many, 254);
+        check(result == E_INVALIDARG, "a reply with 254 descriptors: E_INVALIDARG, nothing sent", result);
         result = FilterReplyMessageWithDescriptors(port, &reply.header, sizeof reply, descriptors, count);
         check(SUCCEEDED(result), "reply with the descriptor", result);
         for (DWORD index = 0; index < count; index++) close(descriptors[index]);

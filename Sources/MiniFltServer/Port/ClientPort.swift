@@ -73,15 +73,17 @@ public final class ClientPort: Sendable, CustomStringConvertible {
     /// Ownership: `descriptors` is consumed. The library closes them once the kernel passed them to the client
     /// (which then owns duplicates), or when they cannot go (the client did not opt in, see
     /// ``acceptsDescriptors``; it is gone; it never reads): pass ``PassedDescriptors/duplicating(_:)`` of a
-    /// descriptor you keep. At most 253 (a programming error beyond). The returned reply descriptors are the
-    /// caller's: they close when the object goes, unless taken.
+    /// descriptor you keep. At most 253 (SCM_MAX_FD): with more, nothing is sent, the descriptors are closed
+    /// all the same, and the result is ``FilterMessageResult/invalidParameter``. The returned reply
+    /// descriptors are the caller's: they close when the object goes, unless taken.
     public func send(
         _ message: [UInt8],
         descriptors: PassedDescriptors?,
         replyCapacity: Int = 0,
         timeout: Duration? = nil
     ) -> (result: FilterMessageResult, replyDescriptors: PassedDescriptors?) {
-        connection.sendMessage(
+        if ClientPort.refuses(descriptors) { return (.invalidParameter, nil) }
+        return connection.sendMessage(
             message,
             descriptors: descriptors,
             replyCapacity: max(0, min(replyCapacity, Int(UInt32.max))),
@@ -118,7 +120,8 @@ public final class ClientPort: Sendable, CustomStringConvertible {
 
     /// ``send(_:replyCapacity:timeout:completion:)`` with descriptors, owned as in
     /// ``send(_:descriptors:replyCapacity:timeout:)``: `descriptors` is consumed, and `completion` gets the
-    /// reply's descriptors (its to take; they close when the object goes).
+    /// reply's descriptors (its to take; they close when the object goes). With more than 253 descriptors,
+    /// `completion` gets ``FilterMessageResult/invalidParameter`` at once, on this thread.
     public func send(
         _ message: [UInt8],
         descriptors: PassedDescriptors?,
@@ -126,6 +129,7 @@ public final class ClientPort: Sendable, CustomStringConvertible {
         timeout: Duration? = nil,
         completion: @escaping @Sendable (FilterMessageResult, PassedDescriptors?) -> Void
     ) {
+        if ClientPort.refuses(descriptors) { return completion(.invalidParameter, nil) }
         connection.sendMessage(
             message,
             descriptors: descriptors,
@@ -133,6 +137,14 @@ public final class ClientPort: Sendable, CustomStringConvertible {
             timeout: timeout,
             completion: completion
         )
+    }
+
+    /// More descriptors than one frame carries (docs/protocol.md section 12): closed here, since the call
+    /// consumes them whatever it answers, and the caller is told STATUS_INVALID_PARAMETER.
+    private static func refuses(_ descriptors: PassedDescriptors?) -> Bool {
+        guard let descriptors, descriptors.count > PassedDescriptors.maximumPerFrame else { return false }
+        descriptors.close()
+        return true
     }
 
     public var description: String { "client \(id) (pid \(peer.pid), uid \(peer.uid))" }

@@ -14,6 +14,9 @@ public enum FilterMessageResult: Sendable, Hashable {
     case timedOut
     /// The client went away, or the port closed it, before replying (`STATUS_PORT_DISCONNECTED`).
     case portDisconnected
+    /// Nothing was sent: the call asked for what no MESSAGE can carry, more than 253 descriptors
+    /// (`STATUS_INVALID_PARAMETER`, docs/protocol.md section 12). Its descriptors were closed.
+    case invalidParameter
 
     /// The NTSTATUS `FltSendMessage` would return.
     public var status: NTStatus {
@@ -21,6 +24,7 @@ public enum FilterMessageResult: Sendable, Hashable {
         case .replied, .delivered: .success
         case .timedOut: .timeout
         case .portDisconnected: .portDisconnected
+        case .invalidParameter: .invalidParameter
         }
     }
 }

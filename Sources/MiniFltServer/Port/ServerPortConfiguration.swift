@@ -40,7 +40,9 @@ public struct ServerPortConfiguration: Sendable {
     /// Descriptors kept free for the rest of the process: a connection whose descriptor falls among the last
     /// this many of the process's limit (RLIMIT_NOFILE) is refused at once with CONNECT_RESULT
     /// `STATUS_INSUFFICIENT_RESOURCES`, so that clients can never take the descriptors the open watcher
-    /// needs for its events (the kernel denies an open it cannot hand over), nor the journal's. Default 16.
+    /// needs for its events (the kernel denies an open it cannot hand over), nor the journal's. Descriptors
+    /// held for message routines (docs/protocol.md section 12, limits) stay one read's worth (253) further
+    /// below it, and so do accepted connections while a client passes descriptors. Default 16.
     public var reservedDescriptors: Int = 16
     /// Where the listening socket comes from. Default: bind.
     public var listener: Listener = .bind

@@ -53,8 +53,14 @@ extension PortEngine {
                 break
             }
             // The lowest free descriptor is the one accept returns: a high one means the table is nearly full.
+            // Descriptors held for routines sit below it, so they count too; while a client may pass
+            // descriptors, one read's worth above the reserve is kept free for it as well.
             if fd >= firstReservedDescriptor {
-                refuseForReserve(fd)
+                refuseForReserve(fd, keptForDescriptors: false)
+                continue
+            }
+            if fd >= heldDescriptorLine, clientPassesDescriptors() {
+                refuseForReserve(fd, keptForDescriptors: true)
                 continue
             }
             admit(fd, io)
@@ -169,17 +175,30 @@ extension PortEngine {
         }
     }
 
-    /// Refuses a connection that would eat into the descriptor reserve, and says so once per stretch of them.
-    private func refuseForReserve(_ fd: Int32) {
+    /// Whether a connected client asked for descriptors (docs/protocol.md section 12): it may send 253 in one
+    /// read. Looked up only when the table is this full.
+    private func clientPassesDescriptors() -> Bool {
+        state.withLock { state in
+            state.connections.values.contains { $0.sendsDescriptors.load(ordering: .relaxed) }
+        }
+    }
+
+    /// Refuses a connection that would eat into the descriptor reserve (and, with `keptForDescriptors`, into
+    /// the room kept for one read of descriptors), and says so once per stretch of them.
+    private func refuseForReserve(_ fd: Int32, keptForDescriptors: Bool) {
         let first = state.withLock { state in
             defer { state.reserveRefusalLogged = true }
             return !state.reserveRefusalLogged
         }
         if first {
+            let left =
+                keptForDescriptors
+                ? "at most \(configuration.reservedDescriptors + Int(firstReservedDescriptor - heldDescriptorLine)) descriptors are left, kept for the open watcher, the log and one read of the descriptors clients pass"
+                : "only \(configuration.reservedDescriptors) descriptors are left, kept for the open watcher and the log"
             logger.event(
                 .error,
                 .limitHit,
-                "refusing connections: only \(configuration.reservedDescriptors) descriptors are left, kept for the open watcher and the log (raise LimitNOFILE= or ulimit -n, or lower --max-connections and --max-pending-handshakes); logged once until one is accepted again",
+                "refusing connections: \(left) (raise LimitNOFILE= or ulimit -n, or lower --max-connections and --max-pending-handshakes); logged once until one is accepted again",
                 status: .insufficientResources
             )
         }

@@ -63,6 +63,9 @@ final class Connection: @unchecked Sendable, RoutineTarget {
     let sendsDescriptors = Atomic<Bool>(false)
     /// minifltd's per-connection bound on descriptors held for the message routine (section 12).
     static let maximumHeldDescriptors = 1024
+    /// A SEND's descriptors were refused (``maximumHeldDescriptors``, or the descriptor table's line) and it
+    /// was logged: the next refusals of this connection are not.
+    private let descriptorRefusalLogged = Atomic<Bool>(false)
     /// 0: nobody reads the connection; 1: a reader does; 2: a reader does and must look again.
     /// SENDs answered on this connection (one relaxed add each, beside the port's counter).
     let messagesAnswered = Atomic<Int>(0)
@@ -208,9 +211,35 @@ final class Connection: @unchecked Sendable, RoutineTarget {
             closeReceivedDescriptors()
             return nil
         }
-        if truncated { return violation(.truncatedDescriptors) }
+        // With room for 253 in the control buffer, only this process's full descriptor table truncates.
+        if truncated { return outOfDescriptors("the kernel could not hand over a read's descriptors (MSG_CTRUNC)") }
         if receivedDescriptors.count > decoder.partialFrameDescriptorCapacity {
             return violation(.unannouncedDescriptors(receivedDescriptors.count))
+        }
+        // A partial frame cannot be answered yet, and would park its descriptors up to the frame timeout.
+        if let highest = receivedDescriptors.max(), highest >= context.heldDescriptorLine {
+            return outOfDescriptors(
+                "a partial frame's descriptors reach descriptor \(highest), past \(context.heldDescriptorLine) (the reserve and one read's worth are kept free)"
+            )
+        }
+        return nil
+    }
+
+    /// Ends the connection with DISCONNECT STATUS_INSUFFICIENT_RESOURCES: the daemon cannot hold what it sent.
+    private func outOfDescriptors(_ why: String) -> CloseRequest {
+        log(.warning, .limitHit, "\(why); disconnecting this client", status: .insufficientResources)
+        return CloseRequest(status: .insufficientResources, reason: why)
+    }
+
+    /// Why the server cannot hold a SEND's descriptors for its message routine (docs/protocol.md section 12,
+    /// limits); nil when it holds them, and then they are counted against the connection's bound.
+    private func holdRefusal(_ descriptors: PassedDescriptors) -> String? {
+        if let highest = descriptors.descriptors.max(), highest >= context.heldDescriptorLine {
+            return
+                "the descriptor table is nearly full (a descriptor passed with a SEND became \(highest), past \(context.heldDescriptorLine); the reserve and one read's worth are kept free)"
+        }
+        guard holdDescriptors(descriptors.count) else {
+            return "more than \(Connection.maximumHeldDescriptors) descriptors held for the message routine"
         }
         return nil
     }
@@ -232,15 +261,18 @@ final class Connection: @unchecked Sendable, RoutineTarget {
         case .send(let id, let capacity, let input):
             var send = PendingSend(id: id, outputCapacity: capacity, input: input)
             if let descriptors {
-                let count = descriptors.count
-                guard holdDescriptors(count) else {
-                    log(
-                        .warning,
-                        .limitHit,
-                        "more than \(Connection.maximumHeldDescriptors) descriptors held for the message routine; answering STATUS_INSUFFICIENT_RESOURCES"
-                    )
+                if let refusal = holdRefusal(descriptors) {
+                    // Once per connection, as every limit (a parking client would otherwise fill the log).
+                    if !descriptorRefusalLogged.exchange(true, ordering: .relaxed) {
+                        log(
+                            .warning,
+                            .limitHit,
+                            "\(refusal); answering STATUS_INSUFFICIENT_RESOURCES (logged once for this connection)"
+                        )
+                    }
+                    descriptors.close()  // before the answer: the client may count on them being gone
                     write(.sendResult(id: id, status: .insufficientResources, output: []))
-                    return nil  // the descriptors close with `descriptors`
+                    return nil
                 }
                 send.descriptors = PassedDescriptors(taking: descriptors.take()) { [weak self] released in
                     _ = self?.heldDescriptors.subtract(released, ordering: .relaxed)

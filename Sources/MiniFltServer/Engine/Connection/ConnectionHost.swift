@@ -38,9 +38,12 @@ final class ConnectionContext: Sendable {
     let maxOutstandingSends: Int
     let maxQueuedOutputBytes: Int
     let handshakeTimeout: Duration
+    /// A SEND whose descriptors reach this number is not held (``PortEngine/heldDescriptorLine``).
+    let heldDescriptorLine: Int32
 
     init(
         configuration: ServerPortConfiguration,
+        heldDescriptorLine: Int32,
         logger: Logger,
         routines: ErasedRoutines,
         routineQueue: DispatchQueue,
@@ -56,5 +59,6 @@ final class ConnectionContext: Sendable {
         maxOutstandingSends = configuration.maxOutstandingSends
         maxQueuedOutputBytes = configuration.maxQueuedOutputBytes
         handshakeTimeout = configuration.handshakeTimeout
+        self.heldDescriptorLine = heldDescriptorLine
     }
 }

@@ -4,6 +4,7 @@ import Dispatch
 import HeapModule
 import Logging
 import MiniFltPosix
+import MiniFltWire
 import Synchronization
 
 #if canImport(Glibc)
@@ -84,6 +85,10 @@ final class PortEngine: @unchecked Sendable {
     let freedMemoryReturnDelay: Int64?
     /// Accepted descriptors from this number on are refused (``ServerPortConfiguration/reservedDescriptors``).
     let firstReservedDescriptor: Int32
+    /// ``firstReservedDescriptor`` less the descriptors one read can bring (253; half of what the reserve
+    /// leaves, when the limit is too low for that): descriptors held for routines stay below it, and so do
+    /// accepted ones while a client passes descriptors (docs/protocol.md section 12, limits).
+    let heldDescriptorLine: Int32
     private var threads: [PosixThread] = []
 
     init(
@@ -104,6 +109,8 @@ final class PortEngine: @unchecked Sendable {
             getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit) == 0
             ? Int(clamping: limit.rlim_cur) : Int(Int32.max)
         self.firstReservedDescriptor = Int32(clamping: max(0, soft - configuration.reservedDescriptors))
+        self.heldDescriptorLine =
+            firstReservedDescriptor - min(Int32(PassedDescriptors.maximumPerFrame), firstReservedDescriptor / 2)
         self.freedMemoryReturnDelay = configuration.freedMemoryReturnDelay?.nanoseconds
         epoll = try Epoll()
         do {
@@ -122,6 +129,7 @@ final class PortEngine: @unchecked Sendable {
         }
         context = ConnectionContext(
             configuration: configuration,
+            heldDescriptorLine: heldDescriptorLine,
             logger: logger,
             routines: routines,
             routineQueue: routineQueue,
