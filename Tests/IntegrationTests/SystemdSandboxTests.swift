@@ -114,7 +114,8 @@ struct SystemdSandboxTests {
         for thread in threads { thread.start() }
         #expect(eventually { counts.served.load(ordering: .relaxed) > 1000 })
         let before = counts.served.load(ordering: .relaxed)
-        #expect(sandbox.systemctl(["kill", "--signal=SIGKILL", "minifltd.service"]).status == 0)
+        let killed = sandbox.systemctl(["kill", "--signal=SIGKILL", "minifltd.service"])
+        #expect(killed.status == 0, "systemctl kill: \(killed.standardError)")
         // Back within RestartSec=1s and a start: every client is served again.
         #expect(
             eventually(timeout: .seconds(6)) { counts.served.load(ordering: .relaxed) > before + 1000 },
