@@ -16,6 +16,10 @@ package struct TreePaths {
     /// The watch is gone (the directory was removed, or its file system unmounted).
     package mutating func remove(_ watch: Int32) { paths[watch] = nil }
 
+    /// Forgets every directory but `watches` (those a walk of every tree just found): after inotify's queue
+    /// overflowed, the IN_IGNORED of a directory removed meanwhile may have been lost with the rest.
+    package mutating func keep(only watches: Set<Int32>) { paths = paths.filter { watches.contains($0.key) } }
+
     /// The path of the child `name` of the directory `watch`; nil for an unknown watch.
     package func child(of watch: Int32, named name: [UInt8]) -> [UInt8]? {
         guard let parent = paths[watch] else { return nil }

@@ -208,6 +208,7 @@ final class ScannerFilter: Sendable {
     var statusLine: String {
         let numbers = filter.statistics.snapshot
         return "opens asked \(numbers.asked), timed out \(numbers.timeouts), past the bound \(numbers.full); "
-            + "\(unsafeFiles.count) files known unsafe; cache \(filter.cachedFiles) files"
+            + "\(unsafeFiles.count) files known unsafe; cache \(filter.cachedFiles) files; "
+            + "inotify queue overflows \(numbers.treeOverflows)"
     }
 }

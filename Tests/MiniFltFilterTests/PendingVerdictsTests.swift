@@ -89,4 +89,14 @@ struct TreePathsTests {
         #expect(paths.child(of: 2, named: [0x61]) == nil)
         #expect(paths.count == 1)
     }
+
+    @Test("after an overflow's walk, directories the walk did not find are forgotten")
+    func keepOnly() {
+        var paths = TreePaths()
+        for watch in Int32(1)...3 { paths.record(watch, path: Array("/t/\(watch)".utf8)) }
+        paths.keep(only: [1, 3, 9])
+        #expect(paths.count == 2)
+        #expect(paths.path(of: 2) == nil)
+        #expect(paths.path(of: 3) == Array("/t/3".utf8))
+    }
 }
