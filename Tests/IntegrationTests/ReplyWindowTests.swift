@@ -35,6 +35,17 @@ struct ReplyWindowTests {
         return (status, exit)
     }
 
+    /// `minifltd --watch folder` with a verdict timeout of 0.1 s and no cache, and a client connected.
+    static func watching(_ folder: FileOpenTests.Folder, tag: String = #function) throws -> (Daemon, RawClient) {
+        let daemon = try Daemon(
+            tag,
+            arguments: ["--watch", folder.url.path, "--verdict-timeout", "0.1", "--verdict-cache", "false"]
+        )
+        let client = try RawClient.connected(port: daemon.port)
+        #expect(daemon.waitForLog("connect to this filter"))
+        return (daemon, client)
+    }
+
     /// What the REPLY_RESULT says must be what happened to the open: success, EPERM (cat exits 1); no
     /// waiter, the open proceeded at its deadline (cat exits 0).
     static func consistent(_ outcome: (NTStatus, Int32)) -> Bool {
@@ -49,11 +60,7 @@ struct ReplyWindowTests {
         let folder = try FileOpenTests.Folder()
         defer { folder.remove() }
         let timeout = Duration.milliseconds(100)
-        let daemon = try Daemon(
-            arguments: ["--watch", folder.url.path, "--verdict-timeout", "0.1", "--verdict-cache", "false"]
-        )
-        let client = try RawClient.connected(port: daemon.port)
-        #expect(daemon.waitForLog("connect to this filter"))
+        let (daemon, client) = try Self.watching(folder)
         var taken = 0
         var refused = 0
         for round in 0..<100 {
@@ -83,11 +90,7 @@ struct ReplyWindowTests {
     func stoppedPastTheDeadline() throws {
         let folder = try FileOpenTests.Folder()
         defer { folder.remove() }
-        let daemon = try Daemon(
-            arguments: ["--watch", folder.url.path, "--verdict-timeout", "0.1", "--verdict-cache", "false"]
-        )
-        let client = try RawClient.connected(port: daemon.port)
-        #expect(daemon.waitForLog("connect to this filter"))
+        let (daemon, client) = try Self.watching(folder)
         let taken = try Self.stoppedRounds(pid: daemon.pid, file: folder.path("test.txt"), client, reply: [1, 0, 0, 0])
         print("minifltd: a REPLY waiting past the deadline while the daemon was stopped: \(taken) of 30 taken")
         #expect(daemon.terminate() == 0)
