@@ -212,7 +212,8 @@ final class ScannerFilter: Sendable {
     var statusLine: String {
         let numbers = filter.statistics.snapshot
         return "opens asked \(numbers.asked), timed out \(numbers.timeouts), past the bound \(numbers.full); "
-            + "\(unsafeFiles.count) files known unsafe; cache \(filter.cachedFiles) files; "
-            + "inotify queue overflows \(numbers.treeOverflows)"
+            + "\(unsafeFiles.count) files known unsafe; cache \(filter.cachedFiles) files"
+            + (filter.treeDirectories > 0
+                ? "; tree directories \(filter.treeDirectories), inotify queue overflows \(numbers.treeOverflows)" : "")
     }
 }

@@ -104,12 +104,8 @@ final class OpenVerdicts: Sendable {
         let numbers = filter.statistics.snapshot
         return "watched opens asked \(numbers.asked), timed out \(numbers.timeouts), past the bound \(numbers.full); "
             + "cache \(filter.cachedFiles) files, \(numbers.cacheFlushes) flushes; fanotify read errors \(numbers.readErrors)"
-            + (watchesTrees
+            + (filter.treeDirectories > 0
                 ? "; tree directories \(filter.treeDirectories), inotify queue overflows \(numbers.treeOverflows)" : "")
-    }
-
-    private var watchesTrees: Bool {
-        filter.registration.targets.contains { if case .tree = $0 { true } else { false } }
     }
 
     /// Closes the group (every open still waiting proceeds) and stops the library's threads.
