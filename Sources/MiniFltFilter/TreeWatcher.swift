@@ -92,12 +92,13 @@ final class TreeWatcher: Sendable {
 
     /// After inotify's queue overflowed: its events were lost, so directories made meanwhile are unmarked
     /// and directories removed meanwhile still counted. Marks and watches are idempotent: walking every
-    /// root again marks the first, and what the walk did not find is forgotten (docs/protocol.md section 8,
-    /// "trees").
+    /// root again marks the first, and what the walk did not find and is gone is forgotten
+    /// (docs/protocol.md section 8, "trees").
     private func walkAgain() {
         var found = Set<Int32>()
         for root in roots.withLock({ $0 }) { try? walk(root, strict: false, found: &found) }
-        paths.withLock { $0.keep(only: found) }
+        // lstat only for what the walk missed: few paths, on this thread.
+        paths.withLock { $0.forgetMissing(found: found, exists: TreeWatcher.isDirectory) }
         statistics.treeOverflows.add(1, ordering: .relaxed)
     }
 
@@ -127,6 +128,12 @@ final class TreeWatcher: Sendable {
         }
     }
 
+    /// Whether `path` names a directory (not a symbolic link to one).
+    static func isDirectory(_ path: [UInt8]) -> Bool {
+        var status = stat()
+        return withCPath(path) { lstat($0, &status) } == 0 && status.st_mode & S_IFMT == S_IFDIR
+    }
+
     /// The directories directly in `directory` (not symbolic links to them).
     static func subdirectories(of directory: [UInt8]) -> [[UInt8]] {
         let stream = withCPath(directory) { opendir($0) }
@@ -138,10 +145,7 @@ final class TreeWatcher: Sendable {
             if name == [UInt8(ascii: ".")] || name == [UInt8(ascii: "."), UInt8(ascii: ".")] { continue }
             let path = directory + [UInt8(ascii: "/")] + name
             var isDirectory = entry.pointee.d_type == UInt8(DT_DIR)
-            if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
-                var status = stat()
-                isDirectory = withCPath(path) { lstat($0, &status) } == 0 && status.st_mode & S_IFMT == S_IFDIR
-            }
+            if entry.pointee.d_type == UInt8(DT_UNKNOWN) { isDirectory = TreeWatcher.isDirectory(path) }
             if isDirectory { found.append(path) }
         }
         return found
