@@ -38,16 +38,31 @@ extension Connection {
         descriptors: PassedDescriptors?,
         replyCapacity: Int,
         timeout: Duration?,
-        completion: @escaping @Sendable (FilterMessageResult, PassedDescriptors?) -> Bool
+        completion: @escaping @Sendable (FilterMessageResult, PassedDescriptors?) -> Void
+    ) {
+        sendMessage(message, descriptors: descriptors, replyCapacity: replyCapacity, timeout: timeout) {
+            completion($0, $1)
+            return true
+        }
+    }
+
+    /// ``sendMessage(_:descriptors:replyCapacity:timeout:completion:)`` whose sender says whether it took the
+    /// outcome: a reply it refuses gets 0xC01C0020 (``handleReply(id:status:body:descriptors:)``).
+    func sendMessage(
+        _ message: [UInt8],
+        descriptors: PassedDescriptors?,
+        replyCapacity: Int,
+        timeout: Duration?,
+        accept: @escaping @Sendable (FilterMessageResult, PassedDescriptors?) -> Bool
     ) {
         guard replyCapacity > 0 else {
             let id = post(message, descriptors: descriptors, replyCapacity: 0, waiter: nil)
-            _ = completion(id == nil ? .portDisconnected : .delivered, nil)
+            _ = accept(id == nil ? .portDisconnected : .delivered, nil)
             return
         }
-        let waiter = MessageWaiter(capacity: replyCapacity, completion: completion)
+        let waiter = MessageWaiter(capacity: replyCapacity, completion: accept)
         guard let id = post(message, descriptors: descriptors, replyCapacity: replyCapacity, waiter: waiter) else {
-            _ = completion(.portDisconnected, nil)
+            _ = accept(.portDisconnected, nil)
             return
         }
         if let timeout {
