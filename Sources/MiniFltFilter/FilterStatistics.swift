@@ -20,6 +20,9 @@ public final class FilterStatistics: Sendable {
     let notifications = Atomic<Int>(0)
     /// Directories marked for tree targets after the start (made or moved in while watched).
     let treeDirectoriesAdded = Atomic<Int>(0)
+    /// Times inotify's queue overflowed (IN_Q_OVERFLOW: events, so new directories, were lost) and the trees
+    /// were walked again; counted once the walk is done.
+    let treeOverflows = Atomic<Int>(0)
     /// Reads of the group that failed (EMFILE, ENOMEM...): the kernel denies the event it could not hand over.
     let readErrors = Atomic<Int>(0)
 
@@ -29,7 +32,8 @@ public final class FilterStatistics: Sendable {
     /// kernel (``DecisionCache``), so nobody in user space sees them; `asked` counts the misses.
     public struct Snapshot: Sendable, Equatable {
         public var asked = 0, answered = 0, lateAnswers = 0, timeouts = 0, full = 0, exempt = 0
-        public var cached = 0, cacheFlushes = 0, notifications = 0, treeDirectoriesAdded = 0, readErrors = 0
+        public var cached = 0, cacheFlushes = 0, notifications = 0, treeDirectoriesAdded = 0, treeOverflows = 0
+        public var readErrors = 0
         public init() {}
     }
 
@@ -45,6 +49,7 @@ public final class FilterStatistics: Sendable {
         snapshot.cacheFlushes = cacheFlushes.load(ordering: .relaxed)
         snapshot.notifications = notifications.load(ordering: .relaxed)
         snapshot.treeDirectoriesAdded = treeDirectoriesAdded.load(ordering: .relaxed)
+        snapshot.treeOverflows = treeOverflows.load(ordering: .relaxed)
         snapshot.readErrors = readErrors.load(ordering: .relaxed)
         return snapshot
     }

@@ -16,6 +16,14 @@ package struct TreePaths {
     /// The watch is gone (the directory was removed, or its file system unmounted).
     package mutating func remove(_ watch: Int32) { paths[watch] = nil }
 
+    /// Forgets the directories that a walk of every tree did not find (`found` has the watches it found) and
+    /// whose recorded path is gone (`exists` says): after inotify's queue overflowed, the IN_IGNORED of a
+    /// directory removed meanwhile may have been lost with the rest. One the walk missed while its path is
+    /// still there (a directory it could not list) stays known, so that what is made in it is followed.
+    package mutating func forgetMissing(found: Set<Int32>, exists: ([UInt8]) -> Bool) {
+        paths = paths.filter { found.contains($0.key) || exists($0.value) }
+    }
+
     /// The path of the child `name` of the directory `watch`; nil for an unknown watch.
     package func child(of watch: Int32, named name: [UInt8]) -> [UInt8]? {
         guard let parent = paths[watch] else { return nil }

@@ -77,8 +77,7 @@ final class TreeWatcher: Sendable {
                 let name = Array(nameBytes.prefix { $0 != 0 })
                 offset += 16 + nameLength
                 if mask & UInt32(IN_Q_OVERFLOW) != 0 {
-                    // Marks and watches are idempotent: walking again finds what the lost events named.
-                    for root in roots.withLock({ $0 }) { try? walk(root, strict: false) }
+                    walkAgain()
                 } else if mask & UInt32(IN_IGNORED) != 0 {
                     paths.withLock { $0.remove(watch) }
                 } else if mask & UInt32(IN_ISDIR) != 0, mask & UInt32(IN_CREATE | IN_MOVED_TO) != 0,
@@ -91,8 +90,26 @@ final class TreeWatcher: Sendable {
         }
     }
 
+    /// After inotify's queue overflowed: its events were lost, so directories made meanwhile are unmarked
+    /// and directories removed meanwhile still counted. Marks and watches are idempotent: walking every
+    /// root again marks the first, and what the walk did not find and is gone is forgotten
+    /// (docs/protocol.md section 8, "trees").
+    private func walkAgain() {
+        var found = Set<Int32>()
+        for root in roots.withLock({ $0 }) { try? walk(root, strict: false, found: &found) }
+        // lstat only for what the walk missed: few paths, on this thread.
+        paths.withLock { $0.forgetMissing(found: found, exists: TreeWatcher.isDirectory) }
+        statistics.treeOverflows.add(1, ordering: .relaxed)
+    }
+
     /// Marks and watches `root` and every directory below it, depth first, without following symbolic links.
     private func walk(_ root: [UInt8], strict: Bool) throws(SystemError) {
+        var found = Set<Int32>()
+        try walk(root, strict: strict, found: &found)
+    }
+
+    /// ``walk(_:strict:)``, adding the watch of each directory marked to `found`.
+    private func walk(_ root: [UInt8], strict: Bool, found: inout Set<Int32>) throws(SystemError) {
         var stack = [root]
         while let directory = stack.popLast() {
             do throws(SystemError) {
@@ -101,6 +118,7 @@ final class TreeWatcher: Sendable {
                     withCPath(directory) { inotify_add_watch(fd, $0, TreeWatcher.events) }
                 }
                 paths.withLock { $0.record(watch, path: directory) }
+                found.insert(watch)
             } catch {
                 if strict, directory == root { throw error }
                 if strict, error.errno == ENOSPC { throw error }
@@ -108,6 +126,12 @@ final class TreeWatcher: Sendable {
             }
             stack.append(contentsOf: TreeWatcher.subdirectories(of: directory))
         }
+    }
+
+    /// Whether `path` names a directory (not a symbolic link to one).
+    static func isDirectory(_ path: [UInt8]) -> Bool {
+        var status = stat()
+        return withCPath(path) { lstat($0, &status) } == 0 && status.st_mode & S_IFMT == S_IFDIR
     }
 
     /// The directories directly in `directory` (not symbolic links to them).
@@ -121,10 +145,7 @@ final class TreeWatcher: Sendable {
             if name == [UInt8(ascii: ".")] || name == [UInt8(ascii: "."), UInt8(ascii: ".")] { continue }
             let path = directory + [UInt8(ascii: "/")] + name
             var isDirectory = entry.pointee.d_type == UInt8(DT_DIR)
-            if entry.pointee.d_type == UInt8(DT_UNKNOWN) {
-                var status = stat()
-                isDirectory = withCPath(path) { lstat($0, &status) } == 0 && status.st_mode & S_IFMT == S_IFDIR
-            }
+            if entry.pointee.d_type == UInt8(DT_UNKNOWN) { isDirectory = TreeWatcher.isDirectory(path) }
             if isDirectory { found.append(path) }
         }
         return found

@@ -124,22 +124,26 @@ final class ScannerFilter: Sendable {
             answer(event, .allow)
             return
         }
-        port.send(
+        // As minifltd's open watcher: the port's timer comes no earlier than the library's deadline, and a
+        // reply taken once the library answered is refused with 0xC01C0020 (docs/protocol.md section 8).
+        port.sendAcceptingReply(
             message,
             descriptors: descriptors,
             replyCapacity: ScannerMessages.replySize,
-            timeout: event.timeRemaining
-        ) { [self] result, _ in
-            let safe = ScannerFilter.safeToOpen(result)
-            guard filter.reply(to: event, safe == false ? .deny : .allow) else { return }
-            if safe == false {
-                logger.info("\(event.pathString) opened by pid \(event.pid): denied by the scan")
-            } else if safe == nil {
-                logger.warning("\(event.pathString) opened by pid \(event.pid): no verdict (\(result)); allowed")
-            } else {
-                logger.debug("\(event.pathString) opened by pid \(event.pid): allowed by the scan")
+            timeout: event.timeRemaining,
+            accept: { [self] result, _ in
+                let safe = ScannerFilter.safeToOpen(result)
+                guard filter.reply(to: event, safe == false ? .deny : .allow) else { return false }
+                if safe == false {
+                    logger.info("\(event.pathString) opened by pid \(event.pid): denied by the scan")
+                } else if safe == nil {
+                    logger.warning("\(event.pathString) opened by pid \(event.pid): no verdict (\(result)); allowed")
+                } else {
+                    logger.debug("\(event.pathString) opened by pid \(event.pid): allowed by the scan")
+                }
+                return true
             }
-        }
+        )
     }
 
     /// A close after a write: the file is scanned again, and remembered if unsafe.
@@ -214,5 +218,7 @@ final class ScannerFilter: Sendable {
         let numbers = filter.statistics.snapshot
         return "opens asked \(numbers.asked), timed out \(numbers.timeouts), past the bound \(numbers.full); "
             + "\(unsafeFiles.count) files known unsafe; cache \(filter.cachedFiles) files"
+            + (filter.treeDirectories > 0
+                ? "; tree directories \(filter.treeDirectories), inotify queue overflows \(numbers.treeOverflows)" : "")
     }
 }

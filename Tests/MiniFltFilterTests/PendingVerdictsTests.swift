@@ -89,4 +89,16 @@ struct TreePathsTests {
         #expect(paths.child(of: 2, named: [0x61]) == nil)
         #expect(paths.count == 1)
     }
+
+    @Test("after an overflow's walk, directories the walk did not find are forgotten when their path is gone")
+    func forgetMissing() {
+        var paths = TreePaths()
+        for watch in Int32(1)...4 { paths.record(watch, path: Array("/t/\(watch)".utf8)) }
+        // 2 is gone; 4 was not found by the walk (it could not be listed) but is still there.
+        paths.forgetMissing(found: [1, 3, 9]) { $0 == Array("/t/4".utf8) }
+        #expect(paths.count == 3)
+        #expect(paths.path(of: 2) == nil)
+        #expect(paths.path(of: 3) == Array("/t/3".utf8))
+        #expect(paths.path(of: 4) == Array("/t/4".utf8))
+    }
 }

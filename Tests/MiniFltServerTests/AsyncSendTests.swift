@@ -97,4 +97,37 @@ struct AsyncSendTests {
         #expect(outcomes.snapshot[1] == [.portDisconnected])
         #expect(outcomes.snapshot[2] == [.portDisconnected])
     }
+
+    @Test(
+        "sendAcceptingReply: a reply the sender accepts gets 0, one it refuses 0xC01C0020, decided before REPLY_RESULT is written"
+    )
+    func acceptingReply() throws {
+        let test = try TestPort()
+        let (client, port) = try FilterMessageTests.connected(test)
+        let outcomes = Outcomes()
+        for (index, accepts) in [true, false].enumerated() {
+            port.sendAcceptingReply([UInt8(index)], descriptors: nil, replyCapacity: 4, timeout: .seconds(10)) {
+                result,
+                _ in
+                outcomes.record(index)(result)
+                return accepts
+            }
+        }
+        let taken = try client.getMessage(bufferSize: 64)
+        let refused = try client.getMessage(bufferSize: 64)
+        // FilterReplyMessage returns once REPLY_RESULT came, so the sender was asked by then.
+        try client.reply(to: taken.messageID, [0, 0, 0, 1])
+        #expect(outcomes.snapshot[0] == [.replied(status: .success, reply: [0, 0, 0, 1])])
+        expectFailure(.fltNoWaiterForReply, "a reply the sender refused was reported taken") {
+            try client.reply(to: refused.messageID, [0, 0, 0, 1])
+        }
+        #expect(outcomes.snapshot[1] == [.replied(status: .success, reply: [0, 0, 0, 1])])
+        // Refused is final: the sender is not asked again, and a second reply finds nobody waiting.
+        expectFailure(.fltNoWaiterForReply, "a second reply was taken") {
+            try client.reply(to: refused.messageID, [0, 0, 0, 0])
+        }
+        client.close()
+        #expect(eventually { test.port.clients.isEmpty })
+        #expect(outcomes.calls == 2)
+    }
 }

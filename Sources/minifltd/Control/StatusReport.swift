@@ -75,6 +75,7 @@ struct StatusReport: Sendable {
                         ("undecided", .integer(activity.opensUndecided)), ("asked", .integer(activity.opensAsked)),
                         ("timed_out", .integer(activity.opensTimedOut)), ("full", .integer(activity.opensFull)),
                         ("cached", .integer(activity.filesCached)), ("cache_flushes", .integer(activity.cacheFlushes)),
+                        ("tree_overflows", .integer(activity.treeOverflows)),
                     ])
                 )
             )

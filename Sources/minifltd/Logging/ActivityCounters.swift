@@ -29,6 +29,8 @@ final class ActivityCounters: Sendable {
         /// From the filter library: opens asked of the client (each a cache miss), answered by the deadline,
         /// answered at once because the in-flight bound was full, files put in the cache, cache flushes.
         var opensAsked = 0, opensTimedOut = 0, opensFull = 0, filesCached = 0, cacheFlushes = 0
+        /// Times inotify's queue overflowed under a watched tree, which was walked again.
+        var treeOverflows = 0
 
         var opens: Int { opensAllowed + opensBlocked + opensUndecided }
         /// Events the log did not show one by one.
@@ -50,7 +52,8 @@ final class ActivityCounters: Sendable {
                 opensTimedOut: lhs.opensTimedOut - rhs.opensTimedOut,
                 opensFull: lhs.opensFull - rhs.opensFull,
                 filesCached: lhs.filesCached - rhs.filesCached,
-                cacheFlushes: lhs.cacheFlushes - rhs.cacheFlushes
+                cacheFlushes: lhs.cacheFlushes - rhs.cacheFlushes,
+                treeOverflows: lhs.treeOverflows - rhs.treeOverflows
             )
         }
     }
@@ -72,7 +75,8 @@ final class ActivityCounters: Sendable {
             opensTimedOut: library.timeouts,
             opensFull: library.full,
             filesCached: library.cached,
-            cacheFlushes: library.cacheFlushes
+            cacheFlushes: library.cacheFlushes,
+            treeOverflows: library.treeOverflows
         )
     }
 }

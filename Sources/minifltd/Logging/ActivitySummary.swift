@@ -101,7 +101,8 @@ final class ActivitySummary: Sendable {
             + "\(refused) refused, \(violations) protocol violations, \(delta.opens) watched opens "
             + "(\(delta.opensBlocked) blocked, \(delta.opensUndecided) allowed without a verdict; \(delta.opensAsked) asked "
             + "of a client, \(delta.opensTimedOut) timed out, \(delta.opensFull) past the in-flight bound; "
-            + "\(delta.filesCached) files cached, \(delta.cacheFlushes) cache flushes); "
+            + "\(delta.filesCached) files cached, \(delta.cacheFlushes) cache flushes, "
+            + "\(delta.treeOverflows) inotify queue overflows); "
             + "\(delta.folded) of these not logged one by one, \(withheld) log entries left out, \(dropped) dropped"
         logger.info(
             "\(message)",
@@ -113,6 +114,7 @@ final class ActivitySummary: Sendable {
                 "opens.undecided": "\(delta.opensUndecided)", "opens.asked": "\(delta.opensAsked)",
                 "opens.timedout": "\(delta.opensTimedOut)", "opens.full": "\(delta.opensFull)",
                 "cache.added": "\(delta.filesCached)", "cache.flushes": "\(delta.cacheFlushes)",
+                "tree.overflows": "\(delta.treeOverflows)",
                 "folded": "\(delta.folded)", "withheld": "\(withheld)",
                 "dropped": "\(dropped)", "interval.ms": "\(tenths * 100)",
             ]

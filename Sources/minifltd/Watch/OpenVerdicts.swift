@@ -114,6 +114,8 @@ final class OpenVerdicts: Sendable {
         let numbers = filter.statistics.snapshot
         return "watched opens asked \(numbers.asked), timed out \(numbers.timeouts), past the bound \(numbers.full); "
             + "cache \(filter.cachedFiles) files, \(numbers.cacheFlushes) flushes; fanotify read errors \(numbers.readErrors)"
+            + (filter.treeDirectories > 0
+                ? "; tree directories \(filter.treeDirectories), inotify queue overflows \(numbers.treeOverflows)" : "")
     }
 
     /// Closes the group (every open still waiting proceeds) and stops the library's threads.
@@ -145,29 +147,38 @@ final class OpenVerdicts: Sendable {
             as: client.wcharSize,
             length: OpenVerdicts.messageSize
         )
-        // The event's own deadline, not a fresh timeout: the port forgets the message (a later REPLY gets
-        // 0xC01C0020) when the library answers the open, not a queueing delay later.
+        // The event's own deadline, not a fresh timeout: the port's timer comes no earlier than the library's
+        // deadline (the time left is read before the send), so the library answers a silent client's open,
+        // and the port forgets the message right after. A REPLY the port takes once the library answered is
+        // refused with 0xC01C0020 (sendAcceptingReply: the completion runs before REPLY_RESULT is written), so a
+        // client told success had its verdict applied (docs/protocol.md section 8, "the verdict timeout").
         let attached =
             passDescriptors && client.acceptsDescriptors ? PassedDescriptors.duplicating([event.descriptor]) : nil
-        client.send(message, descriptors: attached, replyCapacity: OpenVerdicts.replySize, timeout: event.timeRemaining)
-        {
-            [self] result, _ in
-            clients.checkIn(client)
-            answer(event, result, shortened: shortened)
-        }
+        client.sendAcceptingReply(
+            message,
+            descriptors: attached,
+            replyCapacity: OpenVerdicts.replySize,
+            timeout: event.timeRemaining,
+            accept: { [self] result, _ in
+                clients.checkIn(client)
+                return answer(event, result, shortened: shortened)
+            }
+        )
     }
 
     /// Answers `event` with the client's outcome; on the port's I/O thread (or the reader's, when the
-    /// outcome was known at once), so nothing here blocks.
-    private func answer(_ event: FileEvent, _ result: FilterMessageResult, shortened: Bool) {
+    /// outcome was known at once), so nothing here blocks. False when the open was already answered (by its
+    /// deadline, or the shutdown): the client's REPLY then gets 0xC01C0020.
+    private func answer(_ event: FileEvent, _ result: FilterMessageResult, shortened: Bool) -> Bool {
         switch result {
         case .replied(.success, let reply) where reply.count == OpenVerdicts.replySize:
             let block = reply.withUnsafeBytes { $0.readLittleEndian(at: 0, as: UInt32.self) } != 0
             guard filter.reply(to: event, block ? .deny : .allow) else {
                 // The deadline answered first; the library logged it.
-                return logger.debug(
-                    "\(OpenVerdicts.printable(event.path)) opened by pid \(event.pid): the client's verdict came after the deadline; ignored"
+                logger.debug(
+                    "\(OpenVerdicts.printable(event.path)) opened by pid \(event.pid): the client's verdict came after the deadline; refused"
                 )
+                return false
             }
             if block {
                 counters.opensBlocked.add(1, ordering: .relaxed)
@@ -178,14 +189,14 @@ final class OpenVerdicts: Sendable {
                 logger.debug("\(OpenVerdicts.printable(event.path)) opened by pid \(event.pid): allowed by the client")
             }
         case .timedOut:
-            guard filter.reply(to: event, .allow) else { return }
+            guard filter.reply(to: event, .allow) else { return false }
             counters.opensUndecided.add(1, ordering: .relaxed)
             counters.opensLogged.add(1, ordering: .relaxed)
             logger.warning(
                 "\(OpenVerdicts.printable(event.path)) opened by pid \(event.pid): no verdict within \(timeout); allowing it"
             )
         default:
-            guard filter.reply(to: event, .allow) else { return }
+            guard filter.reply(to: event, .allow) else { return false }
             counters.opensUndecided.add(1, ordering: .relaxed)
             counters.opensLogged.add(1, ordering: .relaxed)
             logger.warning(
@@ -198,6 +209,7 @@ final class OpenVerdicts: Sendable {
                 "\(OpenVerdicts.printable(event.path)) opened by pid \(event.pid): the path does not fit FLT_TO_USER; the client got \u{2026} and the path's end"
             )
         }
+        return true
     }
 
     /// What the library answered without the client (after the kernel has the answer).

@@ -40,13 +40,30 @@ extension Connection {
         timeout: Duration?,
         completion: @escaping @Sendable (FilterMessageResult, PassedDescriptors?) -> Void
     ) {
+        sendMessage(message, descriptors: descriptors, replyCapacity: replyCapacity, timeout: timeout) {
+            completion($0, $1)
+            return true
+        }
+    }
+
+    /// ``sendMessage(_:descriptors:replyCapacity:timeout:completion:)`` whose sender says whether it took the
+    /// outcome: a reply it refuses gets 0xC01C0020 (``handleReply(id:status:body:descriptors:)``).
+    func sendMessage(
+        _ message: [UInt8],
+        descriptors: PassedDescriptors?,
+        replyCapacity: Int,
+        timeout: Duration?,
+        accept: @escaping @Sendable (FilterMessageResult, PassedDescriptors?) -> Bool
+    ) {
         guard replyCapacity > 0 else {
             let id = post(message, descriptors: descriptors, replyCapacity: 0, waiter: nil)
-            return completion(id == nil ? .portDisconnected : .delivered, nil)
+            _ = accept(id == nil ? .portDisconnected : .delivered, nil)
+            return
         }
-        let waiter = MessageWaiter(capacity: replyCapacity, completion: completion)
+        let waiter = MessageWaiter(capacity: replyCapacity, completion: accept)
         guard let id = post(message, descriptors: descriptors, replyCapacity: replyCapacity, waiter: waiter) else {
-            return completion(.portDisconnected, nil)
+            _ = accept(.portDisconnected, nil)
+            return
         }
         if let timeout {
             host.watchMessageDeadline(self, messageID: id, deadline: MonotonicInstant.now.advanced(by: timeout))
@@ -87,14 +104,17 @@ extension Connection {
     /// the reply (or the close) came first.
     func messageDeadlinePassed(_ id: UInt64) {
         let notify = state.withLock { $0.waiters.removeValue(forKey: id)?.settle(.timedOut) }
-        notify?()
+        _ = notify?()
     }
 
     /// A REPLY from the client: completes its waiter, or says why not.
     /// Its `descriptors` go to the sender; without one (or with a refused reply) they close here.
+    /// The completion runs before REPLY_RESULT is written, and a sender that no longer wanted the reply
+    /// (its completion returned false) makes it 0xC01C0020, as if nobody waited: a client told success
+    /// knows its reply was used (docs/protocol.md section 5).
     func handleReply(id: UInt64, status: NTStatus, body: [UInt8], descriptors: PassedDescriptors?) {
-        var notify: (@Sendable () -> Void)?
-        let result = state.withLock { state -> NTStatus in
+        var notify: (@Sendable () -> Bool)?
+        var result = state.withLock { state -> NTStatus in
             guard let waiter = state.waiters[id] else { return .fltNoWaiterForReply }
             // Longer than the ReplyLength the client was given: refused; the sender keeps waiting.
             guard body.count <= waiter.capacity else { return .bufferOverflow }
@@ -102,7 +122,7 @@ extension Connection {
             notify = waiter.settle(.replied(status: status, reply: body), descriptors: descriptors)
             return .success
         }
-        notify?()
+        if let notify, !notify() { result = .fltNoWaiterForReply }
         write(.replyResult(id: id, status: result))
     }
 
@@ -110,6 +130,9 @@ extension Connection {
     /// caller let go of the lock.
     func failWaitersLocked(_ state: inout State) -> [@Sendable () -> Void] {
         defer { state.waiters = [:] }
-        return state.waiters.values.compactMap { $0.settle(.portDisconnected) }
+        return state.waiters.values.compactMap { waiter -> (@Sendable () -> Void)? in
+            guard let notify = waiter.settle(.portDisconnected) else { return nil }
+            return { _ = notify() }
+        }
     }
 }

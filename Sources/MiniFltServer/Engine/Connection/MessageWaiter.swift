@@ -16,20 +16,22 @@ final class MessageWaiter: Sendable {
     let outcome = ConditionLock<FilterMessageResult?>(nil)
     /// The descriptors that came with the REPLY (docs/protocol.md section 12), set with the outcome.
     let replyDescriptors = Mutex<PassedDescriptors?>(nil)
-    /// Called once with the outcome, for ``ClientPort/send(_:descriptors:replyCapacity:timeout:completion:)``.
-    private let completion: (@Sendable (FilterMessageResult, PassedDescriptors?) -> Void)?
+    /// Called once with the outcome, for ``ClientPort/send(_:descriptors:replyCapacity:timeout:completion:)``:
+    /// it returns whether the sender took it (``ClientPort/sendAcceptingReply(_:descriptors:replyCapacity:timeout:accept:)``).
+    private let completion: (@Sendable (FilterMessageResult, PassedDescriptors?) -> Bool)?
 
-    init(capacity: Int, completion: (@Sendable (FilterMessageResult, PassedDescriptors?) -> Void)? = nil) {
+    init(capacity: Int, completion: (@Sendable (FilterMessageResult, PassedDescriptors?) -> Bool)? = nil) {
         self.capacity = capacity
         self.completion = completion
     }
 
     /// Sets the outcome unless one is set already and wakes a blocked sender: called with the connection's
     /// lock held, so that a sender that times out sees a reply taken just before. Returns the completion call
-    /// to make once that lock is let go (the completion is the filter's code), or nil.
+    /// to make once that lock is let go (the completion is the filter's code), or nil; the call returns
+    /// whether the sender took the outcome (a blocked sender always does).
     /// `descriptors` came with the reply: they are the sender's from here, or closed when this is not the
     /// first outcome.
-    func settle(_ result: FilterMessageResult, descriptors: PassedDescriptors? = nil) -> (@Sendable () -> Void)? {
+    func settle(_ result: FilterMessageResult, descriptors: PassedDescriptors? = nil) -> (@Sendable () -> Bool)? {
         let first = outcome.withLock { outcome in
             guard outcome == nil else { return false }
             replyDescriptors.withLock { $0 = descriptors }
