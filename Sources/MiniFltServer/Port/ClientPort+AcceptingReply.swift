@@ -16,6 +16,10 @@ extension ClientPort {
         timeout: Duration? = nil,
         accept: @escaping @Sendable (FilterMessageResult, PassedDescriptors?) -> Bool
     ) {
+        if ClientPort.refuses(descriptors) {
+            _ = accept(.invalidParameter, nil)
+            return
+        }
         connection.sendMessage(
             message,
             descriptors: descriptors,

@@ -141,7 +141,7 @@ public final class ClientPort: Sendable, CustomStringConvertible {
 
     /// More descriptors than one frame carries (docs/protocol.md section 12): closed here, since the call
     /// consumes them whatever it answers, and the caller is told STATUS_INVALID_PARAMETER.
-    private static func refuses(_ descriptors: PassedDescriptors?) -> Bool {
+    static func refuses(_ descriptors: PassedDescriptors?) -> Bool {
         guard let descriptors, descriptors.count > PassedDescriptors.maximumPerFrame else { return false }
         descriptors.close()
         return true
