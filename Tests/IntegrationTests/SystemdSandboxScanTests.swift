@@ -37,8 +37,9 @@ extension SystemdSandboxTests {
         let library = try libraryPath("libfltlib.so.1", of: client.path)
         let libraries = sandbox.folder.appendingPathComponent("lib")
         try FileManager.default.createDirectory(at: libraries, withIntermediateDirectories: true)
+        // The file itself, not the soname's link: the link may point into the clone, which the sandbox hides.
         try FileManager.default.copyItem(
-            at: URL(fileURLWithPath: library),
+            at: URL(fileURLWithPath: library).resolvingSymlinksInPath(),
             to: libraries.appendingPathComponent("libfltlib.so.1")
         )
         let runClient = {
