@@ -148,13 +148,15 @@ public final class MiniFilter: Sendable {
     deinit { stop() }
 
     /// Answers a permission event (FltCompletePendedPreOperation). Allowed files go into the decision cache
-    /// (when ``FilterRegistration/cacheAllowed``) before the answer is sent. Returns false, and does nothing,
-    /// when the event was already answered: by its deadline, by an earlier reply, or by the shutdown.
+    /// (when ``FilterRegistration/cacheAllowed``) before the answer is sent, unless `remember` is false: an
+    /// allow that no decision stands behind (the filter's service timed out or failed) must not spare the
+    /// file its next question. Returns false, and does nothing, when the event was already answered: by its
+    /// deadline, by an earlier reply, or by the shutdown.
     @discardableResult
-    public func reply(to event: FileEvent, _ verdict: FilterVerdict) -> Bool {
+    public func reply(to event: FileEvent, _ verdict: FilterVerdict, remember: Bool = true) -> Bool {
         let sent = core.withLock { state -> Bool in
             guard !state.stopping, let answer = state.pending.answer(event.id, verdict) else { return false }
-            if verdict == .allow, registration.cacheAllowed,
+            if verdict == .allow, remember, registration.cacheAllowed,
                 cache.insert(descriptor: answer.payload.descriptor, operation: answer.payload.operation)
             {
                 statistics.cached.add(1, ordering: .relaxed)

@@ -133,7 +133,10 @@ final class ScannerFilter: Sendable {
             timeout: event.timeRemaining,
             accept: { [self] result, _ in
                 let safe = ScannerFilter.safeToOpen(result)
-                guard filter.reply(to: event, safe == false ? .deny : .allow) else { return false }
+                // Only a scan that found the file safe is cached; an open allowed without one is scanned next time.
+                guard filter.reply(to: event, safe == false ? .deny : .allow, remember: safe == true) else {
+                    return false
+                }
                 if safe == false {
                     logger.info("\(event.pathString) opened by pid \(event.pid): denied by the scan")
                 } else if safe == nil {

@@ -299,6 +299,33 @@ struct WatchTests {
         }
     }
 
+    @Test("an open allowed at its deadline is not cached: the file's next open asks the client again")
+    func timeoutNotCached() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        // The default options: the cache is on.
+        let daemon = try Daemon(arguments: ["--watch", folder.url.path, "--verdict-timeout", "0.3"])
+        let client = try RawClient.connected(port: daemon.port)
+        #expect(daemon.waitForLog("connect to this filter"))
+        let file = folder.path("slow.txt")
+        try "slow\n".write(toFile: file, atomically: false, encoding: .utf8)
+        let first = try ChildProcess("/bin/cat", [file], mergeStandardOutput: true)
+        guard case .message? = try client.readFrame() else {
+            Issue.record("the client got no verdict request")
+            return
+        }
+        #expect(first.exitStatus(within: .seconds(5)) == 0)
+        // Asked again, and this time the client decides: a block.
+        let second = try ChildProcess("/bin/cat", [file], mergeStandardOutput: true)
+        guard case .message(let id, 4, _)? = try client.readFrame() else {
+            Issue.record("the file was cached after a timeout: its second open was not asked")
+            return
+        }
+        client.write(Frame.reply(id: id, status: .success, body: [1, 0, 0, 0]).encoded())
+        #expect(try client.readFrame() == .replyResult(id: id, status: .success))
+        #expect(second.exitStatus(within: .seconds(5)) == 1)
+    }
+
     @Test("the cache: an allowed file is asked about once until it is written; SIGHUP and connects flush it")
     func cache() throws {
         let folder = try Folder()

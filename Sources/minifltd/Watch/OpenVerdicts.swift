@@ -189,14 +189,15 @@ final class OpenVerdicts: Sendable {
                 logger.debug("\(OpenVerdicts.printable(event.path)) opened by pid \(event.pid): allowed by the client")
             }
         case .timedOut:
-            guard filter.reply(to: event, .allow) else { return false }
+            // Allowed but not cached: the client never decided, so the file's next open asks it again.
+            guard filter.reply(to: event, .allow, remember: false) else { return false }
             counters.opensUndecided.add(1, ordering: .relaxed)
             counters.opensLogged.add(1, ordering: .relaxed)
             logger.warning(
                 "\(OpenVerdicts.printable(event.path)) opened by pid \(event.pid): no verdict within \(timeout); allowing it"
             )
         default:
-            guard filter.reply(to: event, .allow) else { return false }
+            guard filter.reply(to: event, .allow, remember: false) else { return false }
             counters.opensUndecided.add(1, ordering: .relaxed)
             counters.opensLogged.add(1, ordering: .relaxed)
             logger.warning(
