@@ -159,6 +159,9 @@ static HANDLE completion;
 static LONG answered_count;
 static LONG aborted_count;
 static LONG posted_count;
+/* Messages whose worker has replied and asked again: the opens end when the kernel has the verdict, which
+ * comes before the worker's FilterReplyMessage returns, so main waits for this before it closes the port. */
+static LONG rearmed_count;
 static ULONGLONG answered_ids[SCANNER_OPENS * 2];
 static LONG duplicate_answers;
 
@@ -197,6 +200,7 @@ static DWORD WINAPI scanner_worker(LPVOID context) {
         memset(&message->overlapped, 0, sizeof(OVERLAPPED));
         HRESULT hr = FilterGetMessage(port, &message->header, FIELD_OFFSET(MESSAGE, overlapped), &message->overlapped);
         if (hr != HRESULT_FROM_WIN32(ERROR_IO_PENDING)) expect("the worker's next FilterGetMessage is pending", 0);
+        __atomic_add_fetch(&rearmed_count, 1, __ATOMIC_RELEASE);
     }
 }
 
@@ -227,8 +231,10 @@ static void scanner(void) {
     int right = 0;
     for (int i = 0; i < SCANNER_OPENS; i++) right += child_errno(children[i]) == (i % 3 == 0 ? EPERM : 0);
     expect("20 opens at once: each answered as its name says (blocked-*.txt fail with EPERM)", right == SCANNER_OPENS);
-    expect("20 messages answered, none twice",
-           __atomic_load_n(&answered_count, __ATOMIC_RELAXED) == SCANNER_OPENS && duplicate_answers == 0);
+    for (int i = 0; i < 500 && __atomic_load_n(&rearmed_count, __ATOMIC_ACQUIRE) < SCANNER_OPENS; i++) Sleep(10);
+    expect("20 messages answered, none twice, each worker asking again after its reply",
+           __atomic_load_n(&answered_count, __ATOMIC_RELAXED) == SCANNER_OPENS && duplicate_answers == 0 &&
+               __atomic_load_n(&rearmed_count, __ATOMIC_ACQUIRE) == SCANNER_OPENS);
     /* The workers poll the port's socket in GetQueuedCompletionStatus; a posted packet wakes them all the same. */
     for (int i = 0; i < SCANNER_THREADS; i++) PostQueuedCompletionStatus(completion, 0, POSTED_KEY, NULL);
     for (int i = 0; i < 200 && __atomic_load_n(&posted_count, __ATOMIC_RELAXED) < SCANNER_THREADS; i++) Sleep(10);
