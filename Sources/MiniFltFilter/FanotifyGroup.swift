@@ -111,10 +111,13 @@ struct FanotifyGroup: Sendable {
     }
 
     /// The path of the file open at `descriptor`, as bytes.
+    /// Read straight into the array it returns: no zero-filled PATH_MAX buffer and no copy (once per open).
     static func path(of descriptor: Int32) -> [UInt8] {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
-        let length = readlink("/proc/self/fd/\(descriptor)", &buffer, buffer.count)
-        guard length > 0 else { return Array("(unknown file)".utf8) }
-        return buffer[0..<length].map { UInt8(bitPattern: $0) }
+        let link = "/proc/self/fd/\(descriptor)"
+        let path = [UInt8](unsafeUninitializedCapacity: Int(PATH_MAX)) { buffer, count in
+            guard let start = buffer.baseAddress else { return }
+            count = start.withMemoryRebound(to: CChar.self, capacity: buffer.count) { max(0, readlink(link, $0, buffer.count)) }
+        }
+        return path.isEmpty ? Array("(unknown file)".utf8) : path
     }
 }
