@@ -116,7 +116,9 @@ struct FanotifyGroup: Sendable {
         let link = "/proc/self/fd/\(descriptor)"
         let path = [UInt8](unsafeUninitializedCapacity: Int(PATH_MAX)) { buffer, count in
             guard let start = buffer.baseAddress else { return }
-            count = start.withMemoryRebound(to: CChar.self, capacity: buffer.count) { max(0, readlink(link, $0, buffer.count)) }
+            count = start.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
+                max(0, readlink(link, $0, buffer.count))
+            }
         }
         return path.isEmpty ? Array("(unknown file)".utf8) : path
     }
