@@ -110,15 +110,15 @@ struct FanotifyGroup: Sendable {
         injectable("write(fanotify)") { CMiniFltPosix_fanotify_answer(fd, descriptor, verdict == .allow ? 1 : 0) } == 0
     }
 
-    /// The path of the file open at `descriptor`, as bytes.
-    /// Read straight into the array it returns: no zero-filled PATH_MAX buffer and no copy (once per open).
+    /// The path of the file open at `descriptor`, as bytes. Read into a buffer on the stack and copied once at
+    /// its length: no zero-filled PATH_MAX array on the heap per open, and the event keeps only the path.
     static func path(of descriptor: Int32) -> [UInt8] {
         let link = "/proc/self/fd/\(descriptor)"
-        let path = [UInt8](unsafeUninitializedCapacity: Int(PATH_MAX)) { buffer, count in
-            guard let start = buffer.baseAddress else { return }
-            count = start.withMemoryRebound(to: CChar.self, capacity: buffer.count) {
-                max(0, readlink(link, $0, buffer.count))
-            }
+        let path = withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(PATH_MAX)) { buffer -> [UInt8] in
+            guard let start = buffer.baseAddress else { return [] }
+            let length = readlink(link, start, buffer.count)
+            guard length > 0 else { return [] }
+            return Array(UnsafeRawBufferPointer(start: start, count: length))
         }
         return path.isEmpty ? Array("(unknown file)".utf8) : path
     }
