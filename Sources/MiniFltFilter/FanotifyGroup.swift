@@ -101,7 +101,7 @@ struct FanotifyGroup: Sendable {
                     CMiniFltPosix_fanotify_read(fd, raw.baseAddress, Int32(raw.count))
                 }
                 return .success(raw.prefix(Int(count)).map { RawEvent(descriptor: $0.fd, pid: $0.pid, mask: $0.mask) })
-            } catch where error.errno == EAGAIN {
+            } catch  where error.errno == EAGAIN {
                 return .success([])
             } catch {
                 return .failure(error)
