@@ -90,18 +90,24 @@ struct FanotifyGroup: Sendable {
         _ = try syscall("fanotify_mark(UNIGNORE)") { CMiniFltPosix_fanotify_mark(fd, flags, mask, AT_FDCWD, path) }
     }
 
-    /// The events ready now (none when nothing waits: the group is non-blocking).
+    /// The events ready now (none when nothing waits: the group is non-blocking). The C side's slots are on the
+    /// stack, not a zero-filled array on the heap: this runs at each wake-up, once per open.
     func read() throws(SystemError) -> [RawEvent] {
-        var raw = [CMiniFltPosix_FileEvent](repeating: CMiniFltPosix_FileEvent(), count: 200)
-        let count: Int32
-        do {
-            count = try syscall("read(fanotify)") {
-                raw.withUnsafeMutableBufferPointer { CMiniFltPosix_fanotify_read(fd, $0.baseAddress, Int32($0.count)) }
+        let events = withUnsafeTemporaryAllocation(of: CMiniFltPosix_FileEvent.self, capacity: 200) {
+            raw -> Result<[RawEvent], SystemError> in
+            do throws(SystemError) {
+                // The shim fills at most `raw.count` slots and returns how many.
+                let count = try syscall("read(fanotify)") {
+                    CMiniFltPosix_fanotify_read(fd, raw.baseAddress, Int32(raw.count))
+                }
+                return .success(raw.prefix(Int(count)).map { RawEvent(descriptor: $0.fd, pid: $0.pid, mask: $0.mask) })
+            } catch  where error.errno == EAGAIN {
+                return .success([])
+            } catch {
+                return .failure(error)
             }
-        } catch  where error.errno == EAGAIN {
-            return []
         }
-        return raw[0..<Int(count)].map { RawEvent(descriptor: $0.fd, pid: $0.pid, mask: $0.mask) }
+        return try events.get()
     }
 
     /// Sends one answer. False when the kernel refused it (ENOENT: it no longer waits for that event).
@@ -110,11 +116,16 @@ struct FanotifyGroup: Sendable {
         injectable("write(fanotify)") { CMiniFltPosix_fanotify_answer(fd, descriptor, verdict == .allow ? 1 : 0) } == 0
     }
 
-    /// The path of the file open at `descriptor`, as bytes.
+    /// The path of the file open at `descriptor`, as bytes. Read into a buffer on the stack and copied once at
+    /// its length: no zero-filled PATH_MAX array on the heap per open, and the event keeps only the path.
     static func path(of descriptor: Int32) -> [UInt8] {
-        var buffer = [CChar](repeating: 0, count: Int(PATH_MAX))
-        let length = readlink("/proc/self/fd/\(descriptor)", &buffer, buffer.count)
-        guard length > 0 else { return Array("(unknown file)".utf8) }
-        return buffer[0..<length].map { UInt8(bitPattern: $0) }
+        let link = "/proc/self/fd/\(descriptor)"
+        let path = withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(PATH_MAX)) { buffer -> [UInt8] in
+            guard let start = buffer.baseAddress else { return [] }
+            let length = readlink(link, start, buffer.count)
+            guard length > 0 else { return [] }
+            return Array(UnsafeRawBufferPointer(start: start, count: length))
+        }
+        return path.isEmpty ? Array("(unknown file)".utf8) : path
     }
 }

@@ -153,12 +153,16 @@ package enum AbstractSocket {
         into buffer: UnsafeMutableRawBufferPointer,
         withDescriptors: Void
     ) throws(SystemError) -> Received? {
-        var descriptors = [Int32](repeating: -1, count: Int(CMiniFltPosix_SCM_MAX_FD))
+        // The descriptor slots are on the stack, and a message without descriptors (nearly all) allocates no
+        // array: this runs for every frame a client sends.
         while true {
             var count: Int32 = 0
             var truncated: Int32 = 0
-            let received = descriptors.withUnsafeMutableBufferPointer { places in
-                injectable("recv") {
+            let (received, descriptors) = withUnsafeTemporaryAllocation(
+                of: Int32.self,
+                capacity: Int(CMiniFltPosix_SCM_MAX_FD)
+            ) { places -> (Int, [Int32]) in
+                let received = injectable("recv") {
                     CMiniFltPosix_receive_descriptors(
                         fd,
                         buffer.baseAddress,
@@ -168,13 +172,12 @@ package enum AbstractSocket {
                         &truncated
                     )
                 }
+                // The shim fills at most CMiniFltPosix_SCM_MAX_FD slots and counts them in `count`.
+                let filled = min(max(0, Int(count)), places.count)
+                return (received, received >= 0 && filled > 0 ? Array(places.prefix(filled)) : [])
             }
             if received >= 0 {
-                return Received(
-                    count: received,
-                    descriptors: Array(descriptors.prefix(Int(count))),
-                    truncated: truncated != 0
-                )
+                return Received(count: received, descriptors: descriptors, truncated: truncated != 0)
             }
             let error = Glibc.errno
             if error == EINTR { continue }

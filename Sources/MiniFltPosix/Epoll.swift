@@ -18,6 +18,9 @@ package struct Epoll: Sendable {
         package static let readHangUp = Events(rawValue: UInt32(CMiniFltPosix_EPOLLRDHUP))
         static let oneShot = Events(rawValue: UInt32(CMiniFltPosix_EPOLLONESHOT))
         static let edgeTriggered = Events(rawValue: UInt32(truncatingIfNeeded: CMiniFltPosix_EPOLLET))
+        /// The peer hung up or the descriptor failed. A constant, not an array literal at the call site: the
+        /// literal went through the generic `SetAlgebra.init(_:)` across modules on every event.
+        package static let closing = Events(rawValue: readHangUp.rawValue | hangUp.rawValue | error.rawValue)
     }
 
     package let fd: Int32

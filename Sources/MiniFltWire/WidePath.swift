@@ -43,8 +43,24 @@ public enum WidePath {
         as size: WideCharacterSize,
         length: Int
     ) -> (bytes: [UInt8], shortened: Bool) {
-        let points = codePoints(path)
+        encodeTerminated(Array(path), as: size, length: length)
+    }
+
+    /// ``encodeTerminated(_:as:length:)`` for an array, the one the example filter calls once per open: a
+    /// concrete function, since a generic one is not specialized across modules. An ASCII path that fits is
+    /// written straight into the buffer; the rest goes through the code points.
+    public static func encodeTerminated(
+        _ path: [UInt8],
+        as size: WideCharacterSize,
+        length: Int
+    ) -> (bytes: [UInt8], shortened: Bool) {
         let units = max(size.byteCount, 2)
+        if path.count <= max(0, length / units - 1), path.allSatisfy({ $0 < 0x80 }) {
+            var bytes = [UInt8](repeating: 0, count: max(0, length))
+            for (index, byte) in path.enumerated() { bytes[index * units] = byte }
+            return (bytes, false)
+        }
+        let points = codePoints(path)
         let room = max(0, length / units - 1)
         func width(_ point: UInt32) -> Int { size == .utf32 ? 1 : point > 0xFFFF ? 2 : 1 }
         var kept = points[...]

@@ -47,4 +47,24 @@ struct WidePathTests {
         #expect(shortened)
         #expect(String(decoding: WidePath.decode(bytes, as: .utf16), as: UTF8.self).hasPrefix("\u{2026}a"))
     }
+
+    @Test(
+        "an ASCII path (written directly) and one with a non-ASCII end (through code points) lay out alike",
+        arguments: [WideCharacterSize.utf16, .utf32]
+    )
+    func asciiRoute(size: WideCharacterSize) {
+        let ascii = Array("/srv/watched/report 2026.txt".utf8)
+        let (bytes, shortened) = WidePath.encodeTerminated(ascii, as: size, length: 4096)
+        #expect(!shortened)
+        var expected = [UInt8](repeating: 0, count: 4096)
+        for (index, byte) in ascii.enumerated() { expected[index * size.byteCount] = byte }
+        #expect(bytes == expected)
+        let mixed = ascii + Array("\u{e9}".utf8)
+        let general = WidePath.encodeTerminated(mixed, as: size, length: 4096).bytes
+        #expect(
+            Array(general.prefix(ascii.count * size.byteCount)) == Array(bytes.prefix(ascii.count * size.byteCount))
+        )
+        #expect(WidePath.decode(general, as: size) == mixed)
+        #expect(WidePath.encodeTerminated(ascii[...], as: size, length: 4096).bytes == bytes, "the generic form")
+    }
 }

@@ -430,15 +430,30 @@ static bool make_room(struct flt_port *port) {
     return true;
 }
 
+/* Waits until `fd` is readable (or closed, or failed); false when poll itself failed. */
+static bool await_readable(int fd) {
+    struct pollfd readable = {.fd = fd, .events = POLLIN};
+    int ready;
+    do ready = poll(&readable, 1, -1);
+    while (ready < 0 && errno == EINTR);
+    return ready > 0;
+}
+
 /* Reads the socket once for every waiter and files what came. Called with the lock held and the reader role
- * free; returns with the lock held. With MSG_DONTWAIT it returns at once when nothing is there. */
-void flt_port_read_for_everyone(struct flt_port *port, int flags) {
+ * free; returns with the lock held. With MSG_DONTWAIT it returns at once when nothing is there.
+ *
+ * With `poll_first`, for a thread that waits for the result of what it just wrote, it sleeps in poll and then
+ * reads without blocking. A recvmsg asleep on a Unix stream socket is also woken when the server reads what
+ * this side wrote (the kernel's write-space wake-up, which poll tells apart by its events): it then ran only
+ * to find nothing and sleep again, a thread switch each way per FilterReplyMessage on a busy CPU. */
+static void read_for_everyone(struct flt_port *port, int flags, bool poll_first) {
     port->reader_active = true;
     pthread_mutex_unlock(&port->lock);
     ssize_t count = -1;
     int error = ENOMEM;
     bool lost = false;
     if (make_room(port)) {
+        if (poll_first && await_readable(port->fd)) flags |= MSG_DONTWAIT;
         do count = receive(port, flags, &lost);
         while (count < 0 && errno == EINTR);
         error = errno;
@@ -463,6 +478,10 @@ void flt_port_read_for_everyone(struct flt_port *port, int flags) {
     pthread_cond_broadcast(&port->changed);
 }
 
+void flt_port_read_for_everyone(struct flt_port *port, int flags) {
+    read_for_everyone(port, flags, false);
+}
+
 /* The I/O thread's wake-up: the socket is readable (or closed). Runs on the I/O thread, which holds a reference
  * while the port is registered. */
 static void port_ready(struct flt_io_source *source) {
@@ -478,12 +497,14 @@ static void port_ready(struct flt_io_source *source) {
 }
 
 /* Waits, lock held, until `done` holds or the connection fails, reading the socket for every waiter while
- * no other thread does. Returns 0 or the failure's HRESULT. */
-static int32_t wait_until(struct flt_port *port, bool (*done)(struct flt_port *, const void *), const void *argument) {
+ * no other thread does (`after_write`: for the result of a frame this thread wrote, read_for_everyone's
+ * poll_first). Returns 0 or the failure's HRESULT. */
+static int32_t wait_until(struct flt_port *port, bool (*done)(struct flt_port *, const void *), const void *argument,
+                          bool after_write) {
     while (!done(port, argument)) {
         if (port->failure != 0) return port->failure;
         if (port->reader_active) pthread_cond_wait(&port->changed, &port->lock);
-        else flt_port_read_for_everyone(port, 0);
+        else read_for_everyone(port, 0, after_write);
     }
     return 0;
 }
@@ -564,7 +585,7 @@ static int32_t exchange(struct flt_port *port, struct waiter **list, struct wait
                         uint32_t count) {
     flt_port_write_frame_descriptors(port, head, head_length, payload, payload_length, descriptors, count);
     pthread_mutex_lock(&port->lock);
-    int32_t result = wait_until(port, waiter_done, waiter);
+    int32_t result = wait_until(port, waiter_done, waiter, true);
     for (struct waiter **link = list; *link != NULL; link = &(*link)->next) {
         if (*link == waiter) {
             *link = waiter->next;
@@ -825,7 +846,7 @@ int32_t flt_port_get(struct flt_port *port, void *buffer, uint32_t buffer_size, 
     pthread_mutex_lock(&port->lock);
     int32_t result = 0;
     if (blocking) {
-        result = wait_until(port, message_queued, NULL);
+        result = wait_until(port, message_queued, NULL, false);
     } else if (port->first_message == NULL && port->failure == 0 && !port->reader_active) {
         flt_port_read_for_everyone(port, MSG_DONTWAIT);
     }

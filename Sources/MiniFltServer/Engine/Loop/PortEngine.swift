@@ -212,7 +212,7 @@ final class PortEngine: @unchecked Sendable {
         case .write(let id)?:
             connection(id)?.handleWritable()
         case .read(let id)?:
-            let hangUp = Epoll.Events(rawValue: event.events).intersection([.readHangUp, .hangUp, .error])
+            let hangUp = Epoll.Events(rawValue: event.events).intersection(.closing)
             connection(id)?.handleReadable(hangUp: !hangUp.isEmpty, scratch: io.scratch, lane: io.lane)
         }
     }
