@@ -44,6 +44,55 @@ struct WatchDescriptorTests {
         #expect(returned, "fds \(before) before, \(daemon.openDescriptorCount) after")
     }
 
+    @Test(
+        "a Swift listener at its descriptor limit: the open arrives without its descriptor and is answered, the next brings one"
+    )
+    func listenerAtDescriptorLimit() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        let daemon = try Daemon(arguments: [
+            "--watch", folder.url.path, "--pass-descriptors", "--log-level", "info", "--verdict-cache", "false",
+        ])
+        let listener = try ChildProcess(
+            Binaries.minifltctl.path,
+            ["listen", "--port", daemon.port, "--block", "test.txt", "--read", "16"],
+            mergeStandardOutput: true
+        )
+        let printed = listener.collectOutput()
+        defer { _ = listener.stop(SIGKILL) }
+        #expect(daemon.waitForLog("connect to this filter"))
+        let before = daemon.settledDescriptorCount
+        // The listener's limit, lowered from outside to its lowest free descriptor number: the kernel has no
+        // room for the next descriptor it would hand the listener, and this test process keeps its own limit.
+        let free = try lowestFreeDescriptor(of: listener.pid)
+        #expect(try runProgram("/usr/bin/prlimit", ["--pid", "\(listener.pid)", "--nofile=\(free):"]).status == 0)
+        #expect(try runProgram("/bin/cat", [folder.path("test.txt")]).status == 1)
+        #expect(
+            eventually {
+                printed.text.withLock {
+                    $0.contains(folder.path("test.txt") + " will be blocked: (descriptor lost: the 1 descriptor(s)")
+                }
+            },
+            "\(printed.text.withLock { $0 })"
+        )
+        #expect(printed.text.withLock { $0.contains("(RLIMIT_NOFILE)") && $0.contains("(HRESULT = 0x80070004))\n") })
+        #expect(try runProgram("/usr/bin/prlimit", ["--pid", "\(listener.pid)", "--nofile=1024:"]).status == 0)
+        #expect(try runProgram("/bin/cat", [folder.path("other.txt")]).status == 0)
+        #expect(
+            eventually { printed.text.withLock { $0.contains(folder.path("other.txt") + ": \"fine\\x0a\"\n") } },
+            "\(printed.text.withLock { $0 })"
+        )
+        let returned = eventually { daemon.openDescriptorCount == before }
+        print("descriptor count, Swift listener at its limit: \(before) before, \(daemon.openDescriptorCount) after")
+        #expect(returned, "fds \(before) before, \(daemon.openDescriptorCount) after")
+    }
+
+    /// The lowest descriptor number process `pid` has free.
+    private func lowestFreeDescriptor(of pid: Int32) throws -> Int {
+        let open = Set(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap { Int($0) })
+        return (0...).first { !open.contains($0) } ?? 0
+    }
+
     @Test("a listener that did not ask for descriptors is served as before by a daemon that passes them")
     func plainListener() throws {
         let folder = try Folder()
