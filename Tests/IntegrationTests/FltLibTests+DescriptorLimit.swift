@@ -60,4 +60,45 @@ extension FltLibTests {
             "fds \(before) before, \(daemon.openDescriptorCount) after"
         )
     }
+
+    @Test("a cut MESSAGE: the descriptor that did come is closed, and the next MESSAGE gets its own, not that one")
+    func cutMessageKeepsNoneAndTakesNoneOfTheNext() throws {
+        let port = Binaries.uniquePortName("fdcut")
+        // After the client's SEND (it then has room for one descriptor): MESSAGE A with a pipe's write end and a
+        // file (the write end fits, the file is dropped), then, once the pipe reads end of file (the client
+        // closed A's write end: this server closed its own), MESSAGE B with another file.
+        let server = try Self.fakeServer(
+            port: port,
+            serving: """
+                import select
+                c.recv(64)
+                c.sendall(struct.pack("<IHHQI", 4, 2, 0, 0, 0))
+                ident = struct.unpack("<Q", c.recv(64)[8:16])[0]
+                def temporary(text):
+                    f = tempfile.TemporaryFile(); f.write(text); f.flush(); return f
+                a, b = temporary(b"file A"), temporary(b"file B")
+                rights = lambda fds: [(socket.SOL_SOCKET, socket.SCM_RIGHTS, struct.pack("i" * len(fds), *fds))]
+                r, w = os.pipe()
+                c.sendall(struct.pack("<IHHQI", 4, 4, 0, ident, 0))
+                c.sendmsg([struct.pack("<IHHQI", 8, 5, 2, 7, 0) + b"AAAA"], rights([w, a.fileno()]))
+                os.close(w)
+                ready, _, _ = select.select([r], [], [], 10)
+                print("A's descriptor", "closed" if ready and os.read(r, 1) == b"" else "open", flush=True)
+                c.sendmsg([struct.pack("<IHHQI", 8, 5, 1, 8, 0) + b"BBBB"], rights([b.fileno()]))
+                c.recv(64)
+                """
+        )
+        defer { _ = server.stop(SIGKILL) }
+        let printed = server.collectOutput()
+        let result = try Self.run("flt_descriptors", ["limit-cut", "--port", port])
+        #expect(result.standardOutput.contains("ok cut: 0x80070004, none\n"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("read file B\n"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("ok the room for one descriptor is free again\n"))
+        #expect(result.standardOutput.hasSuffix("0 failed\n"), "\(result.standardOutput)")
+        #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")
+        #expect(
+            eventually { printed.text.withLock { $0.contains("A's descriptor closed\n") } },
+            "\(printed.text.withLock { $0 })"
+        )
+    }
 }

@@ -65,7 +65,7 @@ struct WatchDescriptorTests {
         // The listener's limit, lowered from outside to its lowest free descriptor number: the kernel has no
         // room for the next descriptor it would hand the listener, and this test process keeps its own limit.
         let free = try lowestFreeDescriptor(of: listener.pid)
-        #expect(try runProgram("/usr/bin/prlimit", ["--pid", "\(listener.pid)", "--nofile=\(free):"]).status == 0)
+        #expect(try setDescriptorLimit(of: listener.pid, to: free))
         #expect(try runProgram("/bin/cat", [folder.path("test.txt")]).status == 1)
         #expect(
             eventually {
@@ -76,7 +76,7 @@ struct WatchDescriptorTests {
             "\(printed.text.withLock { $0 })"
         )
         #expect(printed.text.withLock { $0.contains("(RLIMIT_NOFILE)") && $0.contains("(HRESULT = 0x80070004))\n") })
-        #expect(try runProgram("/usr/bin/prlimit", ["--pid", "\(listener.pid)", "--nofile=1024:"]).status == 0)
+        #expect(try setDescriptorLimit(of: listener.pid, to: 1024))
         #expect(try runProgram("/bin/cat", [folder.path("other.txt")]).status == 0)
         #expect(
             eventually { printed.text.withLock { $0.contains(folder.path("other.txt") + ": \"fine\\x0a\"\n") } },
@@ -85,12 +85,6 @@ struct WatchDescriptorTests {
         let returned = eventually { daemon.openDescriptorCount == before }
         print("descriptor count, Swift listener at its limit: \(before) before, \(daemon.openDescriptorCount) after")
         #expect(returned, "fds \(before) before, \(daemon.openDescriptorCount) after")
-    }
-
-    /// The lowest descriptor number process `pid` has free.
-    private func lowestFreeDescriptor(of pid: Int32) throws -> Int {
-        let open = Set(try FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/fd").compactMap { Int($0) })
-        return (0...).first { !open.contains($0) } ?? 0
     }
 
     @Test("a listener that did not ask for descriptors is served as before by a daemon that passes them")

@@ -12,6 +12,9 @@
  *                                           dropped (0x80070004), closes 4 descriptors and prints "freed", then
  *                                           gets the next open with its descriptor and reads through it
  *   flt_descriptors limit-send --port NAME FILE  the same with the example routine's SEND_RESULT
+ *   flt_descriptors limit-cut --port NAME   against a server that, after a SEND, sends MESSAGE A with 2
+ *                                           descriptors and then B with 1, with room for one: A's arrived
+ *                                           descriptor is closed, 0x80070004; B gets its own after 4 are closed
  *
  * Prints one line per step; a failed step prints FAIL and the program exits 1. */
 #define _GNU_SOURCE
@@ -236,6 +239,51 @@ static int limit_send_mode(const char *name, const char *path) {
     return failures == 0 ? 0 : 1;
 }
 
+/* Gets the next message; `expected` descriptors, or the cut (0x80070004) when it is 0. Prints what B's reads. */
+static void get_cut_or_whole(HANDLE port, DWORD expected, const char *what) {
+    struct {
+        FILTER_MESSAGE_HEADER header;
+        char bytes[16];
+    } message;
+    HRESULT result = FilterGetMessage(port, &message.header, sizeof message, NULL);
+    check(SUCCEEDED(result), what, result);
+    if (FAILED(result)) return;
+    int descriptors[4] = {-1, -1, -1, -1};
+    DWORD count = 9;
+    result = FilterGetMessageDescriptors(port, message.header.MessageId, descriptors, 4, &count);
+    if (expected == 0) {
+        check(result == HRESULT_FROM_WIN32(ERROR_TOO_MANY_OPEN_FILES) && count == 0, "cut: 0x80070004, none", result);
+        return;
+    }
+    check(SUCCEEDED(result) && count == expected, "its own descriptors", result);
+    char through[16] = {0};
+    if (count >= 1 && pread(descriptors[0], through, sizeof through - 1, 0) > 0) printf("read %s\n", through);
+    for (DWORD index = 0; index < count; index++) close(descriptors[index]);
+}
+
+static int limit_cut_mode(const char *name) {
+    HANDLE port = connect_port(name, FLT_PORT_FLAG_DESCRIPTORS);
+    if (port == NULL) return 1;
+    fill_descriptor_table();
+    free_descriptors(1);
+    /* Tells the server this process has room for exactly one descriptor. */
+    char output[8];
+    DWORD returned = 0;
+    HRESULT result = FilterSendMessage(port, "ready", 6, output, sizeof output, &returned);
+    check(SUCCEEDED(result), "the SEND that says ready", result);
+    get_cut_or_whole(port, 0, "message A arrives though its 2 descriptors did not fit");
+    /* The one that fitted was closed, not kept: its place is free again. */
+    int probe = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    check(probe >= 0, "the room for one descriptor is free again", 0);
+    if (probe >= 0) close(probe);
+    free_descriptors(4);
+    get_cut_or_whole(port, 1, "message B arrives");
+    free_descriptors(filler_count);
+    FilterClose(port);
+    printf("%d failed\n", failures);
+    return failures == 0 ? 0 : 1;
+}
+
 int main(int argc, char **argv) {
     if (argc >= 4 && strcmp(argv[1], "send") == 0 && strcmp(argv[2], "--port") == 0 && argc == 5) {
         return send_mode(argv[3], argv[4]);
@@ -247,7 +295,10 @@ int main(int argc, char **argv) {
     if (argc == 5 && strcmp(argv[1], "limit-send") == 0 && strcmp(argv[2], "--port") == 0) {
         return limit_send_mode(argv[3], argv[4]);
     }
+    if (argc == 4 && strcmp(argv[1], "limit-cut") == 0 && strcmp(argv[2], "--port") == 0) {
+        return limit_cut_mode(argv[3]);
+    }
     fprintf(stderr, "usage: flt_descriptors send --port NAME FILE | get --port NAME | limit-get --port NAME | "
-            "limit-send --port NAME FILE\n");
+            "limit-send --port NAME FILE | limit-cut --port NAME\n");
     return 2;
 }
