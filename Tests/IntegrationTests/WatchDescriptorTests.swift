@@ -11,10 +11,9 @@ import Testing
 struct WatchDescriptorTests {
     typealias Folder = FileOpenTests.Folder
 
-    @Test("minifltctl listen --read prints the first bytes read through each open's descriptor; the daemon keeps none")
-    func readThroughDescriptor() throws {
-        let folder = try Folder()
-        defer { folder.remove() }
+    /// `minifltd --watch FOLDER --pass-descriptors` and `minifltctl listen --block test.txt --read 16`
+    /// connected to it, and what the listener prints.
+    static func readingListener(watching folder: Folder) throws -> (Daemon, ChildProcess, LogBuffer) {
         let daemon = try Daemon(arguments: [
             "--watch", folder.url.path, "--pass-descriptors", "--log-level", "info", "--verdict-cache", "false",
         ])
@@ -24,8 +23,16 @@ struct WatchDescriptorTests {
             mergeStandardOutput: true
         )
         let printed = listener.collectOutput()
-        defer { _ = listener.stop(SIGKILL) }
         #expect(daemon.waitForLog("connect to this filter"))
+        return (daemon, listener, printed)
+    }
+
+    @Test("minifltctl listen --read prints the first bytes read through each open's descriptor; the daemon keeps none")
+    func readThroughDescriptor() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        let (daemon, listener, printed) = try Self.readingListener(watching: folder)
+        defer { _ = listener.stop(SIGKILL) }
         let before = daemon.settledDescriptorCount
         #expect(try runProgram("/bin/cat", [folder.path("other.txt")]).status == 0)
         #expect(try runProgram("/bin/cat", [folder.path("test.txt")]).status == 1)
@@ -50,17 +57,8 @@ struct WatchDescriptorTests {
     func listenerAtDescriptorLimit() throws {
         let folder = try Folder()
         defer { folder.remove() }
-        let daemon = try Daemon(arguments: [
-            "--watch", folder.url.path, "--pass-descriptors", "--log-level", "info", "--verdict-cache", "false",
-        ])
-        let listener = try ChildProcess(
-            Binaries.minifltctl.path,
-            ["listen", "--port", daemon.port, "--block", "test.txt", "--read", "16"],
-            mergeStandardOutput: true
-        )
-        let printed = listener.collectOutput()
+        let (daemon, listener, printed) = try Self.readingListener(watching: folder)
         defer { _ = listener.stop(SIGKILL) }
-        #expect(daemon.waitForLog("connect to this filter"))
         let before = daemon.settledDescriptorCount
         // The listener's limit, lowered from outside to its lowest free descriptor number: the kernel has no
         // room for the next descriptor it would hand the listener, and this test process keeps its own limit.
