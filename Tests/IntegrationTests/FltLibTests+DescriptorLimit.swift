@@ -61,12 +61,15 @@ extension FltLibTests {
         )
     }
 
-    @Test("a cut MESSAGE: the descriptor that did come is closed, and the next MESSAGE gets its own, not that one")
+    @Test(
+        "a cut MESSAGE: the descriptor that did come is closed, the next MESSAGE gets its own; a whole set stops before the next one's cut"
+    )
     func cutMessageKeepsNoneAndTakesNoneOfTheNext() throws {
         let port = Binaries.uniquePortName("fdcut")
         // After the client's SEND (it then has room for one descriptor): MESSAGE A with a pipe's write end and a
         // file (the write end fits, the file is dropped), then, once the pipe reads end of file (the client
-        // closed A's write end: this server closed its own), MESSAGE B with another file.
+        // closed A's write end: this server closed its own), MESSAGE B with another file. After the next SEND
+        // (room for one again), at once: G's first bytes with its file, G's last bytes, H with another file.
         let server = try Self.fakeServer(
             port: port,
             serving: """
@@ -85,6 +88,13 @@ extension FltLibTests {
                 ready, _, _ = select.select([r], [], [], 10)
                 print("A's descriptor", "closed" if ready and os.read(r, 1) == b"" else "open", flush=True)
                 c.sendmsg([struct.pack("<IHHQI", 8, 5, 1, 8, 0) + b"BBBB"], rights([b.fileno()]))
+                ident = struct.unpack("<Q", c.recv(64)[8:16])[0]
+                c.sendall(struct.pack("<IHHQI", 4, 4, 0, ident, 0))
+                g, h = temporary(b"file G"), temporary(b"file H")
+                frame = struct.pack("<IHHQI", 8, 5, 1, 9, 0) + b"GGGG"
+                c.sendmsg([frame[:20]], rights([g.fileno()]))
+                c.sendall(frame[20:])
+                c.sendmsg([struct.pack("<IHHQI", 8, 5, 1, 10, 0) + b"HHHH"], rights([h.fileno()]))
                 c.recv(64)
                 """
         )
@@ -93,6 +103,7 @@ extension FltLibTests {
         let result = try Self.run("flt_descriptors", ["limit-cut", "--port", port])
         #expect(result.standardOutput.contains("ok cut: 0x80070004, none\n"), "\(result.standardOutput)")
         #expect(result.standardOutput.contains("read file B\n"), "\(result.standardOutput)")
+        #expect(result.standardOutput.contains("read file G\nok message H arrives without its\nok cut: 0x80070004"))
         #expect(result.standardOutput.contains("ok the room for one descriptor is free again\n"))
         #expect(result.standardOutput.hasSuffix("0 failed\n"), "\(result.standardOutput)")
         #expect(result.status == 0, "\(result.standardOutput)\(result.standardError)")

@@ -140,18 +140,23 @@ static int get_mode(const char *name) {
 static int fillers[64];
 static int filler_count = 0;
 
-/* Lowers RLIMIT_NOFILE to 64 and opens /dev/null until EMFILE: the next descriptor the kernel would hand this
- * process has no room. */
-static void fill_descriptor_table(void) {
-    struct rlimit limit;
-    getrlimit(RLIMIT_NOFILE, &limit);
-    limit.rlim_cur = 64;
-    check(setrlimit(RLIMIT_NOFILE, &limit) == 0, "lower RLIMIT_NOFILE to 64", 0);
+/* Opens /dev/null until EMFILE. */
+static void fill_to_limit(void) {
     int descriptor;
     while (filler_count < 64 && (descriptor = open("/dev/null", O_RDONLY | O_CLOEXEC)) >= 0) {
         fillers[filler_count++] = descriptor;
     }
     check(errno == EMFILE, "the descriptor table is full (EMFILE)", 0);
+}
+
+/* Lowers RLIMIT_NOFILE to 64 and fills the table: the next descriptor the kernel would hand this process has
+ * no room. */
+static void fill_descriptor_table(void) {
+    struct rlimit limit;
+    getrlimit(RLIMIT_NOFILE, &limit);
+    limit.rlim_cur = 64;
+    check(setrlimit(RLIMIT_NOFILE, &limit) == 0, "lower RLIMIT_NOFILE to 64", 0);
+    fill_to_limit();
     printf("full\n");
     fflush(stdout);
 }
@@ -239,8 +244,9 @@ static int limit_send_mode(const char *name, const char *path) {
     return failures == 0 ? 0 : 1;
 }
 
-/* Gets the next message; `expected` descriptors, or the cut (0x80070004) when it is 0. Prints what B's reads. */
-static void get_cut_or_whole(HANDLE port, DWORD expected, const char *what) {
+/* Gets the next message; `expected` descriptors, or the cut (0x80070004) when it is 0. Prints what the first
+ * reads, and closes them, or keeps the first in *kept when that is not NULL. */
+static void get_cut_or_whole(HANDLE port, DWORD expected, const char *what, int *kept) {
     struct {
         FILTER_MESSAGE_HEADER header;
         char bytes[16];
@@ -258,7 +264,9 @@ static void get_cut_or_whole(HANDLE port, DWORD expected, const char *what) {
     check(SUCCEEDED(result) && count == expected, "its own descriptors", result);
     char through[16] = {0};
     if (count >= 1 && pread(descriptors[0], through, sizeof through - 1, 0) > 0) printf("read %s\n", through);
-    for (DWORD index = 0; index < count; index++) close(descriptors[index]);
+    DWORD index = 0;
+    if (kept != NULL && count >= 1) *kept = descriptors[index++];
+    for (; index < count; index++) close(descriptors[index]);
 }
 
 static int limit_cut_mode(const char *name) {
@@ -271,13 +279,25 @@ static int limit_cut_mode(const char *name) {
     DWORD returned = 0;
     HRESULT result = FilterSendMessage(port, "ready", 6, output, sizeof output, &returned);
     check(SUCCEEDED(result), "the SEND that says ready", result);
-    get_cut_or_whole(port, 0, "message A arrives though its 2 descriptors did not fit");
+    get_cut_or_whole(port, 0, "message A arrives though its 2 descriptors did not fit", NULL);
     /* The one that fitted was closed, not kept: its place is free again. */
     int probe = open("/dev/null", O_RDONLY | O_CLOEXEC);
     check(probe >= 0, "the room for one descriptor is free again", 0);
     if (probe >= 0) close(probe);
     free_descriptors(4);
-    get_cut_or_whole(port, 1, "message B arrives");
+    get_cut_or_whole(port, 1, "message B arrives", NULL);
+    /* Room for one again. G's descriptor takes it, with G's first bytes (a read ends after them); the server
+     * sends G's last bytes and H at once, so after the pause one read brings both and H's descriptor is dropped:
+     * G must take its own and stop before H's cut mark. G's is kept until H is got. */
+    fill_to_limit();
+    free_descriptors(1);
+    result = FilterSendMessage(port, "again", 6, output, sizeof output, &returned);
+    check(SUCCEEDED(result), "the SEND that says ready again", result);
+    usleep(300 * 1000);
+    int kept = -1;
+    get_cut_or_whole(port, 1, "message G arrives with its descriptor", &kept);
+    get_cut_or_whole(port, 0, "message H arrives without its", NULL);
+    if (kept >= 0) close(kept);
     free_descriptors(filler_count);
     FilterClose(port);
     printf("%d failed\n", failures);
