@@ -358,10 +358,10 @@ ssize_t CMiniFltPosix_receive_descriptors(int fd, void *buffer, size_t length, i
     *truncated = 0;
     ssize_t received = recvmsg(fd, &message, MSG_CMSG_CLOEXEC);
     if (received < 0) return received;
-    if (message.msg_flags & MSG_CTRUNC) *truncated = 1;
+    if (message.msg_flags & MSG_CTRUNC) *truncated |= CMiniFltPosix_CUT_BY_KERNEL;
     for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header; header = CMSG_NXTHDR(&message, header)) {
         if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) {
-            *truncated = 1;
+            *truncated |= CMiniFltPosix_FOREIGN_CONTROL;
             continue;
         }
         size_t bytes = header->cmsg_len - CMSG_LEN(0);

@@ -15,13 +15,27 @@ public struct FilterMessage: Sendable, Hashable {
     /// The descriptors that came with the message (docs/protocol.md section 12), nil without any: the caller's
     /// from here, closed when the object goes unless taken. Only a port connected with
     /// `FLT_PORT_FLAG_DESCRIPTORS` (``ConnectRequest/descriptorsOption``) receives any.
+    /// Check ``descriptorsLost`` when it is nil and you expected some.
     public var descriptors: PassedDescriptors?
+    /// Why the message came without the descriptors it announced, nil when it did not: the process was at its
+    /// descriptor limit (RLIMIT_NOFILE) when they came, so the kernel dropped them (MSG_CTRUNC, docs/protocol.md
+    /// section 12). A ``FilterPortError`` with HRESULT 0x80070004, the one libfltlib's
+    /// FilterGetMessageDescriptors returns for it, whose message says what to do. The connection stays, and
+    /// later messages bring theirs. No Windows original.
+    public var descriptorsLost: FilterPortError?
 
-    public init(messageID: UInt64, replyLength: Int, bytes: [UInt8], descriptors: PassedDescriptors? = nil) {
+    public init(
+        messageID: UInt64,
+        replyLength: Int,
+        bytes: [UInt8],
+        descriptors: PassedDescriptors? = nil,
+        descriptorsLost: FilterPortError? = nil
+    ) {
         self.messageID = messageID
         self.replyLength = replyLength
         self.bytes = bytes
         self.descriptors = descriptors
+        self.descriptorsLost = descriptorsLost
     }
 
     /// What FilterGetMessage writes into the caller's buffer: the 16-byte header, then the bytes.

@@ -40,7 +40,8 @@ public final class FilterPort: Sendable {
     private struct Shared {
         enum Pending {
             case waiting
-            case done(NTStatus, [UInt8], PassedDescriptors?)
+            /// The status, the output, and the descriptors or the error saying the kernel dropped them.
+            case done(NTStatus, [UInt8], Result<PassedDescriptors?, FilterPortError>)
         }
         /// SENDs waiting for their SEND_RESULT, by message id.
         var pending: [UInt64: Pending] = [:]
@@ -72,15 +73,12 @@ public final class FilterPort: Sendable {
         var decoder: FrameDecoder
         let scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 64 * 1024, alignment: 16)
         /// Descriptors received and not yet taken by a frame, oldest first (docs/protocol.md section 12).
-        var descriptors: [Int32] = []
+        var descriptors = ReceivedDescriptors()
         init(maxMessageSize: Int, acceptsDescriptors: Bool) {
             decoder = FrameDecoder(role: .client, maximumBodyLength: maxMessageSize + 16)
             decoder.acceptsDescriptors = acceptsDescriptors
         }
-        func closeDescriptors() {
-            for descriptor in descriptors { closeDescriptor(descriptor) }
-            descriptors = []
-        }
+        func closeDescriptors() { descriptors.closeAll() }
         deinit {
             scratch.deallocate()
             closeDescriptors()
@@ -199,7 +197,7 @@ public final class FilterPort: Sendable {
         defer { setReceiveTimeout(fd, nil) }
         let frame: Frame?
         do {
-            frame = try readFrame(fd: fd, reader: reader).frame
+            frame = try readFrame(fd: fd, reader: reader, port: name).frame
         } catch let error as SystemError where error.errno == EAGAIN || error.errno == EWOULDBLOCK {
             throw FilterPortError(
                 .waitTimeout,
@@ -239,7 +237,8 @@ public final class FilterPort: Sendable {
     /// - Throws: ``FilterPortError``: the HRESULT of any status other than `STATUS_SUCCESS` (warnings included),
     ///   0x80070006 once the connection is closed, 0x80070057 for arguments the wire cannot carry.
     public func send(_ input: [UInt8], outputCapacity: Int) throws(FilterPortError) -> [UInt8] {
-        try send(input, descriptors: nil, outputCapacity: outputCapacity).output
+        // The result's descriptors, or their loss, are not this caller's concern: they close with the result.
+        try exchange(input, descriptors: nil, outputCapacity: outputCapacity).output
     }
 
     /// ``send(_:outputCapacity:)`` with descriptors for the message routine, and the descriptors of its result
@@ -249,12 +248,25 @@ public final class FilterPort: Sendable {
     /// fails, refused ones included; pass ``MiniFltWire/PassedDescriptors/duplicating(_:)`` of one you keep.
     /// The returned descriptors are the caller's (closed when the object goes, unless taken).
     /// - Throws: as ``send(_:outputCapacity:)``; 0x80070057 for descriptors on a port connected without the
-    ///   option, or more than 253 (nothing is sent).
+    ///   option, or more than 253 (nothing is sent); 0x80070004 when the result's descriptors did not reach
+    ///   this process because it was at its descriptor limit (RLIMIT_NOFILE): the routine ran, and its output
+    ///   is not returned (libfltlib returns it); the connection stays.
     public func send(
         _ input: [UInt8],
         descriptors: PassedDescriptors?,
         outputCapacity: Int
     ) throws(FilterPortError) -> (output: [UInt8], descriptors: PassedDescriptors?) {
+        let (output, received) = try exchange(input, descriptors: descriptors, outputCapacity: outputCapacity)
+        return (output, try received.get())
+    }
+
+    /// A SEND and its SEND_RESULT: the output, and the result's descriptors or the error saying the kernel
+    /// dropped them.
+    private func exchange(
+        _ input: [UInt8],
+        descriptors: PassedDescriptors?,
+        outputCapacity: Int
+    ) throws(FilterPortError) -> (output: [UInt8], descriptors: Result<PassedDescriptors?, FilterPortError>) {
         defer { descriptors?.close() }
         let attached = try checkAttachable(descriptors)
         guard outputCapacity >= 0, outputCapacity <= Int(UInt32.max) else {
@@ -277,9 +289,10 @@ public final class FilterPort: Sendable {
         // A write that fails means the connection ended; the read side reports why.
         writer.withLock { fd in _ = try? AbstractSocket.sendAll(fd, frame, descriptors: attached) }
         descriptors?.close()
-        let (status, output, received): (NTStatus, [UInt8], PassedDescriptors?)
+        typealias Done = (NTStatus, [UInt8], Result<PassedDescriptors?, FilterPortError>)
+        let (status, output, received): Done
         do {
-            (status, output, received) = try wait { state -> (NTStatus, [UInt8], PassedDescriptors?)? in
+            (status, output, received) = try wait { state -> Done? in
                 guard case .done(let status, let output, let received)? = state.pending[id] else { return nil }
                 state.pending[id] = nil
                 return (status, output, received)
@@ -515,9 +528,9 @@ public final class FilterPort: Sendable {
             for resume in resumes { resume() }
         }
         let frame: Frame?
-        let descriptors: PassedDescriptors?
+        let descriptors: Result<PassedDescriptors?, FilterPortError>
         do {
-            (frame, descriptors) = try FilterPort.readFrame(fd: fd, reader: reader)
+            (frame, descriptors) = try FilterPort.readFrame(fd: fd, reader: reader, port: name)
         } catch {
             reader.closeDescriptors()
             return fail(FilterPortError(.invalidHandle, "the connection to \(name) failed: \(error)"))
@@ -533,12 +546,13 @@ public final class FilterPort: Sendable {
                 if case .waiting? = state.pending[id] { state.pending[id] = .done(status, output, descriptors) }
             }
         case .message(let id, let replyCapacity, let body):
-            let message = FilterMessage(
+            var message = FilterMessage(
                 messageID: id,
                 replyLength: Int(replyCapacity),
                 bytes: body,
-                descriptors: descriptors
+                descriptors: try? descriptors.get()
             )
+            if case .failure(let lost) = descriptors { message.descriptorsLost = lost }
             shared.withLock { $0.messages.append(message) }
         case .replyResult(let id, let status):
             shared.withLock { state in
@@ -561,22 +575,28 @@ public final class FilterPort: Sendable {
         }
     }
 
-    /// Reads one frame and the descriptors it announced (docs/protocol.md section 12): nil at end of stream.
-    private static func readFrame(fd: Int32, reader: Reader) throws -> (frame: Frame?, descriptors: PassedDescriptors?)
-    {
+    /// Reads one frame and the descriptors it announced (docs/protocol.md section 12), or the error saying the
+    /// kernel dropped them: nil at end of stream.
+    private static func readFrame(
+        fd: Int32,
+        reader: Reader,
+        port: PortName
+    ) throws -> (frame: Frame?, descriptors: Result<PassedDescriptors?, FilterPortError>) {
         while true {
             if let (frame, announced) = try reader.decoder.nextCounted() {
-                guard announced > 0 else { return (frame, nil) }
-                guard reader.descriptors.count >= announced else {
+                guard announced > 0 else { return (frame, .success(nil)) }
+                switch reader.descriptors.take(announced) {
+                case .whole(let taken):
+                    return (frame, .success(PassedDescriptors(taking: taken)))
+                case .cut:
+                    return (frame, .failure(.descriptorsDropped(announced, with: frame, port: port.name)))
+                case .missing(let received):
                     throw FrameViolation.missingDescriptors(
                         type: frame.type,
                         announced: announced,
-                        received: reader.descriptors.count
+                        received: received
                     )
                 }
-                let taken = Array(reader.descriptors.prefix(announced))
-                reader.descriptors.removeFirst(announced)
-                return (frame, PassedDescriptors(taking: taken))
             }
             // Every whole frame is taken: what is left must be the partial frame's.
             if reader.descriptors.count > reader.decoder.partialFrameDescriptorCapacity {
@@ -585,9 +605,9 @@ public final class FilterPort: Sendable {
             guard let received = try AbstractSocket.receive(fd, into: reader.scratch, withDescriptors: ()) else {
                 throw SystemError("recv", errno: EAGAIN)
             }
-            reader.descriptors += received.descriptors
-            if received.truncated { throw FrameViolation.truncatedDescriptors }
-            if received.count == 0 { return (nil, nil) }
+            reader.descriptors.append(received.descriptors, cutByKernel: received.cutByKernel)
+            if received.foreignControl { throw FrameViolation.truncatedDescriptors }
+            if received.count == 0 { return (nil, .success(nil)) }
             reader.decoder.append(UnsafeRawBufferPointer(rebasing: reader.scratch[0..<received.count]))
         }
     }

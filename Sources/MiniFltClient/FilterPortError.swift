@@ -22,5 +22,19 @@ public struct FilterPortError: Error, Hashable, Sendable, CustomStringConvertibl
         return FilterPortError(status.failureHResult, "\(call) on port \(port) failed: \(advice)")
     }
 
+    /// 0x80070004 for a frame whose `count` descriptors the kernel dropped (docs/protocol.md section 12).
+    static func descriptorsDropped(_ count: Int, with frame: Frame, port: String) -> FilterPortError {
+        let which: String
+        switch frame {
+        case .message(let id, _, _): which = "message \(id)"
+        case .sendResult(let id, _, _): which = "the result of send \(id)"
+        default: which = "a \(frame.type) frame"
+        }
+        return FilterPortError(
+            .tooManyOpenFiles,
+            "the \(count) descriptor(s) of \(which) on port \(port) did not reach this process: it was at its descriptor limit (RLIMIT_NOFILE), so the kernel dropped them (any that came were closed); close descriptors it no longer needs or raise the limit (ulimit -n, LimitNOFILE=). The connection and later messages are not affected"
+        )
+    }
+
     public var description: String { "\(message) (HRESULT = \(hresult.hex))" }
 }

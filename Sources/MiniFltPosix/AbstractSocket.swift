@@ -143,7 +143,13 @@ package enum AbstractSocket {
     package struct Received {
         package var count: Int
         package var descriptors: [Int32]
-        package var truncated: Bool
+        /// MSG_CTRUNC: the kernel could not hand over all of the read's descriptors (the process is at
+        /// RLIMIT_NOFILE; docs/protocol.md section 12).
+        package var cutByKernel: Bool
+        /// A control message other than SCM_RIGHTS came.
+        package var foreignControl: Bool
+        /// Either of the two.
+        package var truncated: Bool { cutByKernel || foreignControl }
     }
 
     /// recvmsg with MSG_CMSG_CLOEXEC and room for 253 descriptors (docs/protocol.md section 12); nil when a
@@ -177,7 +183,12 @@ package enum AbstractSocket {
                 return (received, received >= 0 && filled > 0 ? Array(places.prefix(filled)) : [])
             }
             if received >= 0 {
-                return Received(count: received, descriptors: descriptors, truncated: truncated != 0)
+                return Received(
+                    count: received,
+                    descriptors: descriptors,
+                    cutByKernel: truncated & Int32(CMiniFltPosix_CUT_BY_KERNEL) != 0,
+                    foreignControl: truncated & Int32(CMiniFltPosix_FOREIGN_CONTROL) != 0
+                )
             }
             let error = Glibc.errno
             if error == EINTR { continue }

@@ -25,6 +25,9 @@ public struct HResult: RawRepresentable, Hashable, Sendable, CustomStringConvert
     public static let ok = HResult(rawValue: 0)
     /// `HRESULT_FROM_WIN32(ERROR_FILE_NOT_FOUND)` (0x80070002): nothing listens at the port's address.
     public static let fileNotFound = HResult(rawValue: 0x8007_0002)
+    /// `HRESULT_FROM_WIN32(ERROR_TOO_MANY_OPEN_FILES)` (0x80070004): descriptors that came with a message did not
+    /// reach the process, which was at its descriptor limit (docs/protocol.md section 12).
+    public static let tooManyOpenFiles = HResult(rawValue: 0x8007_0004)
     /// `E_ACCESSDENIED` (0x80070005): the port's permission descriptor refused this peer.
     public static let accessDenied = HResult(rawValue: 0x8007_0005)
     /// `E_HANDLE` as fltlib reports it (0x80070006): the handle is closed, or the server closed the port.

@@ -64,7 +64,7 @@ struct Listen: ParsableCommand {
                         let path = WidePath.decode(message.bytes, as: size)
                         let block = blocked.contains { path.contains(Array($0.utf8)) }
                         var line = path + Array((block ? " will be blocked" : "").utf8)
-                        if readBytes > 0 { line += Listen.firstBytes(of: message.descriptors, count: readBytes) }
+                        if readBytes > 0 { line += Listen.firstBytes(of: message, count: readBytes) }
                         StandardOutput.write(bytes: line + [0x0A])
                         if message.replyLength >= 4 {
                             var reply: [UInt8] = []
@@ -83,8 +83,10 @@ struct Listen: ParsableCommand {
     }
 
     /// `: "..."`, the first bytes read through the message's descriptor (closed here), escaped as a C string;
-    /// or a note that none came.
-    static func firstBytes(of descriptors: PassedDescriptors?, count: Int) -> [UInt8] {
+    /// or a note that none came, and why when the kernel dropped it (docs/protocol.md section 12).
+    static func firstBytes(of message: FilterMessage, count: Int) -> [UInt8] {
+        let descriptors = message.descriptors
+        if let lost = message.descriptorsLost { return Array(": (descriptor lost: \(lost))".utf8) }
         guard let descriptor = descriptors?.descriptors.first else { return Array(": (no descriptor)".utf8) }
         defer { descriptors?.close() }
         var bytes = [UInt8](repeating: 0, count: count)

@@ -11,10 +11,9 @@ import Testing
 struct WatchDescriptorTests {
     typealias Folder = FileOpenTests.Folder
 
-    @Test("minifltctl listen --read prints the first bytes read through each open's descriptor; the daemon keeps none")
-    func readThroughDescriptor() throws {
-        let folder = try Folder()
-        defer { folder.remove() }
+    /// `minifltd --watch FOLDER --pass-descriptors` and `minifltctl listen --block test.txt --read 16`
+    /// connected to it, and what the listener prints.
+    static func readingListener(watching folder: Folder) throws -> (Daemon, ChildProcess, LogBuffer) {
         let daemon = try Daemon(arguments: [
             "--watch", folder.url.path, "--pass-descriptors", "--log-level", "info", "--verdict-cache", "false",
         ])
@@ -24,8 +23,16 @@ struct WatchDescriptorTests {
             mergeStandardOutput: true
         )
         let printed = listener.collectOutput()
-        defer { _ = listener.stop(SIGKILL) }
         #expect(daemon.waitForLog("connect to this filter"))
+        return (daemon, listener, printed)
+    }
+
+    @Test("minifltctl listen --read prints the first bytes read through each open's descriptor; the daemon keeps none")
+    func readThroughDescriptor() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        let (daemon, listener, printed) = try Self.readingListener(watching: folder)
+        defer { _ = listener.stop(SIGKILL) }
         let before = daemon.settledDescriptorCount
         #expect(try runProgram("/bin/cat", [folder.path("other.txt")]).status == 0)
         #expect(try runProgram("/bin/cat", [folder.path("test.txt")]).status == 1)
@@ -41,6 +48,40 @@ struct WatchDescriptorTests {
         )
         let returned = eventually { daemon.openDescriptorCount == before }
         print("descriptor count, watched opens with descriptors: \(before) before, \(daemon.openDescriptorCount) after")
+        #expect(returned, "fds \(before) before, \(daemon.openDescriptorCount) after")
+    }
+
+    @Test(
+        "a Swift listener at its descriptor limit: the open arrives without its descriptor and is answered, the next brings one"
+    )
+    func listenerAtDescriptorLimit() throws {
+        let folder = try Folder()
+        defer { folder.remove() }
+        let (daemon, listener, printed) = try Self.readingListener(watching: folder)
+        defer { _ = listener.stop(SIGKILL) }
+        let before = daemon.settledDescriptorCount
+        // The listener's limit, lowered from outside to its lowest free descriptor number: the kernel has no
+        // room for the next descriptor it would hand the listener, and this test process keeps its own limit.
+        let free = try lowestFreeDescriptor(of: listener.pid)
+        #expect(try setDescriptorLimit(of: listener.pid, to: free))
+        #expect(try runProgram("/bin/cat", [folder.path("test.txt")]).status == 1)
+        #expect(
+            eventually {
+                printed.text.withLock {
+                    $0.contains(folder.path("test.txt") + " will be blocked: (descriptor lost: the 1 descriptor(s)")
+                }
+            },
+            "\(printed.text.withLock { $0 })"
+        )
+        #expect(printed.text.withLock { $0.contains("(RLIMIT_NOFILE)") && $0.contains("(HRESULT = 0x80070004))\n") })
+        #expect(try setDescriptorLimit(of: listener.pid, to: 1024))
+        #expect(try runProgram("/bin/cat", [folder.path("other.txt")]).status == 0)
+        #expect(
+            eventually { printed.text.withLock { $0.contains(folder.path("other.txt") + ": \"fine\\x0a\"\n") } },
+            "\(printed.text.withLock { $0 })"
+        )
+        let returned = eventually { daemon.openDescriptorCount == before }
+        print("descriptor count, Swift listener at its limit: \(before) before, \(daemon.openDescriptorCount) after")
         #expect(returned, "fds \(before) before, \(daemon.openDescriptorCount) after")
     }
 

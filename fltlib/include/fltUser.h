@@ -266,7 +266,9 @@ HRESULT WINAPI FilterWidePathToBytes(LPCWSTR lpPath, char *lpBuffer, size_t cbBu
 /*
  * Descriptors with messages (Linux extensions, libfltlib 1.4; docs/protocol.md section 12). The handle must be
  * connected with FLT_PORT_FLAG_DESCRIPTORS; at most 253 descriptors per message. Every descriptor received is
- * close-on-exec and the caller's to close.
+ * close-on-exec and the caller's to close. A process at its descriptor limit (RLIMIT_NOFILE) keeps its
+ * connection: the message or result whose descriptors the kernel could not hand over arrives without them,
+ * and the call that takes them fails with HRESULT_FROM_WIN32(ERROR_TOO_MANY_OPEN_FILES) (0x80070004).
  */
 
 /**
@@ -280,7 +282,9 @@ HRESULT WINAPI FilterWidePathToBytes(LPCWSTR lpPath, char *lpBuffer, size_t cbBu
  * @return as FilterSendMessage; E_INVALIDARG for descriptors on a handle connected without
  *         FLT_PORT_FLAG_DESCRIPTORS or more than 253; HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER) (0x8007007A)
  *         when the result carried more descriptors than the array holds (they are closed; the output is not
- *         returned).
+ *         returned); HRESULT_FROM_WIN32(ERROR_TOO_MANY_OPEN_FILES) (0x80070004) when the result's descriptors
+ *         did not reach this process because it was at its descriptor limit (none are returned, the output and
+ *         *lpBytesReturned are; plain FilterSendMessage fails the same way).
  */
 HRESULT WINAPI FilterSendMessageWithDescriptors(HANDLE hPort, LPVOID lpInBuffer, DWORD dwInBufferSize,
                                                 const int *pInDescriptors, DWORD dwInDescriptorCount,
@@ -309,7 +313,10 @@ HRESULT WINAPI FilterReplyMessageWithDescriptors(HANDLE hPort, PFILTER_REPLY_HEA
  * @param lpCount       receives how many the message carried (0 for a message without any, or one already
  *                      taken or closed).
  * @return S_OK; HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER) (0x8007007A) when dwCapacity is less than
- *         *lpCount (nothing is taken: call again with room); E_INVALIDARG for NULL arguments.
+ *         *lpCount (nothing is taken: call again with room); HRESULT_FROM_WIN32(ERROR_TOO_MANY_OPEN_FILES)
+ *         (0x80070004) and *lpCount 0 when the message came without the descriptors it announced because this
+ *         process was at its descriptor limit (reported once; a later call finds none); E_INVALIDARG for NULL
+ *         arguments.
  */
 HRESULT WINAPI FilterGetMessageDescriptors(HANDLE hPort, ULONGLONG MessageId, int *pDescriptors, DWORD dwCapacity,
                                            LPDWORD lpCount);

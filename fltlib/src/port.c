@@ -78,16 +78,25 @@ static const char *advice_for_status(uint32_t status) {
 
 /* ---- Overlapped requests ------------------------------------------------------------------------------- */
 
+/* What a caller whose descriptors the kernel cut off (docs/protocol.md section 12) should do. */
+#define DESCRIPTOR_LIMIT_ADVICE                                                                                  \
+    "this process was at its descriptor limit (RLIMIT_NOFILE), so the kernel dropped them (any that came were " \
+    "closed); close descriptors it no longer needs or raise the limit (ulimit -n, LimitNOFILE=). The "         \
+    "connection and later messages are not affected"
+
 /* Keeps the descriptors of a message a get took, for FilterGetMessageDescriptors; the oldest set is closed
- * when FLT_KEPT_DESCRIPTOR_SETS are kept already. Takes over `descriptors` (malloc'd). Lock held. */
-static void keep_got_descriptors(struct flt_port *port, uint64_t id, int *descriptors, uint32_t count) {
+ * when FLT_KEPT_DESCRIPTOR_SETS are kept already. Takes over `descriptors` (malloc'd); `cut` is the message's
+ * descriptors_cut. Lock held. */
+static void keep_got_descriptors(struct flt_port *port, uint64_t id, int *descriptors, uint32_t count,
+                                 uint32_t cut) {
     if (port->got_count == FLT_KEPT_DESCRIPTOR_SETS) {
         flt_close_descriptors(port->got[0].descriptors, port->got[0].count);
         free(port->got[0].descriptors);
         memmove(&port->got[0], &port->got[1], sizeof port->got[0] * (FLT_KEPT_DESCRIPTOR_SETS - 1));
         port->got_count--;
     }
-    port->got[port->got_count++] = (struct got_descriptors){.id = id, .descriptors = descriptors, .count = count};
+    port->got[port->got_count++] =
+        (struct got_descriptors){.id = id, .descriptors = descriptors, .count = count, .cut = cut};
 }
 
 /* Writes `message` (header, then bytes) to `buffer` and frees it; the caller took it off the queue. Its
@@ -97,8 +106,9 @@ static uint32_t copy_message(struct flt_port *port, struct message *message, voi
     memcpy(buffer, &header, sizeof header);
     memcpy((uint8_t *)buffer + sizeof header, message->bytes, message->length);
     uint32_t bytes = (uint32_t)sizeof header + message->length;
-    if (message->descriptors != NULL) {
-        keep_got_descriptors(port, message->id, message->descriptors, message->descriptor_count);
+    if (message->descriptors != NULL || message->descriptors_cut > 0) {
+        keep_got_descriptors(port, message->id, message->descriptors, message->descriptor_count,
+                             message->descriptors_cut);
     }
     free(message);
     return bytes;
@@ -117,6 +127,13 @@ int32_t flt_port_get_descriptors(struct flt_port *port, uint64_t message_id, int
     while (index < port->got_count && port->got[index].id != message_id) index++;
     if (index == port->got_count) {
         result = port->failure != 0 ? flt_port_fail_with_connection(port) : 0;
+    } else if (port->got[index].cut > 0) {
+        /* Reported once, as descriptors are taken once. */
+        result = flt_fail(HRESULT_FROM_WIN32(ERROR_TOO_MANY_OPEN_FILES),
+                          "the %u descriptor(s) of message %llu from %s did not reach this process: "
+                          DESCRIPTOR_LIMIT_ADVICE, port->got[index].cut, (unsigned long long)message_id, port->address);
+        memmove(&port->got[index], &port->got[index + 1], sizeof port->got[0] * (port->got_count - index - 1));
+        port->got_count--;
     } else if (port->got[index].count > capacity) {
         *count = port->got[index].count;
         result = flt_fail(HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER),
@@ -236,9 +253,9 @@ static struct waiter *find_waiter(struct waiter *list, uint64_t id) {
 }
 
 /* Files one frame and the `count` descriptors it announced (`descriptors`, now the library's: each goes to its
- * waiter or message, or is closed). */
+ * waiter or message, or is closed); `cut` instead of them when the kernel cut them off (their number). */
 static void file_frame(struct flt_port *port, const struct flt_frame_header *header, const uint8_t *body,
-                       const int *descriptors, uint32_t count) {
+                       const int *descriptors, uint32_t count, uint32_t cut) {
     uint32_t head = flt_get_u32(body);
     const uint8_t *payload = body + 4;
     uint32_t payload_length = header->body_length - 4;
@@ -260,6 +277,7 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
             waiter->descriptor_count = count;
         }
         if (waiter == NULL) break;
+        waiter->descriptors_cut = cut;
         if (payload_length > waiter->capacity) {
             /* The server must not send more than the capacity; refuse rather than truncate. */
             waiter->status = FLT_STATUS_BUFFER_OVERFLOW;
@@ -290,6 +308,7 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
         if (count > 0) memcpy(kept, descriptors, sizeof(int) * count);
         message->descriptors = kept;
         message->descriptor_count = count;
+        message->descriptors_cut = cut;
         message->next = NULL;
         message->id = header->id;
         message->reply_length = head;
@@ -327,8 +346,32 @@ static void file_frame(struct flt_port *port, const struct flt_frame_header *hea
 
 /* Closes the descriptors received and not taken by a frame. */
 static void drop_received(struct flt_port *port) {
-    flt_close_descriptors(port->received, port->received_count);
+    for (uint32_t index = 0; index < port->received_count; index++) {
+        if (port->received[index] != FLT_DESCRIPTORS_CUT) close(port->received[index]);
+    }
     port->received_count = 0;
+}
+
+/* Takes the descriptors of a frame that announced `count` off the front of the received queue into `taken`
+ * (docs/protocol.md section 12, "Reading"): its own set, which ends early at a cut mark when the kernel could
+ * not hand all of them over; then it takes the mark and closes what came, and *cut is `count`. A set that
+ * ended without a mark is a whole one (a cut mark after it is a later frame's). False when fewer than `count`
+ * came and no mark says why. */
+static bool take_received(struct flt_port *port, uint32_t count, int *taken, uint32_t *cut) {
+    uint32_t found = 0;
+    while (found < count && found < port->received_count && port->received[found] != FLT_DESCRIPTORS_CUT) found++;
+    bool was_cut = found < count && found < port->received_count;
+    if (found < count && !was_cut) return false;
+    memcpy(taken, port->received, sizeof(int) * found);
+    uint32_t used = found + (was_cut ? 1 : 0);
+    port->received_count -= used;
+    memmove(port->received, port->received + used, sizeof(int) * port->received_count);
+    *cut = 0;
+    if (was_cut) {
+        flt_close_descriptors(taken, found);
+        *cut = count;
+    }
+    return true;
 }
 
 /* How many descriptors the partial frame at `start` may still claim (docs/protocol.md section 12). */
@@ -359,16 +402,15 @@ static void file_frames(struct flt_port *port) {
             break;
         }
         uint32_t count = header.flags & 0xFF;
-        if (count > port->received_count) {
+        int taken[FLT_MAX_FRAME_DESCRIPTORS];
+        uint32_t cut = 0;
+        if (!take_received(port, count, taken, &cut)) {
             set_failure(port, E_HANDLE, "the server at %s announced %u descriptors with a frame and sent %u; the "
                         "connection is closed", port->address, count, port->received_count);
             break;
         }
-        int taken[FLT_MAX_FRAME_DESCRIPTORS];
-        memcpy(taken, port->received, sizeof(int) * count);
-        port->received_count -= count;
-        memmove(port->received, port->received + count, sizeof(int) * port->received_count);
-        file_frame(port, &header, port->buffer + port->start + FLT_FRAME_HEADER_SIZE, taken, count);
+        file_frame(port, &header, port->buffer + port->start + FLT_FRAME_HEADER_SIZE, taken, cut > 0 ? 0 : count,
+                   cut);
         port->start += total;
     }
     if (port->failure == 0 && port->received_count > partial_frame_descriptors(port)) {
@@ -379,8 +421,9 @@ static void file_frames(struct flt_port *port) {
     if (port->start == port->end) port->start = port->end = 0;
 }
 
-/* recv that also takes descriptors (MSG_CMSG_CLOEXEC) onto the received queue; `*lost` is set when the kernel
- * cut some off or they overflow the queue (a violation either way). */
+/* recv that also takes descriptors (MSG_CMSG_CLOEXEC) onto the received queue, followed by a cut mark when the
+ * kernel cut some off (MSG_CTRUNC: this process is at RLIMIT_NOFILE, docs/protocol.md section 12); `*lost` is
+ * set for a control message other than SCM_RIGHTS or descriptors that overflow the queue (violations). */
 static ssize_t receive(struct flt_port *port, int flags, bool *lost) {
     union {
         char bytes[CMSG_SPACE(sizeof(int) * FLT_MAX_FRAME_DESCRIPTORS)];
@@ -391,7 +434,6 @@ static ssize_t receive(struct flt_port *port, int flags, bool *lost) {
                              .msg_controllen = sizeof control.bytes};
     ssize_t count = recvmsg(port->fd, &message, flags | MSG_CMSG_CLOEXEC);
     if (count < 0) return count;
-    if (message.msg_flags & MSG_CTRUNC) *lost = true;
     for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
         if (header->cmsg_level != SOL_SOCKET || header->cmsg_type != SCM_RIGHTS) {
             *lost = true;
@@ -407,6 +449,13 @@ static ssize_t receive(struct flt_port *port, int flags, bool *lost) {
                 close(descriptor);
                 *lost = true;
             }
+        }
+    }
+    if (message.msg_flags & MSG_CTRUNC) {
+        if (port->received_count < sizeof port->received / sizeof port->received[0]) {
+            port->received[port->received_count++] = FLT_DESCRIPTORS_CUT;
+        } else {
+            *lost = true;
         }
     }
     return count;
@@ -461,8 +510,8 @@ static void read_for_everyone(struct flt_port *port, int flags, bool poll_first)
     pthread_mutex_lock(&port->lock);
     port->reader_active = false;
     if (lost) {
-        set_failure(port, E_HANDLE, "the server at %s sent descriptors the kernel cut off; the connection is closed",
-                    port->address);
+        set_failure(port, E_HANDLE, "the server at %s sent more descriptors than frames can take, or control data "
+                    "other than descriptors; the connection is closed", port->address);
         drop_received(port);
     } else if (count > 0) {
         port->end += (size_t)count;
@@ -825,7 +874,14 @@ int32_t flt_port_send(struct flt_port *port, const void *input, uint32_t input_l
     head[6] = (uint8_t)in_count;
     int32_t result = exchange(port, &port->sends, &waiter, head, head_length, input, input_length,
                               exchanged != NULL ? exchanged->in : NULL, in_count);
-    if (result == 0 && waiter.status == FLT_STATUS_SUCCESS && waiter.descriptors_lost) {
+    if (result == 0 && waiter.status == FLT_STATUS_SUCCESS && waiter.descriptors_cut > 0) {
+        /* The output came whole: the caller gets it with the error. */
+        *returned = waiter.returned;
+        result = flt_fail(HRESULT_FROM_WIN32(ERROR_TOO_MANY_OPEN_FILES),
+                          "FilterSendMessage on %s: the %u descriptor(s) of the result did not reach this process "
+                          "(its %u bytes of output did): " DESCRIPTOR_LIMIT_ADVICE, port->address,
+                          waiter.descriptors_cut, waiter.returned);
+    } else if (result == 0 && waiter.status == FLT_STATUS_SUCCESS && waiter.descriptors_lost) {
         result = flt_fail(HRESULT_FROM_WIN32(ERROR_INSUFFICIENT_BUFFER),
                           "FilterSendMessageWithDescriptors on %s: the result came with more descriptors than the "
                           "array of %u holds; they were closed", port->address, waiter.descriptor_capacity);
@@ -918,7 +974,9 @@ int32_t flt_port_poll_descriptor(struct flt_port *port, int *descriptor) {
             int error = errno;
             if (event_fd >= 0) close(event_fd);
             if (poll_fd >= 0) close(poll_fd);
-            result = flt_fail(error == EMFILE || error == ENFILE ? HRESULT_FROM_WIN32(4) : E_OUTOFMEMORY,
+            int32_t hresult = error == EMFILE || error == ENFILE ? HRESULT_FROM_WIN32(ERROR_TOO_MANY_OPEN_FILES)
+                                                                  : E_OUTOFMEMORY;
+            result = flt_fail(hresult,
                               "cannot create the poll descriptor for %s: %s", port->address, strerror(error));
         } else {
             port->event_fd = event_fd;

@@ -37,6 +37,9 @@ struct waiter {
     uint32_t descriptor_capacity;
     uint32_t descriptor_count;
     bool descriptors_lost;
+    /* The result announced this many descriptors and the kernel could not hand them all to this process
+     * (MSG_CTRUNC: it was at RLIMIT_NOFILE); those that came were closed. 0 otherwise. */
+    uint32_t descriptors_cut;
 };
 
 /* An overlapped FilterGetMessage or FilterSendMessage, pending until a message, a result, a cancel or the end of
@@ -63,6 +66,8 @@ struct message {
     /* The descriptors that came with it (malloc'd, NULL without any): the port's until a get hands them over. */
     int *descriptors;
     uint32_t descriptor_count;
+    /* As waiter.descriptors_cut: the message came without the descriptors it announced. */
+    uint32_t descriptors_cut;
     uint8_t bytes[];
 };
 
@@ -71,6 +76,8 @@ struct got_descriptors {
     uint64_t id;
     int *descriptors;
     uint32_t count;
+    /* The message's descriptors_cut: FilterGetMessageDescriptors reports ERROR_TOO_MANY_OPEN_FILES. */
+    uint32_t cut;
 };
 
 /* How many got messages' descriptors wait for FilterGetMessageDescriptors; older ones are closed. */
@@ -129,11 +136,16 @@ struct flt_port {
     /* Descriptors (docs/protocol.md section 12): whether CONNECT asked for them; those received and not yet
      * taken by a frame, oldest first (reader role); and those of got messages, oldest first (lock). */
     bool accepts_descriptors;
-    int received[2 * FLT_MAX_FRAME_DESCRIPTORS];
+    /* FLT_DESCRIPTORS_CUT marks where the kernel cut a read's descriptors off; at most two frames' sets (and
+     * their marks) wait here at once. */
+    int received[2 * FLT_MAX_FRAME_DESCRIPTORS + 2];
     uint32_t received_count;
     struct got_descriptors got[FLT_KEPT_DESCRIPTOR_SETS];
     uint32_t got_count;
 };
+
+/* In the received queue: the kernel cut the descriptors of the read before it off (docs/protocol.md section 12). */
+#define FLT_DESCRIPTORS_CUT (-1)
 
 /* Closes `count` descriptors. */
 void flt_close_descriptors(const int *descriptors, uint32_t count);

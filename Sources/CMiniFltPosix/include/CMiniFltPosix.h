@@ -116,14 +116,17 @@ ssize_t CMiniFltPosix_send(int fd, const void *buffer, size_t length, int dontwa
 
 /// The most descriptors one SCM_RIGHTS message carries (SCM_MAX_FD).
 enum { CMiniFltPosix_SCM_MAX_FD = 253 };
+/// The bits of CMiniFltPosix_receive_descriptors's `*truncated`.
+enum { CMiniFltPosix_CUT_BY_KERNEL = 1, CMiniFltPosix_FOREIGN_CONTROL = 2 };
 /// sendmsg of `buffer` with `count` descriptors in one SCM_RIGHTS message (none when `count` is 0), with
 /// MSG_NOSIGNAL, and MSG_DONTWAIT when `dontwait` is not 0 (docs/protocol.md section 12).
 ssize_t CMiniFltPosix_send_descriptors(int fd, const void *buffer, size_t length, const int *descriptors, int count,
                                        int dontwait);
 /// recvmsg with MSG_CMSG_CLOEXEC and room for 253 descriptors: the data count (0 at end of stream, -1 with
-/// errno), the received descriptors in `descriptors` (253 places) and their count in `*count`. `*truncated` is
-/// set when the kernel cut control data (MSG_CTRUNC) or a control message was not SCM_RIGHTS; the descriptors
-/// that did arrive are still returned, for the caller to close.
+/// errno), the received descriptors in `descriptors` (253 places) and their count in `*count`. `*truncated` has
+/// CMiniFltPosix_CUT_BY_KERNEL when the kernel cut control data (MSG_CTRUNC: the process is at RLIMIT_NOFILE)
+/// and CMiniFltPosix_FOREIGN_CONTROL when a control message was not SCM_RIGHTS; the descriptors that did arrive
+/// are still returned, for the caller to close.
 ssize_t CMiniFltPosix_receive_descriptors(int fd, void *buffer, size_t length, int *descriptors, int *count,
                                           int *truncated);
 
