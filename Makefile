@@ -41,7 +41,7 @@ RUN_ARGS ?=
 # man-db (with groff-base) renders the man pages, which make test checks.
 DEB_PACKAGES := libsystemd-dev pkg-config systemd util-linux python3 iproute2 gcc g++ man-db
 
-.PHONY: all build setup test soak sanitize run deb deb-check install install-completions install-man install-check uninstall man-check clean format format-check spdx-check lowercase-table lowercase-table-check
+.PHONY: all build setup test soak sanitize run deb deb-check install install-completions install-man install-check uninstall man-check clean format format-check spdx-check lowercase-table lowercase-table-check lock-import-check
 
 all: build
 
@@ -75,7 +75,7 @@ setup:
 	fi
 	@command -v $(SWIFT) >/dev/null || { echo "swift is not on PATH: install the Swift 6 toolchain (swift.org) first"; exit 1; }
 
-test: setup lowercase-table-check spdx-check man-check
+test: setup lowercase-table-check spdx-check man-check lock-import-check
 	$(SWIFT) build --build-tests
 	$(MAKE) --no-print-directory fltlib-tests FLTLIB_WERROR=-Werror
 	$(SWIFT) test
@@ -124,6 +124,15 @@ spdx-check:
 		'docs/*.example' Makefile .ci/run | while read -r file; do \
 		head -n 2 "$$file" | grep -q 'SPDX-License-Identifier: MIT' || echo "$$file"; done); \
 	if [ -n "$$missing" ]; then echo "no SPDX-License-Identifier line in:"; echo "$$missing"; exit 1; fi
+
+# StateLock is Synchronization's Mutex, except in `make sanitize`'s ThreadSanitizer build, where it is MiniFltPosix's
+# ConditionLock: a test file that locks one without importing MiniFltPosix builds everywhere but there. CI does not
+# run that build, so `make test` looks for such files.
+lock-import-check:
+	@missing=$$(git ls-files 'Tests/*.swift' | xargs grep -l 'withLock' | while read -r file; do \
+		grep -q '^import MiniFltPosix$$' "$$file" || echo "$$file"; done); \
+	if [ -n "$$missing" ]; then echo "these tests lock a StateLock without 'import MiniFltPosix' (the ThreadSanitizer build needs it):"; \
+		echo "$$missing"; exit 1; fi
 
 # swift-format with swift-nio's configuration (.swift-format: 4 spaces, 120 columns); CI runs format-check.
 SWIFT_FORMAT_PATHS := Sources Tests Fuzz Tools Package.swift

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 import Foundation
+import MiniFltPosix
 import MiniFltTestSupport
 import Synchronization
 import Testing
