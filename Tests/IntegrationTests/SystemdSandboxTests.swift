@@ -223,35 +223,23 @@ struct SystemdSandbox {
             let name = unit.replacingOccurrences(of: "minifltd.", with: "minifltd@.")
             try template.write(to: units.appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
-        // The watching service, on a port of the test's own, reading its options from the folder.
-        try writeUnit(
-            systemd.appendingPathComponent("minifltd-watch.service"),
-            to: units.appendingPathComponent("minifltd-watch.service"),
-            replacing: [
-                "@SBINDIR@": folder.path,
-                "/etc/minifltd/minifltd-watch.conf": folder.appendingPathComponent("minifltd-watch.conf").path,
-                "--port \\\\MiniFltWatch": "--port \\" + watchPort,
-            ]
+        // The watching service and the scanner, each on a port of the test's own, reading its options from the
+        // folder.
+        try writeServiceAndSocket(
+            "minifltd-watch",
+            from: systemd,
+            to: units,
+            binaries: folder.path,
+            port: ("MiniFltWatch", watchPort),
+            options: ("/etc/minifltd/minifltd-watch.conf", folder.appendingPathComponent("minifltd-watch.conf").path)
         )
-        try writeUnit(
-            systemd.appendingPathComponent("minifltd-watch.socket"),
-            to: units.appendingPathComponent("minifltd-watch.socket"),
-            replacing: ["ListenStream=@\\minifltwatch": "ListenStream=@" + watchPort.lowercased()]
-        )
-        // The scanner, on a port of the test's own, with its options from the folder.
-        try writeUnit(
-            systemd.appendingPathComponent("minifltscan.service"),
-            to: units.appendingPathComponent("minifltscan.service"),
-            replacing: [
-                "@SBINDIR@": folder.path,
-                "/etc/default/minifltscan": folder.appendingPathComponent("minifltscan.default").path,
-                "--port \\\\ScannerPort": "--port \\" + scanPort,
-            ]
-        )
-        try writeUnit(
-            systemd.appendingPathComponent("minifltscan.socket"),
-            to: units.appendingPathComponent("minifltscan.socket"),
-            replacing: ["ListenStream=@\\scannerport": "ListenStream=@" + scanPort.lowercased()]
+        try writeServiceAndSocket(
+            "minifltscan",
+            from: systemd,
+            to: units,
+            binaries: folder.path,
+            port: ("ScannerPort", scanPort),
+            options: ("/etc/default/minifltscan", folder.appendingPathComponent("minifltscan.default").path)
         )
         try "[Unit]\nDescription=sandbox\nWants=systemd-journald.service\n"
             .write(to: units.appendingPathComponent("sandbox.target"), atomically: true, encoding: .utf8)
@@ -341,6 +329,32 @@ enum SandboxError: Error { case didNotBoot }
 
 /// Writes the unit file `source` to `destination` with each key's text replaced by its value: the tests' units
 /// are the installed ones but for the binary's folder and a port of the test's own.
+/// Writes `name`.service and `name`.socket into `units` with the binaries in `binaries`, a port of the test's own
+/// (`port.unit` in the units becomes `port.test`) and the options file the service reads moved into the folder.
+private func writeServiceAndSocket(
+    _ name: String,
+    from systemd: URL,
+    to units: URL,
+    binaries: String,
+    port: (unit: String, test: String),
+    options: (unit: String, test: String)
+) throws {
+    try writeUnit(
+        systemd.appendingPathComponent("\(name).service"),
+        to: units.appendingPathComponent("\(name).service"),
+        replacing: [
+            "@SBINDIR@": binaries,
+            options.unit: options.test,
+            "--port \\\\" + port.unit: "--port \\" + port.test,
+        ]
+    )
+    try writeUnit(
+        systemd.appendingPathComponent("\(name).socket"),
+        to: units.appendingPathComponent("\(name).socket"),
+        replacing: ["ListenStream=@\\" + port.unit.lowercased(): "ListenStream=@" + port.test.lowercased()]
+    )
+}
+
 func writeUnit(_ source: URL, to destination: URL, replacing replacements: KeyValuePairs<String, String>) throws {
     var text = try String(contentsOf: source, encoding: .utf8)
     for (old, new) in replacements { text = text.replacingOccurrences(of: old, with: new) }
