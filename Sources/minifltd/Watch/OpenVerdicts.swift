@@ -15,8 +15,8 @@ import Synchronization
 /// (no client, a timeout, an error) lets it proceed, and says so in the log.
 ///
 /// Simultaneous opens go out at once, without a thread each: the port's I/O thread reads the fanotify group
-/// (``serve(on:)``), sends each open with `ClientPort.send(_:replyCapacity:timeout:completion:)` to the client
-/// that ``ClientRegistry`` picks, and the completion, on the same thread, answers the open. One thread for
+/// (``serve(on:)``), sends each open with `ClientPort.sendAcceptingReply` to the client that
+/// ``ClientRegistry`` picks, and the completion, on the same thread, answers the open. One thread for
 /// both halves, because the thread that asked is then already runnable when the answer comes: a reader thread
 /// beside the loop cost each open two more thread switches on a busy CPU. The filter's in-flight bound
 /// (`--max-opens-in-flight`) is the only bound. Opens by minifltd and by connected
@@ -166,8 +166,8 @@ final class OpenVerdicts: Sendable {
         )
     }
 
-    /// Answers `event` with the client's outcome; on the port's I/O thread (or the reader's, when the
-    /// outcome was known at once), so nothing here blocks. False when the open was already answered (by its
+    /// Answers `event` with the client's outcome, on the port's I/O thread (which also sent it), so nothing
+    /// here blocks. False when the open was already answered (by its
     /// deadline, or the shutdown): the client's REPLY then gets 0xC01C0020.
     private func answer(_ event: FileEvent, _ result: FilterMessageResult, shortened: Bool) -> Bool {
         switch result {
