@@ -129,14 +129,11 @@ public final class ClientPort: Sendable, CustomStringConvertible {
         timeout: Duration? = nil,
         completion: @escaping @Sendable (FilterMessageResult, PassedDescriptors?) -> Void
     ) {
-        if ClientPort.refuses(descriptors) { return completion(.invalidParameter, nil) }
-        connection.sendMessage(
-            message,
-            descriptors: descriptors,
-            replyCapacity: max(0, min(replyCapacity, Int(UInt32.max))),
-            timeout: timeout,
-            completion: completion
-        )
+        // A sender without a deadline of its own takes every outcome.
+        sendAcceptingReply(message, descriptors: descriptors, replyCapacity: replyCapacity, timeout: timeout) {
+            completion($0, $1)
+            return true
+        }
     }
 
     /// More descriptors than one frame carries (docs/protocol.md section 12): closed here, since the call

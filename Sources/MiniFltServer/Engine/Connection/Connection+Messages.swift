@@ -32,22 +32,8 @@ extension Connection {
         return (waiter.outcome.withLock { $0 } ?? .timedOut, waiter.replyDescriptors.withLock { $0 })
     }
 
-    /// Sends a MESSAGE without waiting: `completion` gets the outcome once, from the thread that learns it.
-    func sendMessage(
-        _ message: [UInt8],
-        descriptors: PassedDescriptors?,
-        replyCapacity: Int,
-        timeout: Duration?,
-        completion: @escaping @Sendable (FilterMessageResult, PassedDescriptors?) -> Void
-    ) {
-        sendMessage(message, descriptors: descriptors, replyCapacity: replyCapacity, timeout: timeout) {
-            completion($0, $1)
-            return true
-        }
-    }
-
-    /// ``sendMessage(_:descriptors:replyCapacity:timeout:completion:)`` whose sender says whether it took the
-    /// outcome: a reply it refuses gets 0xC01C0020 (``handleReply(id:status:body:descriptors:)``).
+    /// Sends a MESSAGE without waiting: `accept` gets the outcome once, from the thread that learns it, and
+    /// says whether the sender took it: a reply it refuses gets 0xC01C0020 (``handleReply(id:status:body:descriptors:)``).
     func sendMessage(
         _ message: [UInt8],
         descriptors: PassedDescriptors?,
