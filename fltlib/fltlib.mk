@@ -9,7 +9,7 @@
 #   make fltlib-sanitize the same, library and programs built with AddressSanitizer and UndefinedBehaviorSanitizer
 #                        in .build/fltlib-sanitize, then the integration tests that run the programs
 
-FLTLIB_VERSION := 1.4.0
+FLTLIB_VERSION := 1.4.1
 FLTLIB_SONAME := libfltlib.so.1
 FLTLIB_BUILD := .build/fltlib
 FLTLIB_LIB := $(FLTLIB_BUILD)/libfltlib.so.$(FLTLIB_VERSION)

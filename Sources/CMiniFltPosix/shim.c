@@ -177,6 +177,9 @@ int CMiniFltPosix_datagram_connect(const char *address, int length, int nonblock
     return fd;
 }
 
+_Static_assert(CMiniFltPosix_FANOTIFY_READ_EVENTS == 4096 / sizeof(struct fanotify_event_metadata),
+               "the most events one read of 4,096 bytes returns");
+
 int CMiniFltPosix_fanotify_read(int fanotify_fd, CMiniFltPosix_FileEvent *events, int capacity) {
     char buffer[4096] __attribute__((aligned(__alignof__(struct fanotify_event_metadata))));
     ssize_t length = read(fanotify_fd, buffer, sizeof buffer);
@@ -195,6 +198,12 @@ int CMiniFltPosix_fanotify_read(int fanotify_fd, CMiniFltPosix_FileEvent *events
         metadata = FAN_EVENT_NEXT(metadata, length);
     }
     return count;
+}
+
+long CMiniFltPosix_descriptor_path(int fd, char *buffer, size_t capacity) {
+    char link[32];
+    snprintf(link, sizeof link, "/proc/self/fd/%d", fd);
+    return (long)readlink(link, buffer, capacity);
 }
 
 int CMiniFltPosix_fanotify_init_filter(void) {

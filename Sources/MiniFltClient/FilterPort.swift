@@ -602,13 +602,24 @@ public final class FilterPort: Sendable {
             if reader.descriptors.count > reader.decoder.partialFrameDescriptorCapacity {
                 throw FrameViolation.unannouncedDescriptors(reader.descriptors.count)
             }
-            guard let received = try AbstractSocket.receive(fd, into: reader.scratch, withDescriptors: ()) else {
-                throw SystemError("recv", errno: EAGAIN)
+            let count: Int
+            if reader.decoder.acceptsDescriptors {
+                guard let received = try AbstractSocket.receive(fd, into: reader.scratch, withDescriptors: ()) else {
+                    throw SystemError("recv", errno: EAGAIN)
+                }
+                reader.descriptors.append(received.descriptors, cutByKernel: received.cutByKernel)
+                if received.foreignControl { throw FrameViolation.truncatedDescriptors }
+                count = received.count
+            } else {
+                // Without the option nothing may bring descriptors, and a plain recv (cheaper than recvmsg) has
+                // the kernel close any a server sends anyway (docs/protocol.md section 12, opting in).
+                guard let received = try AbstractSocket.receive(fd, into: reader.scratch) else {
+                    throw SystemError("recv", errno: EAGAIN)
+                }
+                count = received
             }
-            reader.descriptors.append(received.descriptors, cutByKernel: received.cutByKernel)
-            if received.foreignControl { throw FrameViolation.truncatedDescriptors }
-            if received.count == 0 { return (nil, .success(nil)) }
-            reader.decoder.append(UnsafeRawBufferPointer(rebasing: reader.scratch[0..<received.count]))
+            if count == 0 { return (nil, .success(nil)) }
+            reader.decoder.append(UnsafeRawBufferPointer(rebasing: reader.scratch[0..<count]))
         }
     }
 }

@@ -14,6 +14,12 @@ struct FanotifyGroup: Sendable {
         var descriptor: Int32
         var pid: Int32
         var mask: UInt64
+
+        init(_ slot: CMiniFltPosix_FileEvent) {
+            descriptor = slot.fd
+            pid = slot.pid
+            mask = slot.mask
+        }
     }
 
     let fd: Int32
@@ -90,24 +96,19 @@ struct FanotifyGroup: Sendable {
         _ = try syscall("fanotify_mark(UNIGNORE)") { CMiniFltPosix_fanotify_mark(fd, flags, mask, AT_FDCWD, path) }
     }
 
-    /// The events ready now (none when nothing waits: the group is non-blocking). The C side's slots are on the
-    /// stack, not a zero-filled array on the heap: this runs at each wake-up, once per open.
-    func read() throws(SystemError) -> [RawEvent] {
-        let events = withUnsafeTemporaryAllocation(of: CMiniFltPosix_FileEvent.self, capacity: 200) {
-            raw -> Result<[RawEvent], SystemError> in
-            do throws(SystemError) {
-                // The shim fills at most `raw.count` slots and returns how many.
-                let count = try syscall("read(fanotify)") {
-                    CMiniFltPosix_fanotify_read(fd, raw.baseAddress, Int32(raw.count))
+    /// Reads the events ready now into `slots`; returns how many (none when nothing waits: the group is
+    /// non-blocking).
+    func read(into slots: UnsafeMutableBufferPointer<CMiniFltPosix_FileEvent>) throws(SystemError) -> Int {
+        do throws(SystemError) {
+            // The shim fills at most `slots.count` slots and returns how many.
+            return Int(
+                try syscall("read(fanotify)") {
+                    CMiniFltPosix_fanotify_read(fd, slots.baseAddress, Int32(clamping: slots.count))
                 }
-                return .success(raw.prefix(Int(count)).map { RawEvent(descriptor: $0.fd, pid: $0.pid, mask: $0.mask) })
-            } catch  where error.errno == EAGAIN {
-                return .success([])
-            } catch {
-                return .failure(error)
-            }
+            )
+        } catch  where error.errno == EAGAIN {
+            return 0
         }
-        return try events.get()
     }
 
     /// Sends one answer. False when the kernel refused it (ENOENT: it no longer waits for that event).
@@ -116,16 +117,11 @@ struct FanotifyGroup: Sendable {
         injectable("write(fanotify)") { CMiniFltPosix_fanotify_answer(fd, descriptor, verdict == .allow ? 1 : 0) } == 0
     }
 
-    /// The path of the file open at `descriptor`, as bytes. Read into a buffer on the stack and copied once at
-    /// its length: no zero-filled PATH_MAX array on the heap per open, and the event keeps only the path.
-    static func path(of descriptor: Int32) -> [UInt8] {
-        let link = "/proc/self/fd/\(descriptor)"
-        let path = withUnsafeTemporaryAllocation(of: CChar.self, capacity: Int(PATH_MAX)) { buffer -> [UInt8] in
-            guard let start = buffer.baseAddress else { return [] }
-            let length = readlink(link, start, buffer.count)
-            guard length > 0 else { return [] }
-            return Array(UnsafeRawBufferPointer(start: start, count: length))
-        }
-        return path.isEmpty ? Array("(unknown file)".utf8) : path
+    /// The path of the file open at `descriptor`, as bytes, read into `buffer` (PATH_MAX bytes) and copied
+    /// once at its length: the event keeps only the path.
+    static func path(of descriptor: Int32, buffer: UnsafeMutableBufferPointer<CChar>) -> [UInt8] {
+        let length = CMiniFltPosix_descriptor_path(descriptor, buffer.baseAddress, buffer.count)
+        guard length > 0, let start = buffer.baseAddress else { return Array("(unknown file)".utf8) }
+        return Array(UnsafeRawBufferPointer(start: start, count: length))
     }
 }

@@ -43,7 +43,8 @@ public final class MiniFilter: Sendable {
     private let threads = StateLock<[PosixThread]>([])
     /// Held while events are read and admitted: admission checks the bound, then admits, and only one
     /// thread may do that at a time (a caller's loop may call ``readAvailableEvents()`` from two threads).
-    private let reading = StateLock(())
+    /// It guards the buffers the events and their paths are read into.
+    private let reading = StateLock(ReadScratch())
 
     /// Creates the fanotify group (FltRegisterFilter). Nothing is watched until ``start()``.
     /// - Throws: ``FilterError`` (EPERM without CAP_SYS_ADMIN; EINVAL for a registration that cannot work).
@@ -229,34 +230,34 @@ public final class MiniFilter: Sendable {
     /// (``startWithoutReader()``); callers on several threads take turns.
     @discardableResult
     public func readAvailableEvents() -> Bool {
-        reading.withLock { _ in
+        reading.withLock { scratch in
             // Read under the lock: stop() closes the group under it, so the descriptor is never stale here.
-            let read = core.withLock { state -> Result<[FanotifyGroup.RawEvent], SystemError>? in
+            let read = core.withLock { state -> Result<Int, SystemError>? in
                 guard !state.stopping else { return nil }
                 do throws(SystemError) {
-                    return .success(try group.read())
+                    return .success(try group.read(into: scratch.events))
                 } catch {
                     return .failure(error)
                 }
             }
             guard let read else { return false }
-            guard case .success(let events) = read else {
+            guard case .success(let count) = read else {
                 // No descriptor or memory for an event: the kernel denied the one it could not hand over, and
                 // the rest wait in its queue. Try again shortly rather than spin on a readable group.
                 statistics.readErrors.add(1, ordering: .relaxed)
                 PosixThread.sleep(for: .milliseconds(10))
                 return true
             }
-            for event in events { handle(event) }
+            for slot in scratch.events.prefix(count) { handle(FanotifyGroup.RawEvent(slot), pathBuffer: scratch.path) }
             return true
         }
     }
 
-    private func handle(_ raw: FanotifyGroup.RawEvent) {
+    private func handle(_ raw: FanotifyGroup.RawEvent, pathBuffer: UnsafeMutableBufferPointer<CChar>) {
         guard let operation = FilterOperation(mask: raw.mask) else { return closeDescriptor(raw.descriptor) }
         guard operation.isPermission else {
             statistics.notifications.add(1, ordering: .relaxed)
-            return registration.postOperation(makeEvent(raw, operation, id: FileEventID(rawValue: 0)))
+            return registration.postOperation(makeEvent(raw, operation, pathBuffer))
         }
         // pid 0: a process outside this PID namespace, unknown; never this process nor a client.
         if raw.pid > 0 && (raw.pid == ownPID || exemptions.withLock({ $0[raw.pid] != nil })) {
@@ -270,13 +271,13 @@ public final class MiniFilter: Sendable {
             respondOnce(raw.descriptor, registration.fullVerdict)
             statistics.full.add(1, ordering: .relaxed)
             registration.answered(
-                makeEvent(raw, operation, id: FileEventID(rawValue: 0)),
+                makeEvent(raw, operation, pathBuffer),
                 registration.fullVerdict,
                 .full
             )
             return
         }
-        let path = FanotifyGroup.path(of: raw.descriptor)
+        let path = FanotifyGroup.path(of: raw.descriptor, buffer: pathBuffer)
         let deadline = MonotonicClock.now + registration.deadline.nanoseconds
         var admitted: FileEvent?
         let admission = core.withLock { state in
@@ -307,12 +308,17 @@ public final class MiniFilter: Sendable {
         }
     }
 
-    private func makeEvent(_ raw: FanotifyGroup.RawEvent, _ operation: FilterOperation, id: FileEventID) -> FileEvent {
+    /// An event that is not waiting for an answer (a notification, or one answered on arrival), keyed 0.
+    private func makeEvent(
+        _ raw: FanotifyGroup.RawEvent,
+        _ operation: FilterOperation,
+        _ pathBuffer: UnsafeMutableBufferPointer<CChar>
+    ) -> FileEvent {
         FileEvent(
-            id: id,
+            id: FileEventID(rawValue: 0),
             operation: operation,
             pid: raw.pid,
-            path: FanotifyGroup.path(of: raw.descriptor),
+            path: FanotifyGroup.path(of: raw.descriptor, buffer: pathBuffer),
             descriptor: raw.descriptor
         )
     }

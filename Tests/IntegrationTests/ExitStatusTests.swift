@@ -12,7 +12,7 @@ struct ExitStatusTests {
     func version(_ binary: URL) throws {
         let result = try runProgram(binary.path, ["--version"])
         #expect(result.status == 0)
-        #expect(result.standardOutput == "0.3.1\n", "\(result.standardOutput)")
+        #expect(result.standardOutput == "0.3.2\n", "\(result.standardOutput)")
     }
 
     static let daemonCases: [([String], Int32)] = [

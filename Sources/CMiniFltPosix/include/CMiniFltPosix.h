@@ -73,8 +73,14 @@ typedef struct {
     uint64_t mask;
 } CMiniFltPosix_FileEvent;
 
-/// Reads permission events into `events`; returns how many, or -1 with errno.
+/// Reads permission events into `events`; returns how many, or -1 with errno. One read takes at most
+/// CMiniFltPosix_FANOTIFY_READ_EVENTS events (what fits its 4,096-byte buffer).
 int CMiniFltPosix_fanotify_read(int fanotify_fd, CMiniFltPosix_FileEvent *events, int capacity);
+#define CMiniFltPosix_FANOTIFY_READ_EVENTS 170
+
+/// The path of the file open at `fd` (readlink of /proc/self/fd/N) in `buffer`, not terminated: its length,
+/// or -1 with errno.
+long CMiniFltPosix_descriptor_path(int fd, char *buffer, size_t capacity);
 
 /// fanotify_init for a filter group (FAN_CLASS_CONTENT, close-on-exec, non-blocking reads): the event
 /// descriptors it hands out are O_RDONLY | O_LARGEFILE | O_CLOEXEC | O_NOATIME where allowed, and reading

@@ -24,12 +24,10 @@ extension Connection {
         }
         guard let waiter else { return (.delivered, nil) }
         let deadline = timeout.map { MonotonicClock.now + $0.nanoseconds }
-        if let result = waiter.outcome.wait(until: deadline, { $0 }) {
-            return (result, waiter.replyDescriptors.withLock { $0 })
-        }
+        if let outcome = waiter.wait(until: deadline) { return outcome }
         // Timed out: from now on a reply to this id has no waiter (0xC01C0020) unless it won the race.
         state.withLock { _ = $0.waiters.removeValue(forKey: id) }
-        return (waiter.outcome.withLock { $0 } ?? .timedOut, waiter.replyDescriptors.withLock { $0 })
+        return waiter.outcome ?? (.timedOut, nil)
     }
 
     /// Sends a MESSAGE without waiting: `accept` gets the outcome once, from the thread that learns it, and
@@ -99,7 +97,7 @@ extension Connection {
     /// (its completion returned false) makes it 0xC01C0020, as if nobody waited: a client told success
     /// knows its reply was used (docs/protocol.md section 5).
     func handleReply(id: UInt64, status: NTStatus, body: [UInt8], descriptors: PassedDescriptors?) {
-        var notify: (@Sendable () -> Bool)?
+        var notify: MessageWaiter.Notification?
         var result = state.withLock { state -> NTStatus in
             guard let waiter = state.waiters[id] else { return .fltNoWaiterForReply }
             // Longer than the ReplyLength the client was given: refused; the sender keeps waiting.
