@@ -292,7 +292,7 @@ public final class FilterPort: Sendable {
         typealias Done = (NTStatus, [UInt8], Result<PassedDescriptors?, FilterPortError>)
         let (status, output, received): Done
         do {
-            (status, output, received) = try wait { state -> Done? in
+            (status, output, received) = try wait(afterWrite: true) { state -> Done? in
                 guard case .done(let status, let output, let received)? = state.pending[id] else { return nil }
                 state.pending[id] = nil
                 return (status, output, received)
@@ -461,7 +461,7 @@ public final class FilterPort: Sendable {
         descriptors?.close()
         let result: NTStatus
         do {
-            result = try wait { state -> NTStatus? in
+            result = try wait(afterWrite: true) { state -> NTStatus? in
                 guard case .some(.some(let result)) = state.replies[messageID] else { return nil }
                 state.replies[messageID] = nil
                 return result
@@ -499,8 +499,9 @@ public final class FilterPort: Sendable {
     }
 
     /// Waits until `ready` returns a value, reading the socket for every waiter while no other thread does.
-    /// `ready` runs with the lock held. Once the connection is over, every wait fails.
-    private func wait<T>(for ready: (inout Shared) -> T?) throws(FilterPortError) -> T {
+    /// `ready` runs with the lock held. Once the connection is over, every wait fails. `afterWrite`: for the
+    /// result of a frame this thread just wrote (``readOneFrame(pollFirst:)``).
+    private func wait<T>(afterWrite: Bool = false, for ready: (inout Shared) -> T?) throws(FilterPortError) -> T {
         while true {
             let step = shared.wait { state -> Step<T>? in
                 if let failure = state.failure { return .failed(failure) }
@@ -512,13 +513,18 @@ public final class FilterPort: Sendable {
             switch step {
             case .ready(let value)?: return value
             case .failed(let error)?: throw error
-            case .read?, nil: readOneFrame()
+            case .read?, nil: readOneFrame(pollFirst: afterWrite)
             }
         }
     }
 
     /// Holds the reader role for one frame, files it where its waiter looks, and hands the role back.
-    private func readOneFrame() {
+    ///
+    /// With `pollFirst`, a thread that waits for the result of what it just wrote sleeps in poll before it
+    /// reads: a recv asleep on a Unix stream socket is also woken when the server reads what this side wrote
+    /// (the kernel's write-space wake-up, which poll tells apart by its events), and would run only to find
+    /// nothing and sleep again, a thread switch each way per FilterReplyMessage on a busy CPU.
+    private func readOneFrame(pollFirst: Bool = false) {
         defer {
             let resumes = shared.withLock { state in
                 state.readerActive = false
@@ -530,7 +536,7 @@ public final class FilterPort: Sendable {
         let frame: Frame?
         let descriptors: Result<PassedDescriptors?, FilterPortError>
         do {
-            (frame, descriptors) = try FilterPort.readFrame(fd: fd, reader: reader, port: name)
+            (frame, descriptors) = try FilterPort.readFrame(fd: fd, reader: reader, port: name, pollFirst: pollFirst)
         } catch {
             reader.closeDescriptors()
             return fail(FilterPortError(.invalidHandle, "the connection to \(name) failed: \(error)"))
@@ -580,8 +586,10 @@ public final class FilterPort: Sendable {
     private static func readFrame(
         fd: Int32,
         reader: Reader,
-        port: PortName
+        port: PortName,
+        pollFirst: Bool = false
     ) throws -> (frame: Frame?, descriptors: Result<PassedDescriptors?, FilterPortError>) {
+        var pollFirst = pollFirst
         while true {
             if let (frame, announced) = try reader.decoder.nextCounted() {
                 guard announced > 0 else { return (frame, .success(nil)) }
@@ -601,6 +609,10 @@ public final class FilterPort: Sendable {
             // Every whole frame is taken: what is left must be the partial frame's.
             if reader.descriptors.count > reader.decoder.partialFrameDescriptorCapacity {
                 throw FrameViolation.unannouncedDescriptors(reader.descriptors.count)
+            }
+            if pollFirst {
+                pollFirst = false
+                awaitReadable(fd)
             }
             let count: Int
             if reader.decoder.acceptsDescriptors {
@@ -622,6 +634,12 @@ public final class FilterPort: Sendable {
             reader.decoder.append(UnsafeRawBufferPointer(rebasing: reader.scratch[0..<count]))
         }
     }
+}
+
+/// Sleeps until `fd` is readable, closed or failed (the read that follows says which).
+private func awaitReadable(_ fd: Int32) {
+    var readable = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+    while poll(&readable, 1, -1) < 0 && errno == EINTR {}
 }
 
 /// Sets SO_RCVTIMEO; nil clears it.

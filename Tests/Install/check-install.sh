@@ -27,7 +27,8 @@ hidden() {
 
 versions=$(hidden "'$stage/usr/sbin/minifltd' --version && '$stage/usr/bin/minifltctl' --version \
     && '$stage/usr/sbin/minifltscan' --version" || true)
-[ "$versions" = "$(printf '0.3.1\n0.3.1\n0.3.1')" ] \
+version=$(sed -n 's/.*static let string = "\(.*\)".*/\1/p' Sources/MiniFltWire/ProductVersion.swift)
+[ "$versions" = "$(printf '%s\n%s\n%s' "$version" "$version" "$version")" ] \
     || { echo "install-check: the installed binaries do not run without the toolchain: $versions"; exit 1; }
 
 # unshare and bash exec in turn, so the pid is the daemon's.

@@ -73,7 +73,8 @@ mount -t proc proc "$root/proc"
 ldd=$(inside ldd /usr/sbin/minifltd /usr/bin/minifltctl /usr/sbin/minifltscan)
 case "$ldd" in *"not found"* | *swift*) fail "the installed binaries need libraries the root lacks: $ldd" ;; esac
 versions=$(inside sh -c '/usr/sbin/minifltd --version && minifltctl --version && /usr/sbin/minifltscan --version')
-[ "$versions" = "$(printf '0.3.1\n0.3.1\n0.3.1')" ] || fail "--version printed '$versions'"
+version=$(sed -n 's/.*static let string = "\(.*\)".*/\1/p' Sources/MiniFltWire/ProductVersion.swift)
+[ "$versions" = "$(printf '%s\n%s\n%s' "$version" "$version" "$version")" ] || fail "--version printed '$versions', not $version"
 help=$(inside /usr/sbin/minifltscan --help) || fail "minifltscan --help failed"
 [[ "$help" == *"--watch <watch>"* && "$help" == *"--pass-descriptors"* ]] || fail "minifltscan --help printed '$help'"
 
