@@ -17,11 +17,14 @@ package struct TreePaths {
     package mutating func remove(_ watch: Int32) { paths[watch] = nil }
 
     /// Forgets the directories that a walk of every tree did not find (`found` has the watches it found) and
-    /// whose recorded path is gone (`exists` says): after inotify's queue overflowed, the IN_IGNORED of a
-    /// directory removed meanwhile may have been lost with the rest. One the walk missed while its path is
-    /// still there (a directory it could not list) stays known, so that what is made in it is followed.
+    /// whose recorded path is gone (`exists` says) or now names a directory the walk found under another
+    /// watch: after inotify's queue overflowed, the IN_IGNORED of a directory removed meanwhile may have been
+    /// lost with the rest, and a new directory may have taken its name. One the walk missed while its path is
+    /// still there and no other watch has it (a directory it could not list) stays known, so that what is
+    /// made in it is followed.
     package mutating func forgetMissing(found: Set<Int32>, exists: ([UInt8]) -> Bool) {
-        paths = paths.filter { found.contains($0.key) || exists($0.value) }
+        let walked = Set(paths.compactMap { found.contains($0.key) ? $0.value : nil })
+        paths = paths.filter { found.contains($0.key) || (!walked.contains($0.value) && exists($0.value)) }
     }
 
     /// The path of the child `name` of the directory `watch`; nil for an unknown watch.

@@ -13,7 +13,9 @@ import Glibc
 /// and removed behind them. The machine-wide fs.inotify.max_queued_events is read, never changed.
 @Suite("Watched trees: inotify's queue overflows")
 struct TreeOverflowTests {
-    @Test("an overflow is counted, and a file in a directory made during it, deepest level included, is asked about")
+    @Test(
+        "an overflow is counted, a file in a directory made during it, deepest level included, is asked about, and a directory made again under its name is counted once"
+    )
     func overflow() throws {
         let queueSize = try #require(
             Int(
@@ -25,6 +27,7 @@ struct TreeOverflowTests {
         let folder = try FileOpenTests.Folder()
         defer { folder.remove() }
         #expect(mkdir(folder.path("gone"), 0o755) == 0)
+        #expect(mkdir(folder.path("again"), 0o755) == 0)
         let notify = try NotifyListener()
         defer { notify.stop() }
         let daemon = try Daemon(
@@ -35,7 +38,7 @@ struct TreeOverflowTests {
         defer { _ = listener.stop(SIGKILL) }
         #expect(daemon.waitForLog("connect to this filter"))
         #expect(try FileOpenTests.open(folder.path("test.txt")).status == 1)
-        #expect(notify.waitFor("tree directories 2, inotify queue overflows 0"), "\(notify.received.suffix(2))")
+        #expect(notify.waitFor("tree directories 3, inotify queue overflows 0"), "\(notify.received.suffix(2))")
 
         #expect(kill(daemon.pid, SIGSTOP) == 0)
         var resumed = false
@@ -49,7 +52,10 @@ struct TreeOverflowTests {
         let deepest = folder.url.appendingPathComponent("lost/a/b/c/d")
         try FileManager.default.createDirectory(at: deepest, withIntermediateDirectories: true)
         // Files made in directories not yet marked: nothing waits for the daemon.
-        for directory in ["lost", "lost/a/b/c/d"] {
+        // Removed and made again: the old directory's IN_IGNORED is lost with the queue.
+        #expect(rmdir(folder.path("again")) == 0)
+        #expect(mkdir(folder.path("again"), 0o755) == 0)
+        for directory in ["lost", "lost/a/b/c/d", "again"] {
             try "secret\n".write(toFile: folder.path(directory + "/test.txt"), atomically: false, encoding: .utf8)
             try "fine\n".write(toFile: folder.path(directory + "/other.txt"), atomically: false, encoding: .utf8)
         }
@@ -63,7 +69,7 @@ struct TreeOverflowTests {
             eventually(timeout: .seconds(60)) { (try? Self.treeOverflows(daemon)) == 1 },
             "\((try? Self.treeOverflows(daemon)).map(String.init) ?? "no status"); \(daemon.tail)"
         )
-        for directory in ["lost", "lost/a/b/c/d"] {
+        for directory in ["lost", "lost/a/b/c/d", "again"] {
             let blocked = try FileOpenTests.open(folder.path(directory + "/test.txt"))
             #expect(blocked.status == 1, "\(directory)/test.txt was not asked about: \(blocked)")
             #expect(blocked.standardError.contains("Operation not permitted"), "\(blocked.standardError)")
@@ -71,7 +77,7 @@ struct TreeOverflowTests {
         }
         // The root, lost, a, b, c and d; gone's removal was lost with the rest, and the walk forgot it.
         #expect(
-            notify.waitFor("tree directories 6, inotify queue overflows 1"),
+            notify.waitFor("tree directories 7, inotify queue overflows 1"),
             "\(notify.received.suffix(2))"
         )
         #expect(daemon.terminate() == 0)

@@ -101,4 +101,17 @@ struct TreePathsTests {
         #expect(paths.path(of: 3) == Array("/t/3".utf8))
         #expect(paths.path(of: 4) == Array("/t/4".utf8))
     }
+
+    @Test("after an overflow's walk, a directory removed and made again under its name is counted once")
+    func forgetReplaced() {
+        var paths = TreePaths()
+        paths.record(1, path: Array("/t".utf8))
+        paths.record(2, path: Array("/t/b".utf8))
+        // /t/b was removed and made again while the queue overflowed: the walk marked the new one, watch 5.
+        paths.record(5, path: Array("/t/b".utf8))
+        paths.forgetMissing(found: [1, 5]) { _ in true }
+        #expect(paths.count == 2)
+        #expect(paths.path(of: 2) == nil)
+        #expect(paths.path(of: 5) == Array("/t/b".utf8))
+    }
 }
