@@ -7,8 +7,9 @@ import Glibc
 ///
 /// One wake-up per thread rather than one condition variable per port: with a shared one, every frame woke
 /// every blocked thread and all but one went back to sleep (10 threads in FilterGetMessage made about 18
-/// thread switches per message). With one each, the thread that files a frame wakes only the call it is
-/// for, and hands the reader role to one sleeper (``WaitingCalls``).
+/// thread switches per message). A condition variable per kind of call would still wake every get for each
+/// message, and it could not pick the one thread that takes over reading. With one each, the thread that
+/// files a frame wakes only the call it is for, and hands the reader role to one sleeper (``WaitingCalls``).
 ///
 /// The wake-up is a semaphore: a post that comes before the wait is kept, so the waker posts after it has
 /// released the port's lock, and the woken thread does not run only to block on that lock.

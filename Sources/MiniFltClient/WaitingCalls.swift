@@ -10,12 +10,13 @@ import MiniFltWire
 /// - A reader whose own value has come hands the role, still held, to the thread that has slept longest:
 ///   the role is never free while a thread sleeps, so nothing sleeps with nobody reading, and each value that
 ///   comes is filed by a reader that wakes its call if it sleeps. Only when nobody sleeps is the role let go.
-/// - Messages go to the get calls, sync and async alike, oldest message to the call that has waited longest
-///   (docs/protocol.md section 5); a call whose buffer is too small for the oldest message fails with
-///   0x8007007A, and the message goes on to the next call.
+/// - Messages go to the get calls, sync and async alike, oldest message to the call that has waited longest;
+///   a call whose buffer is too small for the oldest message fails with 0x8007007A, and the message goes on
+///   to the next call.
 /// - A failed or closed connection wakes every call, which then fails with the failure.
 ///
-/// Its methods run with the port's lock held and return what to wake (``Wakes``), woken once it is released.
+/// Its methods run with the port's lock held and collect what to wake in ``Wakes``, which wakes them once the
+/// lock is released.
 struct WaitingCalls {
     /// A FilterGetMessage waiting for a message: a blocked thread, or a suspended `message(bufferSize:)`.
     enum GetCall {
