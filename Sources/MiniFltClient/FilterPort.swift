@@ -34,7 +34,8 @@ public final class FilterPort: Sendable {
     /// The socket, for writing: one frame at a time goes through this lock. (It guards the descriptor rather
     /// than nothing: ThreadSanitizer misreads an `inout` access to a zero-sized state as a race.)
     private let writer: ConditionLock<Int32>
-    /// The calls waiting on this handle and the reader role; who wakes whom is WaitingCalls's.
+    /// The calls waiting on this handle and the reader role; who wakes whom is WaitingCalls's. Only its mutex
+    /// is used: each blocked thread sleeps on a wake-up of its own (Sleeper.swift), not on its condition.
     private let shared = ConditionLock(WaitingCalls())
     private let reader: Reader
 
