@@ -18,15 +18,15 @@ import Glibc
 /// `asleep` and `holdsReaderRole` are only touched with the port's lock held (`FilterPort.shared`). The
 /// semaphore is created under that lock before the thread first goes to sleep, and posted only by a thread
 /// that took the sleeper off `WaitingCalls.sleepers` under it later. Hence `@unchecked Sendable`.
-class Sleeper: @unchecked Sendable {
+package class Sleeper: @unchecked Sendable {
     /// On `WaitingCalls.sleepers`: asleep or about to be, and owed exactly one post.
-    var asleep = false
+    package var asleep = false
     /// This thread reads the socket for every call (``WaitingCalls``); set by a reader that handed it over.
-    var holdsReaderRole = false
+    package var holdsReaderRole = false
     /// Created when the thread first has to sleep: a lone caller reads for itself and never does.
     private var semaphore: UnsafeMutablePointer<sem_t>?
 
-    init() {}
+    package init() {}
 
     deinit {
         if let semaphore {
@@ -36,7 +36,7 @@ class Sleeper: @unchecked Sendable {
     }
 
     /// Makes the wake-up ready before the sleeper goes on the list. Lock held.
-    func prepareToSleep() {
+    package func prepareToSleep() {
         guard semaphore == nil else { return }
         let created = UnsafeMutablePointer<sem_t>.allocate(capacity: 1)
         sem_init(created, 0, 0)
@@ -44,21 +44,21 @@ class Sleeper: @unchecked Sendable {
     }
 
     /// Blocks until ``wake()``, which may already have come. Lock not held.
-    func sleep() {
+    package func sleep() {
         guard let semaphore else { return }
         while sem_wait(semaphore) != 0 && errno == EINTR {}
     }
 
     /// Ends one ``sleep()``: called once per time the sleeper went on the list, after the waker took it off.
     /// Lock not held.
-    func wake() {
+    package func wake() {
         guard let semaphore else { return }
         sem_post(semaphore)
     }
 }
 
 /// A blocked call that waits for a value: a message for FilterGetMessage, or the result of its SEND or REPLY.
-final class Waiter<Value>: Sleeper, @unchecked Sendable {
+package final class Waiter<Value>: Sleeper, @unchecked Sendable {
     /// Filed by the thread that read it, under the port's lock.
-    var value: Value?
+    package var value: Value?
 }

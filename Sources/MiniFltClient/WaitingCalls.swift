@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: MIT
-import MiniFltWire
+package import MiniFltWire
 
 /// The calls waiting on one ``FilterPort``, and the reader role: who reads the socket for all of them.
 ///
@@ -17,15 +17,15 @@ import MiniFltWire
 ///
 /// Its methods run with the port's lock held and collect what to wake in ``Wakes``, which wakes them once the
 /// lock is released.
-struct WaitingCalls {
+package struct WaitingCalls {
     /// A FilterGetMessage waiting for a message: a blocked thread, or a suspended `message(bufferSize:)`.
-    enum GetCall {
+    package enum GetCall {
         case thread(Waiter<Result<FilterMessage, FilterPortError>>, bufferSize: Int)
         case task(AsyncGet)
     }
 
     /// One suspended `message(bufferSize:)`.
-    struct AsyncGet {
+    package struct AsyncGet {
         let id: UInt64
         let bufferSize: Int
         let continuation: CheckedContinuation<Result<FilterMessage, FilterPortError>, Never>
@@ -33,37 +33,44 @@ struct WaitingCalls {
 
     /// A SEND's result: the status, the output, and the descriptors or the error saying the kernel dropped
     /// them.
-    typealias SendOutcome = (NTStatus, [UInt8], Result<PassedDescriptors?, FilterPortError>)
+    package typealias SendOutcome = (NTStatus, [UInt8], Result<PassedDescriptors?, FilterPortError>)
 
     /// Get calls, oldest first.
-    private(set) var gets: [GetCall] = []
+    package private(set) var gets: [GetCall] = []
     /// MESSAGEs received while no get call waited, oldest first.
-    private(set) var messages: [FilterMessage] = []
+    package private(set) var messages: [FilterMessage] = []
     /// SENDs waiting for their SEND_RESULT, by message id.
-    var sends: [UInt64: Waiter<SendOutcome>] = [:]
-    var nextID: UInt64 = 1
+    package var sends: [UInt64: Waiter<SendOutcome>] = [:]
+    package var nextID: UInt64 = 1
     /// REPLYs waiting for their REPLY_RESULT, by message id.
-    var replies: [UInt64: Waiter<NTStatus>] = [:]
+    package var replies: [UInt64: Waiter<NTStatus>] = [:]
     /// Threads asleep (or about to be), the longest asleep first.
-    private var sleepers: [Sleeper] = []
+    package private(set) var sleepers: [Sleeper] = []
     /// A thread holds the reader role (its sleeper's `holdsReaderRole`).
     private var readerActive = false
     /// Set once the connection is over; every later call fails with it.
-    private(set) var failure: FilterPortError?
-    var nextAsyncGet: UInt64 = 1
+    package private(set) var failure: FilterPortError?
+    package var nextAsyncGet: UInt64 = 1
     /// A thread reads the socket for the suspended calls (no blocked caller would otherwise).
-    var asyncReaderRunning = false
+    package var asyncReaderRunning = false
+
+    package init() {}
 
     /// Threads to wake and suspended calls to resume, once the port's lock is released.
-    struct Wakes {
+    package struct Wakes {
         private var threads: [Sleeper] = []
         private var tasks: [@Sendable () -> Void] = []
 
-        mutating func append(_ sleeper: Sleeper) { threads.append(sleeper) }
-        mutating func append(_ resume: @escaping @Sendable () -> Void) { tasks.append(resume) }
+        package init() {}
+
+        /// The threads to wake, in order.
+        package var sleepers: [Sleeper] { threads }
+
+        package mutating func append(_ sleeper: Sleeper) { threads.append(sleeper) }
+        package mutating func append(_ resume: @escaping @Sendable () -> Void) { tasks.append(resume) }
 
         /// Wakes and resumes them; lock not held.
-        mutating func give() {
+        package mutating func give() {
             guard !threads.isEmpty || !tasks.isEmpty else { return }
             for thread in threads { thread.wake() }
             for resume in tasks { resume() }
@@ -73,7 +80,7 @@ struct WaitingCalls {
     }
 
     /// What a blocked thread whose value has not come does next.
-    enum Next {
+    package enum Next {
         /// Read one frame for every call: it holds the reader role.
         case read
         /// Sleep until woken: another thread holds the role, and files what comes.
@@ -83,7 +90,7 @@ struct WaitingCalls {
     // MARK: - The reader role
 
     /// Takes the reader role for `sleeper` if it holds it or nobody does; else puts it on the sleepers.
-    mutating func proceed(_ sleeper: Sleeper) -> Next {
+    package mutating func proceed(_ sleeper: Sleeper) -> Next {
         if sleeper.holdsReaderRole { return .read }
         if !readerActive {
             readerActive = true
@@ -98,7 +105,7 @@ struct WaitingCalls {
 
     /// `sleeper`'s thread stops blocking: a role it holds goes to the longest sleeper, or is let go when
     /// nobody sleeps (or the connection is over, when every sleeper is woken anyway).
-    mutating func leave(_ sleeper: Sleeper, _ wakes: inout Wakes) {
+    package mutating func leave(_ sleeper: Sleeper, _ wakes: inout Wakes) {
         guard sleeper.holdsReaderRole else { return }
         sleeper.holdsReaderRole = false
         guard failure == nil, !sleepers.isEmpty else {
@@ -122,33 +129,33 @@ struct WaitingCalls {
     // MARK: - Filing
 
     /// Files a SEND_RESULT with its SEND; one nobody waits for any more is dropped (its descriptors close).
-    mutating func file(sendResult outcome: SendOutcome, id: UInt64, _ wakes: inout Wakes) {
+    package mutating func file(sendResult outcome: SendOutcome, id: UInt64, _ wakes: inout Wakes) {
         guard let waiter = sends.removeValue(forKey: id) else { return }
         waiter.value = outcome
         wake(waiter, &wakes)
     }
 
     /// Files a REPLY_RESULT with its REPLY; one nobody waits for any more is dropped.
-    mutating func file(replyResult status: NTStatus, id: UInt64, _ wakes: inout Wakes) {
+    package mutating func file(replyResult status: NTStatus, id: UInt64, _ wakes: inout Wakes) {
         guard let waiter = replies.removeValue(forKey: id) else { return }
         waiter.value = status
         wake(waiter, &wakes)
     }
 
     /// Files a MESSAGE with the get call that has waited longest, or queues it for the next.
-    mutating func file(message: FilterMessage, _ wakes: inout Wakes) {
+    package mutating func file(message: FilterMessage, _ wakes: inout Wakes) {
         messages.append(message)
         settleGets(&wakes)
     }
 
     /// Adds a get call: it takes a queued message at once, or waits its turn.
-    mutating func add(_ get: GetCall, _ wakes: inout Wakes) {
+    package mutating func add(_ get: GetCall, _ wakes: inout Wakes) {
         gets.append(get)
         settleGets(&wakes)
     }
 
     /// Takes the suspended call `id` off the queue (it was cancelled); nil when it has been answered.
-    mutating func removeAsyncGet(_ id: UInt64) -> AsyncGet? {
+    package mutating func removeAsyncGet(_ id: UInt64) -> AsyncGet? {
         guard
             let index = gets.firstIndex(where: {
                 if case .task(let get) = $0 { get.id == id } else { false }
@@ -159,7 +166,7 @@ struct WaitingCalls {
     }
 
     /// Some `message(bufferSize:)` is suspended.
-    var hasAsyncGets: Bool {
+    package var hasAsyncGets: Bool {
         gets.contains {
             if case .task = $0 { true } else { false }
         }
@@ -209,7 +216,7 @@ struct WaitingCalls {
     // MARK: - The end
 
     /// Ends the connection with `error` unless it has ended already, and wakes every call to fail with it.
-    mutating func fail(_ error: FilterPortError, _ wakes: inout Wakes) {
+    package mutating func fail(_ error: FilterPortError, _ wakes: inout Wakes) {
         if failure == nil { failure = error }
         settleGets(&wakes)
         for sleeper in sleepers {
