@@ -4,8 +4,8 @@
 #   make fltlib          build .build/fltlib/libfltlib.so.$(FLTLIB_VERSION)
 #   make install         also installs the library, its headers (under include/fltlib) and fltlib.pc
 #   make fltlib-tests    install into a staging prefix, build the C and C++ test programs against it with
-#                        pkg-config, run the wire-vector test and replay the fuzz inputs (fuzz_client.c); the
-#                        integration tests run the programs (port_name_foldings too)
+#                        pkg-config, run the wire-vector and sleeper-queue tests and replay the fuzz inputs
+#                        (fuzz_client.c); the integration tests run the programs (port_name_foldings too)
 #   make fltlib-sanitize the same, library and programs built with AddressSanitizer and UndefinedBehaviorSanitizer
 #                        in .build/fltlib-sanitize, then the integration tests that run the programs
 
@@ -117,6 +117,10 @@ fltlib-tests: $(FLTLIB_LIB)
 	@echo "  CC   $(FLTLIB_TEST_BIN)/port_name_foldings (library sources)"
 	@$(CC) $(FLTLIB_TEST_CFLAGS) $(FLTLIB_INTERNAL_INCLUDES) -o $(FLTLIB_TEST_BIN)/port_name_foldings \
 		fltlib/tests/port_name_foldings.c fltlib/src/port_name.c $(FLTLIB_LOWERCASE_SOURCES)
+	@echo "  CC   $(FLTLIB_TEST_BIN)/port_sleepers (library sources)"
+	@$(CC) $(FLTLIB_TEST_CFLAGS) $(FLTLIB_INTERNAL_INCLUDES) -o $(FLTLIB_TEST_BIN)/port_sleepers \
+		fltlib/tests/port_sleepers.c fltlib/src/port_sleepers.c
+	./$(FLTLIB_TEST_BIN)/port_sleepers
 	@echo "  CC   $(FLTLIB_TEST_BIN)/fuzz_client_replay (library sources)"
 	@$(CC) $(FLTLIB_TEST_CFLAGS) -DFLTLIB_FUZZ_REPLAY $(FLTLIB_INTERNAL_INCLUDES) \
 		-o $(FLTLIB_TEST_BIN)/fuzz_client_replay fltlib/tests/fuzz_client.c $(FLTLIB_SOURCES)

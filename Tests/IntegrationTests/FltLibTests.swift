@@ -171,6 +171,31 @@ struct FltLibTests {
         )
     }
 
+    @Test("24 threads wait in FilterGetMessage: each message, sent one at a time, wakes only the threads it needs")
+    func messagesDoNotWakeEveryWaitingThread() throws {
+        let folder = try FileOpenTests.Folder()
+        defer { folder.remove() }
+        // Every open is asked (no cache), and each is answered before the next begins.
+        let daemon = try Daemon(arguments: ["--watch", folder.url.path, "--verdict-cache", "false"])
+        let listener = try ChildProcess(
+            try FltLibPrograms.path("flt_listen"),
+            ["--port", daemon.port, "--threads", "24", "--count-switches", "40"],
+            mergeStandardOutput: true
+        )
+        defer { _ = listener.stop(SIGKILL) }
+        #expect(daemon.waitForLog("connect to this filter"))
+        for _ in 0..<40 {
+            #expect(try FileOpenTests.open(folder.path("other.txt")).standardOutput == "fine\n")
+        }
+        // flt_listen fails when the 24 threads made 24 * 40 / 2 voluntary switches or more: a broadcast to every
+        // waiting thread makes about 24 * 40 * 2, a wake-up of only the threads a message needs 4 to 5 per message
+        // (and one each to start and end).
+        let status = listener.waitForExit()
+        let printed = listener.readRemainingOutput()
+        #expect(status == 0, "\(printed)")
+        #expect(printed.contains("24 threads made "), "\(printed)")
+    }
+
     @Test("the seed-style C++ client: wcout of Hello, User, then it blocks test.txt")
     func seedClient() throws {
         let folder = try FileOpenTests.Folder()

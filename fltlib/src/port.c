@@ -63,6 +63,7 @@ __attribute__((format(printf, 3, 4))) static void set_failure(struct flt_port *p
     /* The I/O thread lets go of the port at its next wake-up, which the shutdown makes immediate. */
     if (port->io.registered) watch(port);
     pthread_cond_broadcast(&port->changed);
+    flt_port_wake_sleepers(port);
 }
 
 /* The failure as this call's result. Lock held. */
@@ -495,10 +496,10 @@ static bool await_readable(int fd) {
 /* Reads the socket once for every waiter and files what came. Called with the lock held and the reader role
  * free; returns with the lock held. With MSG_DONTWAIT it returns at once when nothing is there.
  *
- * With `poll_first`, for a thread that waits for the result of what it just wrote, it sleeps in poll and then
- * reads without blocking. A recvmsg asleep on a Unix stream socket is also woken when the server reads what
- * this side wrote (the kernel's write-space wake-up, which poll tells apart by its events): it then ran only
- * to find nothing and sleep again, a thread switch each way per FilterReplyMessage on a busy CPU. */
+ * With `poll_first`, for a blocked call (which waits for its own result or for other threads'), it sleeps in
+ * poll and then reads without blocking. A recvmsg asleep on a Unix stream socket is also woken when the server
+ * reads what this side wrote (the kernel's write-space wake-up, which poll tells apart by its events): it then
+ * ran only to find nothing and sleep again, a thread switch each way per FilterReplyMessage on a busy CPU. */
 static void read_for_everyone(struct flt_port *port, int flags, bool poll_first) {
     port->reader_active = true;
     pthread_mutex_unlock(&port->lock);
@@ -528,7 +529,7 @@ static void read_for_everyone(struct flt_port *port, int flags, bool poll_first)
         set_failure(port, E_HANDLE, "reading from the server at %s failed: %s", port->address, strerror(error));
     }
     if (port->failure == 0) flt_port_watch_if_waiting(port);
-    pthread_cond_broadcast(&port->changed);
+    flt_port_wake_sleepers(port);
 }
 
 void flt_port_read_for_everyone(struct flt_port *port, int flags) {
@@ -549,27 +550,23 @@ static void port_ready(struct flt_io_source *source) {
     if (release) flt_object_release(&port->object);
 }
 
-/* Waits, lock held, until `done` holds or the connection fails, reading the socket for every waiter while
- * no other thread does (`after_write`: for the result of a frame this thread wrote, read_for_everyone's
- * poll_first). Returns 0 or the failure's HRESULT. */
-static int32_t wait_until(struct flt_port *port, bool (*done)(struct flt_port *, const void *), const void *argument,
-                          bool after_write) {
-    while (!done(port, argument)) {
-        if (port->failure != 0) return port->failure;
-        if (port->reader_active) pthread_cond_wait(&port->changed, &port->lock);
-        else read_for_everyone(port, 0, after_write);
+/* Waits, lock held, for `waiter`'s result, or for a message when `waiter` is NULL, until it comes or the
+ * connection fails, reading the socket for every waiting call while no other thread does. Every such reader
+ * sleeps in poll first (read_for_everyone's poll_first): the reader role passes between the calls, so the reader
+ * is often not the thread whose frame the server just read. Returns 0 or the failure's HRESULT; the caller
+ * takes what came and then calls flt_port_wake_sleepers, for the calls after it. */
+static int32_t wait_until(struct flt_port *port, const struct waiter *waiter) {
+    struct flt_sleeper sleeper;
+    flt_port_add_sleeper(port, &sleeper, waiter);
+    int32_t result = 0;
+    while (!flt_port_sleeper_ready(port, &sleeper)) {
+        result = port->failure;
+        if (result != 0) break;
+        if (port->reader_active) flt_port_sleep(port, &sleeper);
+        else read_for_everyone(port, 0, true);
     }
-    return 0;
-}
-
-static bool waiter_done(struct flt_port *port, const void *waiter) {
-    (void)port;
-    return ((const struct waiter *)waiter)->done;
-}
-
-static bool message_queued(struct flt_port *port, const void *unused) {
-    (void)unused;
-    return port->first_message != NULL;
+    flt_port_remove_sleeper(port, &sleeper);
+    return result;
 }
 
 /* ---- Writing ------------------------------------------------------------------------------------------- */
@@ -638,13 +635,14 @@ static int32_t exchange(struct flt_port *port, struct waiter **list, struct wait
                         uint32_t count) {
     flt_port_write_frame_descriptors(port, head, head_length, payload, payload_length, descriptors, count);
     pthread_mutex_lock(&port->lock);
-    int32_t result = wait_until(port, waiter_done, waiter, true);
+    int32_t result = wait_until(port, waiter);
     for (struct waiter **link = list; *link != NULL; link = &(*link)->next) {
         if (*link == waiter) {
             *link = waiter->next;
             break;
         }
     }
+    flt_port_wake_sleepers(port);
     return result != 0 ? flt_port_fail_with_connection(port) : 0;
 }
 
@@ -906,7 +904,7 @@ int32_t flt_port_get(struct flt_port *port, void *buffer, uint32_t buffer_size, 
     pthread_mutex_lock(&port->lock);
     int32_t result = 0;
     if (blocking) {
-        result = wait_until(port, message_queued, NULL, false);
+        result = wait_until(port, NULL);
     } else if (port->first_message == NULL && port->failure == 0 && !port->reader_active) {
         flt_port_read_for_everyone(port, MSG_DONTWAIT);
     }
@@ -923,6 +921,8 @@ int32_t flt_port_get(struct flt_port *port, void *buffer, uint32_t buffer_size, 
         update_event(port);
         result = 0;
     }
+    /* A message this call left or took changes which get the next one is for. */
+    flt_port_wake_sleepers(port);
     pthread_mutex_unlock(&port->lock);
     return result;
 }

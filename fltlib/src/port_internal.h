@@ -57,6 +57,19 @@ struct flt_request {
     struct waiter waiter;
 };
 
+/* A FilterGetMessage, FilterSendMessage or FilterReplyMessage blocked on the port: on the port's queue of sleepers,
+ * oldest first, from the call's first wait to its end, awake or asleep, so that a frame wakes only the call it is
+ * for (port_sleepers.c). Lives on the caller's stack. */
+struct flt_sleeper {
+    struct flt_sleeper *next;
+    /* The result a send or a reply waits for; NULL for a get, which waits for a message. */
+    const struct waiter *waiter;
+    /* Signalled once per wake-up; only this call's thread waits on it. */
+    pthread_cond_t wake;
+    /* Running, or woken and about to run; false while asleep on `wake`. */
+    bool awake;
+};
+
 /* A MESSAGE no FilterGetMessage has taken yet. */
 struct message {
     struct message *next;
@@ -95,15 +108,19 @@ struct flt_port {
 
     /* Guards everything below, except the read buffer, which belongs to the thread holding the reader role. */
     pthread_mutex_t lock;
-    /* Broadcast whenever frames were filed, the reader role was released, or the connection failed. */
+    /* Broadcast when an overlapped request completes or the connection fails: GetOverlappedResult without an
+     * event waits on it. Blocked calls sleep on a condition of their own instead (`first_sleeper`). */
     pthread_cond_t changed;
     uint64_t next_id;
     struct waiter *sends;
     struct waiter *replies;
     struct message *first_message;
     struct message *last_message;
-    /* A thread is reading the socket for everyone; the others wait on `changed`. */
+    /* A thread is reading the socket for everyone; blocked calls that need a frame sleep meanwhile. */
     bool reader_active;
+    /* The blocked calls, oldest first (port_sleepers.c). */
+    struct flt_sleeper *first_sleeper;
+    struct flt_sleeper *last_sleeper;
     bool connect_answered;
     uint32_t connect_status;
     /* 0 while connected; then the HRESULT every call fails with, and why. */
@@ -162,6 +179,25 @@ void flt_port_dispatch_messages(struct flt_port *port);
 /* Reads the socket once for every waiter and files what came. Lock held, reader role free; returns with the
  * lock held. With MSG_DONTWAIT it returns at once when nothing is there. */
 void flt_port_read_for_everyone(struct flt_port *port, int flags);
+
+/* Puts a blocked call at the end of the queue of sleepers, awake. Lock held. */
+void flt_port_add_sleeper(struct flt_port *port, struct flt_sleeper *sleeper, const struct waiter *waiter);
+
+/* Takes a call off the queue of sleepers; call flt_port_wake_sleepers once what it came for is taken. Lock
+ * held. */
+void flt_port_remove_sleeper(struct flt_port *port, struct flt_sleeper *sleeper);
+
+/* Whether what `sleeper` waits for is there: its result, or a message that the gets ahead of it leave to it. Lock
+ * held. */
+bool flt_port_sleeper_ready(const struct flt_port *port, const struct flt_sleeper *sleeper);
+
+/* Sleeps until flt_port_wake_sleepers wakes this call. Lock held (released while asleep). */
+void flt_port_sleep(struct flt_port *port, struct flt_sleeper *sleeper);
+
+/* After frames were filed, a message or the reader role was taken or let go, or the connection failed: wakes the
+ * calls whose result or message is there, and, when nobody reads and nobody awake will, the oldest sleeper to
+ * read; after a failure, every one. Lock held. */
+void flt_port_wake_sleepers(struct flt_port *port);
 
 /* After a read: the I/O thread keeps watching while overlapped requests wait. Lock held. */
 void flt_port_watch_if_waiting(struct flt_port *port);

@@ -171,7 +171,7 @@ bool flt_port_read_while_waiting(struct flt_port *port, int wake_fd, uint64_t de
     } else {
         /* Someone else's turn to read: the I/O thread again, or a thread waiting for the reader role. */
         if (port->failure == 0) flt_port_watch_if_waiting(port);
-        pthread_cond_broadcast(&port->changed);
+        flt_port_wake_sleepers(port);
     }
     pthread_mutex_unlock(&port->lock);
     return true;

@@ -2,18 +2,24 @@
 /* The seed's get/reply loop: receives each path the filter sends (FLT_TO_USER), answers FLT_TO_USER_REPLY
  * with block = 1 when the path contains SUBSTRING, and prints "PATH will be blocked" or "PATH".
  *
- *   flt_listen [--port NAME] [--threads N] [--poll] [--small-buffer-first] [--block SUBSTRING] COUNT
+ *   flt_listen [--port NAME] [--threads N] [--poll] [--small-buffer-first] [--count-switches] [--block SUBSTRING]
+ *              COUNT
  *
  * --threads N   N threads wait in FilterGetMessage on one handle at once (the scanner sample's pattern)
  * --poll        one thread waits in poll(2) on FilterGetPollDescriptor and takes with FilterTryGetMessage
  * --small-buffer-first  first asks with a buffer too small for the message: 0x8007007A, and it stays queued
+ * --count-switches  sums the voluntary thread switches of the N threads (getrusage RUSAGE_THREAD) and fails when
+ *               they reach N * COUNT / 2: with messages sent one at a time, a message must wake only the thread
+ *               it goes to (and the one that reads next), not every thread waiting on the handle
  * Exits 0 after COUNT messages; threads still waiting are released by FilterClose. */
+#define _GNU_SOURCE
 #include <fltUser.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 
 #include "seed_messages.h"
 
@@ -36,6 +42,15 @@ static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t finished = PTHREAD_COND_INITIALIZER;
 static int answered;
 static int failures;
+static int count_switches;
+static long switches;
+
+/* This thread's voluntary switches so far. */
+static long thread_switches(void) {
+    struct rusage usage;
+    getrusage(RUSAGE_THREAD, &usage);
+    return usage.ru_nvcsw;
+}
 
 static void fail(const char *call, HRESULT result) {
     pthread_mutex_lock(&lock);
@@ -62,6 +77,7 @@ static HRESULT next_message(FLT_TO_USER_WRAPPER *message) {
 static void *listen_loop(void *unused) {
     FLT_TO_USER_WRAPPER *message = calloc(1, sizeof *message);
     FLT_TO_USER_REPLY_WRAPPER reply;
+    long first_switches = thread_switches();
     for (;;) {
         if (small_buffer_first) {
             small_buffer_first = 0;
@@ -101,6 +117,9 @@ static void *listen_loop(void *unused) {
         pthread_mutex_unlock(&lock);
     }
     free(message);
+    pthread_mutex_lock(&lock);
+    switches += thread_switches() - first_switches;
+    pthread_mutex_unlock(&lock);
     return NULL;
 }
 
@@ -113,11 +132,12 @@ int main(int argc, char **argv) {
         else if (strcmp(argv[i], "--block") == 0 && i + 1 < argc) mbstowcs(block, argv[++i], ARRAYSIZE(block) - 1);
         else if (strcmp(argv[i], "--poll") == 0) use_poll = 1;
         else if (strcmp(argv[i], "--small-buffer-first") == 0) small_buffer_first = 1;
+        else if (strcmp(argv[i], "--count-switches") == 0) count_switches = 1;
         else wanted = atoi(argv[i]);
     }
     if (wanted < 1 || thread_count < 1 || thread_count > 64) {
         fprintf(stderr, "usage: flt_listen [--port NAME] [--threads N] [--poll] [--small-buffer-first] "
-                        "[--block SUBSTRING] COUNT\n");
+                        "[--count-switches] [--block SUBSTRING] COUNT\n");
         return 2;
     }
     wchar_t wide_name[256];
@@ -137,5 +157,12 @@ int main(int argc, char **argv) {
     pthread_mutex_unlock(&lock);
     FilterClose(port);
     for (int i = 0; i < thread_count; i++) pthread_join(threads[i], NULL);
+    if (count_switches) {
+        printf("%d threads made %ld voluntary switches for %d messages\n", thread_count, switches, wanted);
+        if (switches >= (long)thread_count * wanted / 2) {
+            fprintf(stderr, "each message woke most of the %d threads waiting in FilterGetMessage\n", thread_count);
+            failures++;
+        }
+    }
     return failures == 0 ? 0 : 1;
 }
