@@ -551,10 +551,12 @@ static void port_ready(struct flt_io_source *source) {
 }
 
 /* Waits, lock held, for `waiter`'s result, or for a message when `waiter` is NULL, until it comes or the
- * connection fails, reading the socket for every waiting call while no other thread does. Every such reader
- * sleeps in poll first (read_for_everyone's poll_first): the reader role passes between the calls, so the reader
- * is often not the thread whose frame the server just read. Returns 0 or the failure's HRESULT; the caller
- * takes what came and then calls flt_port_wake_sleepers, for the calls after it. */
+ * connection fails, reading the socket for every waiting call while no other thread does. The reader sleeps in
+ * poll first (read_for_everyone's poll_first) when it waits for the result of its own write, or when other
+ * threads use the handle: the reader role passes between the calls, so the reader is often not the thread whose
+ * frame the server just read. A lone thread's get skips it: everything it wrote was read before its result came,
+ * so nothing wakes its recv early, and the poll would be a system call per message for nothing. Returns 0 or the
+ * failure's HRESULT; the caller takes what came and then calls flt_port_wake_sleepers, for the calls after it. */
 static int32_t wait_until(struct flt_port *port, const struct waiter *waiter) {
     struct flt_sleeper sleeper;
     flt_port_add_sleeper(port, &sleeper, waiter);
@@ -563,7 +565,7 @@ static int32_t wait_until(struct flt_port *port, const struct waiter *waiter) {
         result = port->failure;
         if (result != 0) break;
         if (port->reader_active) flt_port_sleep(port, &sleeper);
-        else read_for_everyone(port, 0, true);
+        else read_for_everyone(port, 0, waiter != NULL || port->shared_by_threads);
     }
     flt_port_remove_sleeper(port, &sleeper);
     return result;

@@ -121,6 +121,8 @@ struct flt_port {
     /* The blocked calls, oldest first (port_sleepers.c). */
     struct flt_sleeper *first_sleeper;
     struct flt_sleeper *last_sleeper;
+    /* Two calls have been blocked at once: other threads use the handle, and may write while one reads. */
+    bool shared_by_threads;
     bool connect_answered;
     uint32_t connect_status;
     /* 0 while connected; then the HRESULT every call fails with, and why. */

@@ -14,6 +14,7 @@ void flt_port_add_sleeper(struct flt_port *port, struct flt_sleeper *sleeper, co
     sleeper->awake = true;
     /* Never waited on with a timeout: the default clock will do. */
     pthread_cond_init(&sleeper->wake, NULL);
+    if (port->first_sleeper != NULL) port->shared_by_threads = true;
     if (port->last_sleeper != NULL) port->last_sleeper->next = sleeper;
     else port->first_sleeper = sleeper;
     port->last_sleeper = sleeper;
