@@ -85,5 +85,11 @@ grep -qx 'ExecStart=/usr/sbin/minifltscan --port \\\\ScannerPort $MINIFLTSCAN_OP
     || { echo "install-check: minifltscan.service or .socket missing or not pointing at /usr/sbin/minifltscan"; exit 1; }
 [ -s "$stage/usr/share/man/man8/minifltscan.8" ] && [ -s "$stage/usr/share/doc/minifltd/minifltscan.default.example" ] \
     || { echo "install-check: minifltscan(8) or minifltscan.default.example not installed"; exit 1; }
-echo "install-check: 4 passed, 0 failed (binaries without the toolchain; a C client through pkg-config; completions; the scanner's" \
-    "binary, units and page)"
+# The installed daemon ends with status 0 on SIGTERM, as when systemd stops it.
+kill -TERM "$daemon"
+status=0
+wait "$daemon" || status=$?
+daemon=""
+[ "$status" = 0 ] || { echo "install-check: the installed daemon exited with $status on SIGTERM"; cat "$stage/daemon.log"; exit 1; }
+echo "install-check: 4 passed, 0 failed (binaries without the toolchain, the daemon stopping with status 0; a C client through" \
+    "pkg-config; completions; the scanner's binary, units and page)"
