@@ -524,25 +524,24 @@ public final class FilterPort: Sendable {
                 pollFirst = false
                 awaitReadable(fd)
             }
-            let count: Int
-            if reader.decoder.acceptsDescriptors {
-                guard let received = try AbstractSocket.receive(fd, into: reader.scratch, withDescriptors: ()) else {
-                    throw SystemError("recv", errno: EAGAIN)
-                }
-                reader.descriptors.append(received.descriptors, cutByKernel: received.cutByKernel)
-                if received.foreignControl { throw FrameViolation.truncatedDescriptors }
-                count = received.count
-            } else {
-                // Without the option nothing may bring descriptors, and a plain recv (cheaper than recvmsg) has
-                // the kernel close any a server sends anyway (docs/protocol.md section 12, opting in).
-                guard let received = try AbstractSocket.receive(fd, into: reader.scratch) else {
-                    throw SystemError("recv", errno: EAGAIN)
-                }
-                count = received
-            }
+            guard let count = try receive(fd: fd, reader: reader) else { throw SystemError("recv", errno: EAGAIN) }
             if count == 0 { return (nil, .success(nil)) }
             reader.decoder.append(UnsafeRawBufferPointer(rebasing: reader.scratch[0..<count]))
         }
+    }
+
+    /// Reads into the reader's scratch buffer: the count (0 at end of stream), nil when a non-blocking socket has
+    /// nothing. On a connection with descriptors, those that came go onto the reader's queue.
+    private static func receive(fd: Int32, reader: Reader) throws -> Int? {
+        // Without the option nothing may bring descriptors, and a plain recv (cheaper than recvmsg) has the kernel
+        // close any a server sends anyway (docs/protocol.md section 12, opting in).
+        guard reader.decoder.acceptsDescriptors else { return try AbstractSocket.receive(fd, into: reader.scratch) }
+        guard let received = try AbstractSocket.receive(fd, into: reader.scratch, withDescriptors: ()) else {
+            return nil
+        }
+        reader.descriptors.append(received.descriptors, cutByKernel: received.cutByKernel)
+        if received.foreignControl { throw FrameViolation.truncatedDescriptors }
+        return received.count
     }
 }
 

@@ -427,6 +427,9 @@ static void file_frames(struct flt_port *port) {
  * RLIMIT_NOFILE, docs/protocol.md section 12); `*lost` is set for a control message other than SCM_RIGHTS or
  * descriptors that overflow the queue (violations). */
 static ssize_t receive(struct flt_port *port, int flags, bool *lost) {
+    /* Without the option nothing may bring descriptors, and a plain recv (cheaper than recvmsg) has the kernel
+     * close any a server sends anyway (docs/protocol.md section 12, opting in). */
+    if (!port->accepts_descriptors) return recv(port->fd, port->buffer + port->end, port->capacity - port->end, flags);
     union {
         char bytes[CMSG_SPACE(sizeof(int) * FLT_MAX_FRAME_DESCRIPTORS)];
         struct cmsghdr align;
@@ -434,9 +437,6 @@ static ssize_t receive(struct flt_port *port, int flags, bool *lost) {
     struct iovec part = {port->buffer + port->end, port->capacity - port->end};
     struct msghdr message = {.msg_iov = &part, .msg_iovlen = 1, .msg_control = control.bytes,
                              .msg_controllen = sizeof control.bytes};
-    /* Without the option nothing may bring descriptors, and a plain recv (cheaper than recvmsg) has the kernel
-     * close any a server sends anyway (docs/protocol.md section 12, opting in). */
-    if (!port->accepts_descriptors) return recv(port->fd, part.iov_base, part.iov_len, flags);
     ssize_t count = recvmsg(port->fd, &message, flags | MSG_CMSG_CLOEXEC);
     if (count < 0) return count;
     for (struct cmsghdr *header = CMSG_FIRSTHDR(&message); header != NULL; header = CMSG_NXTHDR(&message, header)) {
